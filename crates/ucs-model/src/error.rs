@@ -1,0 +1,156 @@
+//! The one error type of the crate: why a request was refused, with its GWS wire form.
+
+use std::fmt;
+
+/// GWS `statusCode` for a missing mandatory parameter.
+pub const STATUS_MISSING_PARAMETER: u8 = 1;
+/// GWS `statusCode` for a parameter that is not valid (wrong type, value or operation).
+pub const STATUS_INVALID_PARAMETER: u8 = 2;
+/// GWS `statusCode` for an operation the caller's features do not allow.
+pub const STATUS_FORBIDDEN: u8 = 3;
+/// GWS `statusCode` for a caller that is not authenticated.
+pub const STATUS_NOT_AUTHENTICATED: u8 = 20;
+
+/// What kind of refusal a [`RequestError`] is. Kinds, not strings: callers branch on these.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The body is not JSON or not a JSON object.
+    MalformedBody,
+    /// The body is larger than the configured limit.
+    BodyTooLarge,
+    /// The body did not arrive within the configured time.
+    BodyTimeout,
+    /// `operationName` is absent (or `null`).
+    MissingOperation,
+    /// `operationName` names no operation served on this URL. A proxy with an upstream forwards it.
+    UnknownOperation,
+    /// A mandatory parameter other than `operationName` is absent.
+    MissingParameter,
+    /// A parameter has the wrong type or value.
+    InvalidParameter,
+    /// The caller lacks the feature a requested media type needs.
+    Forbidden,
+    /// The caller is not authenticated.
+    NotAuthenticated,
+}
+
+/// A refused request. Carries everything the immediate HTTP answer needs: the GWS `statusCode`,
+/// the HTTP status and a `statusMessage` that names the offending parameter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestError {
+    kind: ErrorKind,
+    message: String,
+}
+
+impl RequestError {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// A parameter of the wrong type or value: `Invalid value for {name}: {expected}`.
+    pub(crate) fn invalid(name: &str, expected: impl fmt::Display) -> Self {
+        Self::new(
+            ErrorKind::InvalidParameter,
+            format!("Invalid value for {name}: {expected}"),
+        )
+    }
+
+    /// A mandatory parameter that is absent.
+    pub(crate) fn missing(kind: ErrorKind, name: &str) -> Self {
+        Self::new(kind, format!("Missing required parameter {name}"))
+    }
+
+    /// The body exceeds `limit` bytes.
+    pub fn body_too_large(limit: usize) -> Self {
+        Self::new(
+            ErrorKind::BodyTooLarge,
+            format!("Request body is larger than {limit} bytes"),
+        )
+    }
+
+    /// The body did not arrive within `millis` milliseconds.
+    pub fn body_timeout(millis: u64) -> Self {
+        Self::new(
+            ErrorKind::BodyTimeout,
+            format!("Request body was not received within {millis} ms"),
+        )
+    }
+
+    /// The caller lacks `feature`, needed for `media_type`.
+    pub fn forbidden_media_type(media_type: &str, feature: &str) -> Self {
+        Self::new(
+            ErrorKind::Forbidden,
+            format!("Operation forbidden for mediaType {media_type}: feature {feature} is not enabled"),
+        )
+    }
+
+    /// The caller is not authenticated (GWS prints exactly `Access denied`).
+    pub fn not_authenticated() -> Self {
+        Self::new(ErrorKind::NotAuthenticated, "Access denied")
+    }
+
+    /// The kind of refusal.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// The GWS `statusCode` of the answer.
+    pub fn status_code(&self) -> u8 {
+        match self.kind {
+            ErrorKind::MissingOperation | ErrorKind::MissingParameter => STATUS_MISSING_PARAMETER,
+            ErrorKind::MalformedBody
+            | ErrorKind::BodyTooLarge
+            | ErrorKind::BodyTimeout
+            | ErrorKind::UnknownOperation
+            | ErrorKind::InvalidParameter => STATUS_INVALID_PARAMETER,
+            ErrorKind::Forbidden => STATUS_FORBIDDEN,
+            ErrorKind::NotAuthenticated => STATUS_NOT_AUTHENTICATED,
+        }
+    }
+
+    /// The HTTP status of the answer.
+    pub fn http_status(&self) -> u16 {
+        match self.kind {
+            ErrorKind::BodyTooLarge => 413,
+            ErrorKind::BodyTimeout => 408,
+            ErrorKind::Forbidden => 403,
+            ErrorKind::NotAuthenticated => 401,
+            _ => 400,
+        }
+    }
+
+    /// The `statusMessage` of the answer, as GWS words it.
+    pub fn status_message(&self) -> &str {
+        &self.message
+    }
+
+    /// The whole answer body: `{"statusCode":C,"statusMessage":"..."}`.
+    pub fn to_body(&self) -> Vec<u8> {
+        serde_json::to_vec(&serde_json::json!({
+            "statusCode": self.status_code(),
+            "statusMessage": self.message,
+        }))
+        .expect("a map of a number and a string always serializes")
+    }
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The wire text starts with a capital (GWS style); the Display form follows Rust's
+        // convention of lower-case messages.
+        let mut chars = self.message.chars();
+        if let Some(first) = chars.next() {
+            write!(f, "{}{}", first.to_lowercase(), chars.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for RequestError {}
+
+/// The crate's result alias.
+pub type Result<T, E = RequestError> = std::result::Result<T, E>;

@@ -1,0 +1,10 @@
+//! Integration tests of `ucs-model`, through its public API only.
+
+mod util;
+
+mod defaults;
+mod errors;
+mod keys;
+mod robustness;
+mod seed;
+mod semantics;

@@ -1,0 +1,291 @@
+//! The proxy's configuration: one struct, loaded with figment from a TOML file and
+//! `UCS_PROXY_`-prefixed environment variables (`UCS_PROXY_SERVER__LISTEN=127.0.0.1:9000`).
+//!
+//! Every field has a documented default, so an empty file is a valid configuration, and unknown
+//! keys are refused so that a typo never silently falls back to a default.
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use ucs_model::Tz;
+
+/// The prefix of environment overrides; `__` separates nested keys.
+pub const ENV_PREFIX: &str = "UCS_PROXY_";
+/// The environment variable that may name the configuration file (not a configuration key).
+pub const ENV_CONFIG_FILE: &str = "UCS_PROXY_CONFIG";
+
+/// Default public listener (API and, later, CometD).
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Default base of absolute `uri` values in results.
+pub const DEFAULT_PUBLIC_BASE_URL: &str = "http://127.0.0.1:8080";
+/// Default bound on a request body.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+/// Default time allowed to receive a whole request body.
+pub const DEFAULT_BODY_READ_TIMEOUT_MS: u64 = 10_000;
+
+/// Why a configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The named file does not exist.
+    #[error("configuration file {0} does not exist")]
+    Missing(PathBuf),
+    /// The file or an environment override could not be read into the struct.
+    #[error("invalid configuration: {0}")]
+    Invalid(#[from] Box<figment::Error>),
+    /// A value was read but makes no sense.
+    #[error("invalid configuration: {key}: {reason}")]
+    Value {
+        /// The dotted key, e.g. `server.listen`.
+        key: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+/// The whole configuration.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Listeners and worker threads.
+    pub server: ServerConfig,
+    /// How the API presents itself.
+    pub api: ApiConfig,
+    /// Bounds on what a client may send.
+    pub limits: LimitsConfig,
+    /// Logging.
+    pub log: LogConfig,
+}
+
+/// `[server]`: where the proxy listens and how it runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Public listener for the GWS API (default `127.0.0.1:8080`).
+    pub listen: String,
+    /// Worker threads of the public service (default 2).
+    pub threads: usize,
+    /// Seconds a shutting-down process keeps serving before it stops accepting (default 1).
+    pub grace_period_seconds: u64,
+    /// Seconds in-flight requests get to finish at shutdown (default 5).
+    pub graceful_shutdown_timeout_seconds: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: DEFAULT_LISTEN.to_owned(),
+            threads: 2,
+            grace_period_seconds: 1,
+            graceful_shutdown_timeout_seconds: 5,
+        }
+    }
+}
+
+/// `[api]`: how results are presented.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Base of the absolute `uri` of each interaction (default `http://127.0.0.1:8080`).
+    pub public_base_url: String,
+    /// IANA time zone of dates, both in requests (`yyyy-MM-dd`, "today") and results
+    /// (default `UTC`).
+    pub time_zone: String,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            public_base_url: DEFAULT_PUBLIC_BASE_URL.to_owned(),
+            time_zone: "UTC".to_owned(),
+        }
+    }
+}
+
+/// `[limits]`: bounds on requests.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Largest accepted request body in bytes (default 65536); larger bodies get HTTP 413.
+    pub max_body_bytes: usize,
+    /// Milliseconds allowed to receive a whole body (default 10000); slower ones get HTTP 408.
+    pub body_read_timeout_ms: u64,
+    /// Largest accepted `maxSize` (default 1000); a larger value is an error, not cut.
+    pub max_size: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            body_read_timeout_ms: DEFAULT_BODY_READ_TIMEOUT_MS,
+            max_size: ucs_model::DEFAULT_MAX_SIZE_LIMIT,
+        }
+    }
+}
+
+/// `[log]`: what is logged and how.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// A `tracing` filter, e.g. `info` or `ucs_proxy=debug,pingora=warn` (default `info`).
+    pub level: String,
+    /// `human` or `json` (default `human`).
+    pub format: LogFormat,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            level: "info".to_owned(),
+            format: LogFormat::Human,
+        }
+    }
+}
+
+/// The shape of log lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One readable line per event.
+    Human,
+    /// One JSON object per event.
+    Json,
+}
+
+impl Config {
+    /// Loads the configuration: defaults, then `file` (which must exist when given), then
+    /// environment overrides; then checks the values.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError::Missing(path.to_owned()));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        Self::from_figment(figment.merge(Env::prefixed(ENV_PREFIX).split("__").ignore(&["config"])))
+    }
+
+    fn from_figment(figment: Figment) -> Result<Config, ConfigError> {
+        let config: Config = figment.extract().map_err(Box::new)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what types alone cannot: addresses, the time zone, non-zero limits.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.listen_addr()?;
+        self.time_zone()?;
+        let value = |key, reason: &str| {
+            Err(ConfigError::Value {
+                key,
+                reason: reason.to_owned(),
+            })
+        };
+        if self.server.threads == 0 {
+            return value("server.threads", "must be at least 1");
+        }
+        if !(self.api.public_base_url.starts_with("http://")
+            || self.api.public_base_url.starts_with("https://"))
+        {
+            return value("api.public_base_url", "must start with http:// or https://");
+        }
+        if self.limits.max_body_bytes == 0 {
+            return value("limits.max_body_bytes", "must be at least 1");
+        }
+        if self.limits.body_read_timeout_ms == 0 {
+            return value("limits.body_read_timeout_ms", "must be at least 1");
+        }
+        if self.limits.max_size == 0 {
+            return value("limits.max_size", "must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// The public listener's address.
+    pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.server
+            .listen
+            .parse()
+            .map_err(|e: std::net::AddrParseError| ConfigError::Value {
+                key: "server.listen",
+                reason: e.to_string(),
+            })
+    }
+
+    /// The configured time zone.
+    pub fn time_zone(&self) -> Result<Tz, ConfigError> {
+        self.api
+            .time_zone
+            .parse()
+            .map_err(|_| ConfigError::Value {
+                key: "api.time_zone",
+                reason: format!("{:?} is not an IANA time zone", self.api.time_zone),
+            })
+    }
+
+    /// The effective configuration as TOML, as `ucs-proxy check` prints it.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("the configuration always serializes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_str(toml: &str) -> Result<Config, ConfigError> {
+        Config::from_figment(Figment::from(Serialized::defaults(Config::default())).merge(Toml::string(toml)))
+    }
+
+    #[test]
+    fn an_empty_file_gives_the_documented_defaults() {
+        let config = load_str("").unwrap();
+        assert_eq!(config, Config::default());
+        assert_eq!(config.server.listen, "127.0.0.1:8080");
+        assert_eq!(config.limits.max_body_bytes, 65536);
+        assert_eq!(config.limits.max_size, 1000);
+        assert_eq!(config.time_zone().unwrap(), Tz::UTC);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused() {
+        assert!(matches!(load_str("[server]\nlisen = \"x\""), Err(ConfigError::Invalid(_))));
+        assert!(matches!(
+            load_str("[server]\nlisten = \"nowhere\""),
+            Err(ConfigError::Value { key: "server.listen", .. })
+        ));
+        assert!(matches!(
+            load_str("[api]\ntime_zone = \"Mars/Olympus\""),
+            Err(ConfigError::Value { key: "api.time_zone", .. })
+        ));
+        assert!(matches!(
+            load_str("[limits]\nmax_size = 0"),
+            Err(ConfigError::Value { key: "limits.max_size", .. })
+        ));
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("proxy.toml", "[server]\nlisten = \"127.0.0.1:1111\"\n")?;
+            jail.set_env("UCS_PROXY_SERVER__LISTEN", "127.0.0.1:2222");
+            jail.set_env("UCS_PROXY_LIMITS__MAX_SIZE", "50");
+            jail.set_env("UCS_PROXY_CONFIG", "proxy.toml");
+            let config = Config::load(Some(Path::new("proxy.toml"))).unwrap();
+            assert_eq!(config.server.listen, "127.0.0.1:2222");
+            assert_eq!(config.limits.max_size, 50);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_missing_file_is_an_error_not_the_defaults() {
+        assert!(matches!(
+            Config::load(Some(Path::new("/nonexistent/proxy.toml"))),
+            Err(ConfigError::Missing(_))
+        ));
+    }
+}

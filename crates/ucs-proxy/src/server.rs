@@ -1,0 +1,28 @@
+//! Assembling the pingora server from the configuration.
+
+use crate::config::{Config, ConfigError};
+use crate::edge::Edge;
+use pingora::proxy::http_proxy_service;
+use pingora::server::configuration::ServerConf;
+use pingora::server::Server;
+
+/// Builds a ready-to-run server: the public edge on `server.listen`.
+///
+/// The caller runs it with [`Server::run_forever`], which installs the signal handlers
+/// (SIGTERM: graceful shutdown; SIGINT: immediate; SIGQUIT: hand-off to a new process).
+pub fn build_server(config: &Config) -> Result<Server, ConfigError> {
+    config.validate()?;
+    let conf = ServerConf {
+        threads: config.server.threads,
+        grace_period_seconds: Some(config.server.grace_period_seconds),
+        graceful_shutdown_timeout_seconds: Some(config.server.graceful_shutdown_timeout_seconds),
+        ..ServerConf::default()
+    };
+    let mut server = Server::new_with_opt_and_conf(None, conf);
+    server.bootstrap();
+
+    let mut edge = http_proxy_service(&server.configuration, Edge::new(config)?);
+    edge.add_tcp(&config.server.listen);
+    server.add_service(edge);
+    Ok(server)
+}

@@ -42,7 +42,11 @@ pub(crate) fn parse_bound(name: &str, text: &str, tz: Tz, end: BoundEnd) -> Resu
             return Ok(instant.with_timezone(&Utc));
         }
     }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(local) = NaiveDateTime::parse_from_str(text, format) {
             return resolve_local(local, tz, end).ok_or_else(invalid);
         }
@@ -161,7 +165,9 @@ mod tests {
     use super::*;
 
     fn utc(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -194,10 +200,19 @@ mod tests {
     #[test]
     fn rejects_what_is_not_a_date_and_names_the_parameter() {
         for text in [
-            "", "2015-1-01", "01-10-2015", "2015-02-30", "20151001", "2015-10-01x", "yesterday",
+            "",
+            "2015-1-01",
+            "01-10-2015",
+            "2015-02-30",
+            "20151001",
+            "2015-10-01x",
+            "yesterday",
         ] {
             let err = parse_bound("toDate", text, Tz::UTC, BoundEnd::End).unwrap_err();
-            assert!(err.status_message().starts_with("Invalid value for toDate"), "{text}");
+            assert!(
+                err.status_message().starts_with("Invalid value for toDate"),
+                "{text}"
+            );
         }
     }
 

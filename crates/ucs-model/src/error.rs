@@ -84,7 +84,9 @@ impl RequestError {
     pub fn forbidden_media_type(media_type: &str, feature: &str) -> Self {
         Self::new(
             ErrorKind::Forbidden,
-            format!("Operation forbidden for mediaType {media_type}: feature {feature} is not enabled"),
+            format!(
+                "Operation forbidden for mediaType {media_type}: feature {feature} is not enabled"
+            ),
         )
     }
 

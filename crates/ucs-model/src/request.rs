@@ -117,7 +117,10 @@ pub fn parse_request(route: &Route, body: &[u8], ctx: &ParseContext) -> Result<P
         start_of_day(start, tz)
     });
     if from > to {
-        return Err(RequestError::invalid("fromDate", "must not be after toDate"));
+        return Err(RequestError::invalid(
+            "fromDate",
+            "must not be after toDate",
+        ));
     }
 
     let media_type = optional_string("mediaType", wire.media_type)?
@@ -199,7 +202,12 @@ fn decode_body(body: &[u8]) -> Result<WireRequest> {
 
 fn parse_operation(route: &Route, value: Option<Value>) -> Result<Operation> {
     let name = match value {
-        None => return Err(RequestError::missing(ErrorKind::MissingOperation, "operationName")),
+        None => {
+            return Err(RequestError::missing(
+                ErrorKind::MissingOperation,
+                "operationName",
+            ))
+        }
         Some(Value::String(name)) => name,
         Some(_) => return Err(RequestError::invalid("operationName", "expected a string")),
     };
@@ -214,7 +222,12 @@ fn parse_operation(route: &Route, value: Option<Value>) -> Result<Operation> {
 }
 
 /// `fromDate` / `toDate`: a string in one of the forms [`parse_bound`] reads.
-fn parse_date(name: &str, value: Option<Value>, tz: Tz, end: BoundEnd) -> Result<Option<DateTime<Utc>>> {
+fn parse_date(
+    name: &str,
+    value: Option<Value>,
+    tz: Tz,
+    end: BoundEnd,
+) -> Result<Option<DateTime<Utc>>> {
     match value {
         None => Ok(None),
         Some(Value::String(text)) => parse_bound(name, &text, tz, end).map(Some),

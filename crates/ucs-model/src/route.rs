@@ -48,7 +48,10 @@ impl Route {
             (
                 Route::Interactions,
                 Operation::RetrieveInteractionHistory | Operation::RetrieveAgentHistory
-            ) | (Route::ContactInteractions(_), Operation::RetrieveContactHistory)
+            ) | (
+                Route::ContactInteractions(_),
+                Operation::RetrieveContactHistory
+            )
         )
     }
 }
@@ -99,8 +102,14 @@ mod tests {
 
     #[test]
     fn recognises_the_two_history_urls() {
-        assert_eq!(Route::from_path(INTERACTIONS_PATH), Some(Route::Interactions));
-        assert_eq!(Route::from_path("/api/v2/ucs/interactions/"), Some(Route::Interactions));
+        assert_eq!(
+            Route::from_path(INTERACTIONS_PATH),
+            Some(Route::Interactions)
+        );
+        assert_eq!(
+            Route::from_path("/api/v2/ucs/interactions/"),
+            Some(Route::Interactions)
+        );
         assert_eq!(
             Route::from_path("/api/v2/ucs/contacts/0000FaA3VXUS000M/interactions"),
             Some(Route::ContactInteractions("0000FaA3VXUS000M".into()))

@@ -51,10 +51,8 @@ impl HistoryQuery {
     where
         I: IntoIterator<Item = &'a Interaction>,
     {
-        let mut hits: Vec<&Interaction> = candidates
-            .into_iter()
-            .filter(|i| self.matches(i))
-            .collect();
+        let mut hits: Vec<&Interaction> =
+            candidates.into_iter().filter(|i| self.matches(i)).collect();
         hits.sort_unstable_by(|a, b| self.compare(a, b));
         hits.truncate(self.max_size as usize);
         hits.into_iter()

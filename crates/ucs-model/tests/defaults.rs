@@ -2,9 +2,7 @@
 
 use crate::util::{ctx, history, instant, now, parse_ok};
 use chrono::TimeZone;
-use ucs_model::{
-    parse_request, MediaType, Operation, ParseContext, Route, SortOrder, Source, Tz,
-};
+use ucs_model::{parse_request, MediaType, Operation, ParseContext, Route, SortOrder, Source, Tz};
 
 #[test]
 fn a_bare_request_asks_for_the_last_month_newest_first() {
@@ -24,7 +22,9 @@ fn a_bare_request_asks_for_the_last_month_newest_first() {
 #[test]
 fn today_is_taken_in_the_configured_time_zone() {
     // 2015-10-20 22:30 UTC is already the 21st in Moscow (+03:00).
-    let late = chrono::Utc.with_ymd_and_hms(2015, 10, 20, 22, 30, 0).unwrap();
+    let late = chrono::Utc
+        .with_ymd_and_hms(2015, 10, 20, 22, 30, 0)
+        .unwrap();
     let moscow: Tz = "Europe/Moscow".parse().unwrap();
     let ctx = ParseContext::new(late, moscow);
     let q = parse_request(&Route::Interactions, history("").as_bytes(), &ctx)
@@ -96,7 +96,10 @@ fn max_size_default_never_exceeds_a_lower_ceiling() {
 fn max_size_accepts_a_number_or_a_string_of_digits() {
     assert_eq!(parse_ok(&history(r#""maxSize":7"#)).query.max_size(), 7);
     assert_eq!(parse_ok(&history(r#""maxSize":"7""#)).query.max_size(), 7);
-    assert_eq!(parse_ok(&history(r#""maxSize":1000"#)).query.max_size(), 1000);
+    assert_eq!(
+        parse_ok(&history(r#""maxSize":1000"#)).query.max_size(),
+        1000
+    );
 }
 
 #[test]
@@ -110,7 +113,10 @@ fn nulls_count_as_absent_and_unknown_fields_are_ignored() {
 
 #[test]
 fn enums_are_case_insensitive() {
-    let q = parse_ok(&history(r#""mediaType":"FaceBookSession","sort":"AsC","source":"ARCHIVE""#)).query;
+    let q = parse_ok(&history(
+        r#""mediaType":"FaceBookSession","sort":"AsC","source":"ARCHIVE""#,
+    ))
+    .query;
     assert_eq!(q.media_type(), Some(MediaType::Facebooksession));
     assert_eq!(q.sort(), SortOrder::Asc);
     assert_eq!(q.source(), Source::Archive);
@@ -129,7 +135,9 @@ fn attribute_lists_are_sorted_and_unique() {
 
 #[test]
 fn agent_history_filters_on_the_agent() {
-    let r = parse_ok(r#"{"operationName":"RetrieveAgentHistory","userId":"cc9016eee9c84dfeb266c642d9fd92c5"}"#);
+    let r = parse_ok(
+        r#"{"operationName":"RetrieveAgentHistory","userId":"cc9016eee9c84dfeb266c642d9fd92c5"}"#,
+    );
     assert_eq!(r.operation, Operation::RetrieveAgentHistory);
     assert_eq!(r.query.user_id(), Some("cc9016eee9c84dfeb266c642d9fd92c5"));
 }
@@ -159,7 +167,9 @@ fn the_seed_request_parses_to_what_it_says() {
     assert_eq!(q.sort(), SortOrder::Asc);
     assert_eq!(q.custom_attributes(), ["CustomerId", "SearchId"]);
     assert_eq!(
-        q.search_custom_attributes().get("SearchId").map(String::as_str),
+        q.search_custom_attributes()
+            .get("SearchId")
+            .map(String::as_str),
         Some("123456")
     );
 }

@@ -20,10 +20,28 @@ fn assert_refused(body: &str, kind: ErrorKind, status_code: u8, http: u16, messa
 #[test]
 fn body_that_is_not_json_or_not_an_object() {
     for body in ["", "not json", "{", r#"{"operationName":}"#, "\u{0}"] {
-        assert_refused(body, ErrorKind::MalformedBody, 2, 400, "Malformed request body");
+        assert_refused(
+            body,
+            ErrorKind::MalformedBody,
+            2,
+            400,
+            "Malformed request body",
+        );
     }
-    for body in ["[]", r#"["RetrieveInteractionHistory"]"#, "42", "null", r#""x""#] {
-        assert_refused(body, ErrorKind::MalformedBody, 2, 400, "Malformed request body");
+    for body in [
+        "[]",
+        r#"["RetrieveInteractionHistory"]"#,
+        "42",
+        "null",
+        r#""x""#,
+    ] {
+        assert_refused(
+            body,
+            ErrorKind::MalformedBody,
+            2,
+            400,
+            "Malformed request body",
+        );
     }
 }
 
@@ -42,12 +60,26 @@ fn duplicate_parameters_are_malformed() {
 fn body_over_the_size_limit() {
     let err = RequestError::body_too_large(65536);
     assert_eq!((err.status_code(), err.http_status()), (2, 413));
-    assert_eq!(err.status_message(), "Request body is larger than 65536 bytes");
+    assert_eq!(
+        err.status_message(),
+        "Request body is larger than 65536 bytes"
+    );
+}
+
+#[test]
+fn body_not_received_in_time() {
+    let err = RequestError::body_timeout(10000);
+    assert_eq!((err.status_code(), err.http_status()), (2, 408));
+    assert_eq!(err.kind(), &ErrorKind::BodyTimeout);
 }
 
 #[test]
 fn missing_operation_name() {
-    for body in ["{}", r#"{"operationName":null}"#, r#"{"fromDate":"2015-10-01"}"#] {
+    for body in [
+        "{}",
+        r#"{"operationName":null}"#,
+        r#"{"fromDate":"2015-10-01"}"#,
+    ] {
         assert_refused(
             body,
             ErrorKind::MissingOperation,
@@ -60,9 +92,20 @@ fn missing_operation_name() {
 
 #[test]
 fn unknown_operation_name_or_one_of_another_url() {
-    for name in ["RetrieveFoo", "retrieveinteractionhistory", "RetrieveContactHistory", ""] {
+    for name in [
+        "RetrieveFoo",
+        "retrieveinteractionhistory",
+        "RetrieveContactHistory",
+        "",
+    ] {
         let body = format!(r#"{{"operationName":"{name}"}}"#);
-        assert_refused(&body, ErrorKind::UnknownOperation, 2, 400, "Invalid operation");
+        assert_refused(
+            &body,
+            ErrorKind::UnknownOperation,
+            2,
+            400,
+            "Invalid operation",
+        );
     }
     let contact = Route::ContactInteractions("0000FaA3VXUS000M".into());
     let err = parse_request(
@@ -147,7 +190,9 @@ fn unknown_enum_values() {
 
 #[test]
 fn max_size_out_of_range_or_not_an_integer() {
-    for value in ["0", "-1", "1001", "10.5", r#""ten""#, r#""""#, r#""-5""#, "true", "[]"] {
+    for value in [
+        "0", "-1", "1001", "10.5", r#""ten""#, r#""""#, r#""-5""#, "true", "[]",
+    ] {
         assert_refused(
             &history(&format!(r#""maxSize":{value}"#)),
             ErrorKind::InvalidParameter,
@@ -175,8 +220,14 @@ fn bad_attribute_parameters() {
         (r#""customAttributes":"SearchId""#, "customAttributes"),
         (r#""customAttributes":[1]"#, "customAttributes"),
         (r#""customAttributes":[""]"#, "customAttributes"),
-        (r#""searchCustomAttributes":["SearchId"]"#, "searchCustomAttributes"),
-        (r#""searchCustomAttributes":{"SearchId":123456}"#, "searchCustomAttributes.SearchId"),
+        (
+            r#""searchCustomAttributes":["SearchId"]"#,
+            "searchCustomAttributes",
+        ),
+        (
+            r#""searchCustomAttributes":{"SearchId":123456}"#,
+            "searchCustomAttributes.SearchId",
+        ),
         (r#""userId":42"#, "userId"),
         (r#""userId":"""#, "userId"),
     ] {

@@ -109,7 +109,10 @@ impl Spec {
             if style.reverse_attrs {
                 attrs.reverse();
             }
-            fields.push(format!(r#""customAttributes":{}"#, serde_json::json!(attrs)));
+            fields.push(format!(
+                r#""customAttributes":{}"#,
+                serde_json::json!(attrs)
+            ));
         }
         if !self.search.is_empty() {
             // serde_json prints maps sorted; write pairs in reverse order to vary the spelling.
@@ -119,7 +122,10 @@ impl Spec {
                 .rev()
                 .map(|(k, v)| format!("{}:{}", serde_json::json!(k), serde_json::json!(v)))
                 .collect();
-            fields.push(format!(r#""searchCustomAttributes":{{{}}}"#, pairs.join(",")));
+            fields.push(format!(
+                r#""searchCustomAttributes":{{{}}}"#,
+                pairs.join(",")
+            ));
         }
         shuffle(&mut fields, style.shuffle_seed);
         format!("{{{}}}", fields.join(" , "))
@@ -129,7 +135,9 @@ impl Spec {
 /// Fisher–Yates driven by a tiny LCG, so a proptest seed picks the field order.
 fn shuffle<T>(items: &mut [T], mut seed: u64) {
     for i in (1..items.len()).rev() {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let j = (seed >> 33) as usize % (i + 1);
         items.swap(i, j);
     }
@@ -158,7 +166,10 @@ fn spec_strategy(explicit_dates: bool) -> impl Strategy<Value = Spec> {
             .prop_map(|(to, extra)| (Some(to + extra), Some(to)))
             .boxed()
     } else {
-        (proptest::option::of(1u32..60), proptest::option::of(1u32..60))
+        (
+            proptest::option::of(1u32..60),
+            proptest::option::of(1u32..60),
+        )
             .prop_map(|(a, b)| match (a, b) {
                 (Some(a), Some(b)) => (Some(a.max(b)), Some(a.min(b))),
                 other => other,
@@ -196,15 +207,22 @@ fn spec_strategy(explicit_dates: bool) -> impl Strategy<Value = Spec> {
 }
 
 fn style_strategy() -> impl Strategy<Value = Style> {
-    (any::<u64>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(
-        |(shuffle_seed, upper_case, explicit_defaults, duplicate_attrs, reverse_attrs)| Style {
-            shuffle_seed,
-            upper_case,
-            explicit_defaults,
-            duplicate_attrs,
-            reverse_attrs,
-        },
+    (
+        any::<u64>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
     )
+        .prop_map(
+            |(shuffle_seed, upper_case, explicit_defaults, duplicate_attrs, reverse_attrs)| Style {
+                shuffle_seed,
+                upper_case,
+                explicit_defaults,
+                duplicate_attrs,
+                reverse_attrs,
+            },
+        )
 }
 
 /// One semantic change to a spec (every variant must change the answer).
@@ -323,8 +341,14 @@ proptest! {
 #[test]
 fn media_type_case_gives_one_key() {
     let scope = scope();
-    let upper = key_of(r#"{"operationName":"RetrieveInteractionHistory","mediaType":"CHAT"}"#, &scope);
-    let lower = key_of(r#"{"mediaType":"chat","operationName":"RetrieveInteractionHistory"}"#, &scope);
+    let upper = key_of(
+        r#"{"operationName":"RetrieveInteractionHistory","mediaType":"CHAT"}"#,
+        &scope,
+    );
+    let lower = key_of(
+        r#"{"mediaType":"chat","operationName":"RetrieveInteractionHistory"}"#,
+        &scope,
+    );
     assert_eq!(upper, lower);
 }
 
@@ -343,8 +367,14 @@ fn contact_id_is_part_of_the_key() {
 #[test]
 fn agent_and_interaction_history_of_one_owner_share_a_key() {
     let scope = scope();
-    let a = key_of(r#"{"operationName":"RetrieveInteractionHistory","userId":"u9"}"#, &scope);
-    let b = key_of(r#"{"operationName":"RetrieveAgentHistory","userId":"u9"}"#, &scope);
+    let a = key_of(
+        r#"{"operationName":"RetrieveInteractionHistory","userId":"u9"}"#,
+        &scope,
+    );
+    let b = key_of(
+        r#"{"operationName":"RetrieveAgentHistory","userId":"u9"}"#,
+        &scope,
+    );
     assert_eq!(a, b);
 }
 
@@ -358,9 +388,18 @@ fn an_all_media_query_shares_its_per_type_entries_with_single_type_queries() {
     )
     .unwrap()
     .query;
-    let chat = key_of(r#"{"operationName":"RetrieveInteractionHistory","mediaType":"Chat"}"#, &scope);
-    assert_eq!(CacheKey::for_media_type(scope.clone(), &all, MediaType::Chat), chat);
-    assert_ne!(CacheKey::for_media_type(scope.clone(), &all, MediaType::Email), chat);
+    let chat = key_of(
+        r#"{"operationName":"RetrieveInteractionHistory","mediaType":"Chat"}"#,
+        &scope,
+    );
+    assert_eq!(
+        CacheKey::for_media_type(scope.clone(), &all, MediaType::Chat),
+        chat
+    );
+    assert_ne!(
+        CacheKey::for_media_type(scope.clone(), &all, MediaType::Email),
+        chat
+    );
     assert_eq!(chat.media_type(), Some(MediaType::Chat));
     assert_eq!(chat.scope().tenant(), "cc1");
 }

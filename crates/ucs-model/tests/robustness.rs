@@ -13,8 +13,13 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
             .map_or(serde_json::Value::Null, serde_json::Value::Number)),
         "\\PC{0,12}".prop_map(serde_json::Value::from),
         prop_oneof![
-            Just("RetrieveInteractionHistory"), Just("chat"), Just("ASC"), Just("archive"),
-            Just("2015-10-01"), Just("2015-10-01T10:00:00Z"), Just("100"),
+            Just("RetrieveInteractionHistory"),
+            Just("chat"),
+            Just("ASC"),
+            Just("archive"),
+            Just("2015-10-01"),
+            Just("2015-10-01T10:00:00Z"),
+            Just("100"),
         ]
         .prop_map(serde_json::Value::from),
     ];
@@ -29,9 +34,17 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
 
 fn field_name() -> impl Strategy<Value = String> {
     prop_oneof![
-        Just("operationName"), Just("fromDate"), Just("toDate"), Just("mediaType"), Just("sort"),
-        Just("maxSize"), Just("source"), Just("userId"), Just("customAttributes"),
-        Just("searchCustomAttributes"), Just("other"),
+        Just("operationName"),
+        Just("fromDate"),
+        Just("toDate"),
+        Just("mediaType"),
+        Just("sort"),
+        Just("maxSize"),
+        Just("source"),
+        Just("userId"),
+        Just("customAttributes"),
+        Just("searchCustomAttributes"),
+        Just("other"),
     ]
     .prop_map(str::to_owned)
 }

@@ -63,6 +63,7 @@ fn an_empty_result_still_carries_an_interactions_list() {
 
 #[test]
 fn another_message_type_is_not_a_history_notification() {
-    let other = r#"{"referenceId":1,"messageType":"GetInteractionContentMessage","interactions":[]}"#;
+    let other =
+        r#"{"referenceId":1,"messageType":"GetInteractionContentMessage","interactions":[]}"#;
     assert!(serde_json::from_str::<HistoryNotification>(other).is_err());
 }

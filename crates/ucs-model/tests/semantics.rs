@@ -92,8 +92,13 @@ fn owner_contact_and_search_attributes_filter() {
     ];
     let range = r#""fromDate":"2015-10-01","toDate":"2015-10-01""#;
     let by_owner = query(&format!(r#"{range},"userId":"owner-1""#));
-    assert_eq!(ids(&by_owner.select(&data)), ["other-search", "other-contact", "match"]);
-    let by_search = query(&format!(r#"{range},"searchCustomAttributes":{{"SearchId":"123456"}}"#));
+    assert_eq!(
+        ids(&by_owner.select(&data)),
+        ["other-search", "other-contact", "match"]
+    );
+    let by_search = query(&format!(
+        r#"{range},"searchCustomAttributes":{{"SearchId":"123456"}}"#
+    ));
     assert_eq!(
         ids(&by_search.select(&data)),
         ["other-owner", "other-contact", "no-owner", "match"]
@@ -136,9 +141,14 @@ fn custom_attributes_hold_only_requested_names_with_a_value() {
     let range = r#""fromDate":"2015-10-01","toDate":"2015-10-01""#;
     let none = query(range).select(&data);
     assert!(none[0].custom_attributes.is_empty());
-    assert!(!serde_json::to_string(&none[0]).unwrap().contains("customAttributes"));
+    assert!(!serde_json::to_string(&none[0])
+        .unwrap()
+        .contains("customAttributes"));
 
-    let some = query(&format!(r#"{range},"customAttributes":["SearchId","Missing"]"#)).select(&data);
+    let some = query(&format!(
+        r#"{range},"customAttributes":["SearchId","Missing"]"#
+    ))
+    .select(&data);
     assert_eq!(
         some[0].custom_attributes,
         BTreeMap::from([("SearchId".to_owned(), "123456".to_owned())])

@@ -25,7 +25,9 @@ pub(crate) fn parse_ok(body: &str) -> ParsedRequest {
 
 /// An instant written in RFC 3339.
 pub(crate) fn instant(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 /// A history request with the given extra fields (JSON text after the operationName).

@@ -217,13 +217,10 @@ impl Config {
 
     /// The configured time zone.
     pub fn time_zone(&self) -> Result<Tz, ConfigError> {
-        self.api
-            .time_zone
-            .parse()
-            .map_err(|_| ConfigError::Value {
-                key: "api.time_zone",
-                reason: format!("{:?} is not an IANA time zone", self.api.time_zone),
-            })
+        self.api.time_zone.parse().map_err(|_| ConfigError::Value {
+            key: "api.time_zone",
+            reason: format!("{:?} is not an IANA time zone", self.api.time_zone),
+        })
     }
 
     /// The effective configuration as TOML, as `ucs-proxy check` prints it.
@@ -237,7 +234,9 @@ mod tests {
     use super::*;
 
     fn load_str(toml: &str) -> Result<Config, ConfigError> {
-        Config::from_figment(Figment::from(Serialized::defaults(Config::default())).merge(Toml::string(toml)))
+        Config::from_figment(
+            Figment::from(Serialized::defaults(Config::default())).merge(Toml::string(toml)),
+        )
     }
 
     #[test]
@@ -252,22 +251,36 @@ mod tests {
 
     #[test]
     fn unknown_keys_and_bad_values_are_refused() {
-        assert!(matches!(load_str("[server]\nlisen = \"x\""), Err(ConfigError::Invalid(_))));
+        assert!(matches!(
+            load_str("[server]\nlisen = \"x\""),
+            Err(ConfigError::Invalid(_))
+        ));
         assert!(matches!(
             load_str("[server]\nlisten = \"nowhere\""),
-            Err(ConfigError::Value { key: "server.listen", .. })
+            Err(ConfigError::Value {
+                key: "server.listen",
+                ..
+            })
         ));
         assert!(matches!(
             load_str("[api]\ntime_zone = \"Mars/Olympus\""),
-            Err(ConfigError::Value { key: "api.time_zone", .. })
+            Err(ConfigError::Value {
+                key: "api.time_zone",
+                ..
+            })
         ));
         assert!(matches!(
             load_str("[limits]\nmax_size = 0"),
-            Err(ConfigError::Value { key: "limits.max_size", .. })
+            Err(ConfigError::Value {
+                key: "limits.max_size",
+                ..
+            })
         ));
     }
 
     #[test]
+    // figment's Jail closure returns figment's own (large) error type; not ours to shrink.
+    #[allow(clippy::result_large_err)]
     fn environment_overrides_the_file() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("proxy.toml", "[server]\nlisten = \"127.0.0.1:1111\"\n")?;

@@ -17,8 +17,8 @@ mod reference;
 mod server;
 
 pub use config::{
-    DEFAULT_BODY_READ_TIMEOUT_MS, DEFAULT_LISTEN, DEFAULT_MAX_BODY_BYTES, DEFAULT_PUBLIC_BASE_URL,
     ApiConfig, Config, ConfigError, LimitsConfig, LogConfig, LogFormat, ServerConfig,
+    DEFAULT_BODY_READ_TIMEOUT_MS, DEFAULT_LISTEN, DEFAULT_MAX_BODY_BYTES, DEFAULT_PUBLIC_BASE_URL,
     ENV_CONFIG_FILE, ENV_PREFIX,
 };
 pub use edge::Edge;

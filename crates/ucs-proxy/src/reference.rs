@@ -46,7 +46,10 @@ mod tests {
                 std::thread::spawn(move || (0..1000).map(|_| ids.next_id()).collect::<Vec<_>>())
             })
             .collect();
-        let mut all: Vec<u64> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+        let mut all: Vec<u64> = handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect();
         for per_thread in all.chunks(1000) {
             assert!(per_thread.windows(2).all(|w| w[0] < w[1]));
         }

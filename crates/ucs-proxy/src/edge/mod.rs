@@ -60,18 +60,17 @@ impl Edge {
     /// Answers a request on a history URL. Always writes a complete response.
     async fn serve_history(&self, session: &mut Session, route: Route) -> pingora::Result<()> {
         let settings = &self.settings;
-        let body = match read_body(session, settings.max_body_bytes, settings.body_read_timeout)
-            .await
-        {
-            Ok(body) => body,
-            Err(BodyError::Refused(error)) => {
-                // The rest of the body is still on the wire: this connection cannot carry
-                // another request.
-                session.set_keepalive(None);
-                return send_error(session, &error).await;
-            }
-            Err(BodyError::Io(error)) => return Err(error),
-        };
+        let body =
+            match read_body(session, settings.max_body_bytes, settings.body_read_timeout).await {
+                Ok(body) => body,
+                Err(BodyError::Refused(error)) => {
+                    // The rest of the body is still on the wire: this connection cannot carry
+                    // another request.
+                    session.set_keepalive(None);
+                    return send_error(session, &error).await;
+                }
+                Err(BodyError::Io(error)) => return Err(error),
+            };
         let ctx = ParseContext::new(Utc::now(), settings.time_zone)
             .with_max_size_limit(settings.max_size_limit);
         match parse_request(&route, &body, &ctx) {

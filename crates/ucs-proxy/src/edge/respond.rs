@@ -22,16 +22,26 @@ pub(crate) async fn send_json(
     for (name, value) in extra_headers {
         header.insert_header(*name, *value)?;
     }
-    session.write_response_header(Box::new(header), false).await?;
+    session
+        .write_response_header(Box::new(header), false)
+        .await?;
     session.write_response_body(Some(body), true).await
 }
 
 /// Writes the GWS answer of a refused request.
 pub(crate) async fn send_error(session: &mut Session, error: &RequestError) -> pingora::Result<()> {
-    send_json(session, error.http_status(), Bytes::from(error.to_body()), &[]).await
+    send_json(
+        session,
+        error.http_status(),
+        Bytes::from(error.to_body()),
+        &[],
+    )
+    .await
 }
 
 /// The body of an accepted request: `{"statusCode":0,"referenceId":N}`.
 pub(crate) fn ack_body(reference_id: u64) -> Bytes {
-    Bytes::from(format!(r#"{{"statusCode":0,"referenceId":{reference_id}}}"#))
+    Bytes::from(format!(
+        r#"{{"statusCode":0,"referenceId":{reference_id}}}"#
+    ))
 }

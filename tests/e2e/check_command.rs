@@ -1,0 +1,47 @@
+//! `ucs-proxy check`: validates a configuration and prints the effective one.
+
+use crate::support::{config_dir, proxy_binary};
+use std::process::Command;
+
+#[test]
+fn check_prints_the_effective_configuration_with_environment_overrides() {
+    let output = Command::new(proxy_binary())
+        .args(["check", "--config"])
+        .arg(config_dir().join("default.toml"))
+        .env("UCS_PROXY_LIMITS__MAX_SIZE", "250")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed: toml::Value = toml::from_str(&String::from_utf8(output.stdout).unwrap()).unwrap();
+    assert_eq!(printed["limits"]["max_size"].as_integer(), Some(250));
+    assert_eq!(printed["server"]["listen"].as_str(), Some("127.0.0.1:8080"));
+    assert_eq!(printed["api"]["time_zone"].as_str(), Some("UTC"));
+}
+
+#[test]
+fn check_refuses_a_bad_configuration_and_names_the_key() {
+    let dir = std::env::temp_dir().join(format!("ucs-proxy-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.toml");
+    std::fs::write(&file, "[api]\ntime_zone = \"Mars/Olympus\"\n").unwrap();
+    let output = Command::new(proxy_binary())
+        .args(["check", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("api.time_zone"), "{stderr}");
+
+    let missing = Command::new(proxy_binary())
+        .args(["check", "--config", "/nonexistent.toml"])
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("does not exist"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests: the real `ucs-proxy` binary, started on a free loopback port, driven over
+//! real HTTP.
+//!
+//! This target belongs to the `ucs-proxy` package (so Cargo builds the binary first and hands
+//! its path over in `CARGO_BIN_EXE_ucs-proxy`), but its sources live in the workspace's
+//! top-level `tests/` with the other end-to-end material.
+
+mod support;
+
+mod check_command;
+mod history_endpoint;

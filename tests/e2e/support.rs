@@ -1,0 +1,198 @@
+//! The proxy as a child process, and a minimal HTTP/1.1 client that shows exactly what came
+//! over the wire (status, headers, body, whether the connection stayed open).
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The binary under test.
+pub(crate) fn proxy_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_ucs-proxy"))
+}
+
+/// The repository's `config/` folder.
+pub(crate) fn config_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../config")
+}
+
+/// A free loopback port (bound, read, released: the proxy binds it right after).
+pub(crate) fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// A running proxy; killed when dropped.
+pub(crate) struct Proxy {
+    child: Child,
+    /// Where it listens.
+    pub(crate) addr: SocketAddr,
+}
+
+impl Proxy {
+    /// Starts the proxy on `config/default.toml` with a free port and the given extra
+    /// environment overrides, and waits until it accepts connections.
+    pub(crate) fn start(env: &[(&str, &str)]) -> Proxy {
+        let port = free_port();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let mut command = Command::new(proxy_binary());
+        command
+            .arg("--config")
+            .arg(config_dir().join("default.toml"))
+            .env("UCS_PROXY_SERVER__LISTEN", addr.to_string())
+            .env("UCS_PROXY_LOG__LEVEL", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let child = command.spawn().expect("start ucs-proxy");
+        let mut proxy = Proxy { child, addr };
+        proxy.wait_ready();
+        proxy
+    }
+
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("ucs-proxy exited during start-up: {status}");
+            }
+            if TcpStream::connect(self.addr).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!("ucs-proxy did not listen on {} within 20 s", self.addr);
+    }
+
+    /// A new client connection.
+    pub(crate) fn connect(&self) -> Client {
+        Client::connect(self.addr)
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP response as read off the wire.
+#[derive(Debug)]
+pub(crate) struct Response {
+    pub(crate) status: u16,
+    /// Header names in lower case.
+    pub(crate) headers: BTreeMap<String, String>,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Response {
+    /// The body as JSON.
+    pub(crate) fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    /// The body as text.
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// A keep-alive HTTP/1.1 connection.
+pub(crate) struct Client {
+    reader: BufReader<TcpStream>,
+}
+
+impl Client {
+    fn connect(addr: SocketAddr) -> Client {
+        let stream = TcpStream::connect(addr).expect("connect to the proxy");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        Client {
+            reader: BufReader::new(stream),
+        }
+    }
+
+    /// Sends raw bytes (a request or part of one).
+    pub(crate) fn send_raw(&mut self, bytes: &[u8]) {
+        self.reader
+            .get_mut()
+            .write_all(bytes)
+            .expect("write request");
+    }
+
+    /// Sends a request with `Content-Length` and reads the response.
+    pub(crate) fn request(&mut self, method: &str, path: &str, body: &[u8]) -> Response {
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        self.send_raw(head.as_bytes());
+        self.send_raw(body);
+        self.read_response()
+    }
+
+    /// POSTs a JSON body.
+    pub(crate) fn post(&mut self, path: &str, body: &str) -> Response {
+        self.request("POST", path, body.as_bytes())
+    }
+
+    /// Reads one response framed by `Content-Length` (the proxy must always send one).
+    pub(crate) fn read_response(&mut self) -> Response {
+        let mut status_line = String::new();
+        self.reader
+            .read_line(&mut status_line)
+            .expect("status line");
+        let status = status_line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("bad status line {status_line:?}"));
+        let mut headers = BTreeMap::new();
+        loop {
+            let mut line = String::new();
+            self.reader.read_line(&mut line).expect("header line");
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            let (name, value) = line.split_once(':').expect("header has a colon");
+            headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_owned());
+        }
+        let length: usize = headers
+            .get("content-length")
+            .expect("every answer carries Content-Length")
+            .parse()
+            .unwrap();
+        let mut body = vec![0; length];
+        self.reader.read_exact(&mut body).expect("body");
+        Response {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// Whether the server closed the connection (reads EOF within a short wait).
+    pub(crate) fn is_closed_by_server(&mut self) -> bool {
+        let stream = self.reader.get_mut();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .unwrap();
+        let mut byte = [0u8; 1];
+        matches!(stream.read(&mut byte), Ok(0))
+    }
+}

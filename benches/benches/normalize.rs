@@ -14,7 +14,10 @@ const BARE: &[u8] = br#"{"operationName":"RetrieveInteractionHistory"}"#;
 const BAD: &[u8] = br#"{"operationName":"RetrieveInteractionHistory","fromDate":"01.10.2015"}"#;
 
 fn context() -> ParseContext {
-    ParseContext::new(Utc.with_ymd_and_hms(2015, 10, 20, 8, 0, 0).unwrap(), Tz::UTC)
+    ParseContext::new(
+        Utc.with_ymd_and_hms(2015, 10, 20, 8, 0, 0).unwrap(),
+        Tz::UTC,
+    )
 }
 
 fn parse(c: &mut Criterion) {
@@ -31,7 +34,9 @@ fn parse(c: &mut Criterion) {
 
 fn key(c: &mut Criterion) {
     let ctx = context();
-    let query = parse_request(&Route::Interactions, SEED, &ctx).unwrap().query;
+    let query = parse_request(&Route::Interactions, SEED, &ctx)
+        .unwrap()
+        .query;
     let scope = AuthScope::User {
         tenant: "cc1".into(),
         user_id: "cc9016eeee9c84dfcb66c642d9fd92c5".into(),

@@ -1,0 +1,175 @@
+//! `/meta/connect`: the long poll that carries messages from server to client.
+
+use super::retry_advice;
+use crate::engine::{ConnectionType, Engine, TransportContext};
+use crate::message::{Incoming, Response};
+use crate::session::Session;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tokio::time::Instant;
+
+pub(crate) const CHANNEL: &str = "/meta/connect";
+
+/// How a held connect ended.
+enum Release {
+    /// Messages are queued, or the hold time passed: answer normally.
+    Reply,
+    /// A newer connect of the same session arrived: this one gets HTTP 500 (Java's
+    /// `duplicateMetaConnectHttpResponseCode`), the newer one is held.
+    Superseded,
+    /// The session was disconnected or swept while the connect was held.
+    Removed,
+}
+
+pub(crate) async fn handle(
+    engine: &Engine,
+    message: &Incoming,
+    ctx: &TransportContext,
+    alone: bool,
+    out: &mut Response,
+) {
+    let Some(session) = engine.session_for(message, ctx) else {
+        out.replies
+            .push(Value::Object(message.unknown_session_reply()));
+        return;
+    };
+    let config = engine.config();
+    let client_wants_now = message.advice_timeout() == Some(0);
+    let (generation, first, must_answer_now, inherited_slot) = {
+        let mut state = session.state();
+        state.connect_generation += 1;
+        // A connect of this session still held is superseded by this one, and so is its place
+        // in the browser's count of held connects.
+        let inherited_slot = std::mem::take(&mut state.holding);
+        let first = !state.connected;
+        state.connected = true;
+        if let Some(acked) = message.ext("ack").and_then(Value::as_u64) {
+            if state.ack_batch.is_some() {
+                state.acknowledge(acked);
+            }
+        }
+        (
+            state.connect_generation,
+            first,
+            !state.queue.is_empty(),
+            inherited_slot,
+        )
+    };
+    session.wake.notify_waiters();
+
+    // Hold only a connect that is alone in its batch, after the first one, when the client did
+    // not ask for an immediate answer and nothing is waiting already.
+    let wants_hold = alone && !first && !client_wants_now && !must_answer_now;
+    let browser = match ctx.connection_type {
+        ConnectionType::LongPolling => session.browser_id.clone(),
+        ConnectionType::WebSocket => None,
+    };
+    if inherited_slot && !wants_hold {
+        if let Some(browser) = &browser {
+            engine.release_for_browser(browser);
+        }
+    }
+    if wants_hold {
+        if let Some(browser) = browser.as_deref().filter(|_| !inherited_slot) {
+            if !engine.hold_for_browser(browser) {
+                // Another session of this browser already holds a connect: answer at once and
+                // tell the client to poll instead of holding a second connection.
+                let mut reply = message.reply(true);
+                reply.insert(
+                    "advice".into(),
+                    json!({
+                        "reconnect": "retry",
+                        "interval": config.multi_session_interval.as_millis() as u64,
+                        "multiple-clients": true,
+                    }),
+                );
+                finish(engine, &session, reply, out);
+                return;
+            }
+        }
+        let release = hold(engine, &session, generation).await;
+        if !matches!(release, Release::Superseded) {
+            if let Some(browser) = &browser {
+                engine.release_for_browser(browser);
+            }
+        }
+        match release {
+            Release::Superseded => {
+                out.status = 500;
+                return;
+            }
+            Release::Removed => {
+                let mut reply = message.reply(true);
+                reply.insert("advice".into(), json!({"reconnect": "none"}));
+                out.replies.push(Value::Object(reply));
+                return;
+            }
+            Release::Reply => {}
+        }
+    }
+    let mut reply = message.reply(true);
+    reply.insert("advice".into(), retry_advice(config));
+    finish(engine, &session, reply, out);
+}
+
+/// Waits until something is queued for the session, the timeout passes, the session goes away
+/// or a newer connect supersedes this one. Costs no thread: an async wait on the session's
+/// `Notify` and one timer.
+async fn hold(engine: &Engine, session: &Session, generation: u64) -> Release {
+    let deadline = Instant::now() + engine.config().timeout;
+    {
+        let mut state = session.state();
+        state.expires_at = None;
+        state.holding = true;
+    }
+    let release = loop {
+        let notified = session.wake.notified();
+        tokio::pin!(notified);
+        // Register interest before looking, so a wake between the look and the wait is not lost.
+        notified.as_mut().enable();
+        {
+            let state = session.state();
+            if state.removed {
+                break Release::Removed;
+            }
+            if state.connect_generation != generation {
+                break Release::Superseded;
+            }
+            if !state.queue.is_empty() {
+                break Release::Reply;
+            }
+        }
+        tokio::select! {
+            _ = &mut notified => {}
+            _ = tokio::time::sleep_until(deadline) => break Release::Reply,
+        }
+    };
+    if !matches!(release, Release::Superseded) {
+        let mut state = session.state();
+        state.holding = false;
+        if state.expires_at.is_none() {
+            state.expires_at = Some(Instant::now() + engine.config().max_interval);
+        }
+    }
+    release
+}
+
+/// Puts the queued messages and the reply into the response, and starts the session's expiry
+/// clock: the client has `interval + maxInterval` to connect again.
+fn finish(
+    engine: &Engine,
+    session: &Arc<Session>,
+    mut reply: serde_json::Map<String, Value>,
+    out: &mut Response,
+) {
+    let config = engine.config();
+    let mut state = session.state();
+    let (events, batch) = state.take_for_reply();
+    if let Some(batch) = batch {
+        reply.insert("ext".into(), json!({"ack": batch}));
+    }
+    state.expires_at = Some(Instant::now() + config.interval + config.max_interval);
+    drop(state);
+    out.events.extend(events);
+    out.replies.push(Value::Object(reply));
+}

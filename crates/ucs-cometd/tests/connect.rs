@@ -1,0 +1,155 @@
+use crate::util::*;
+use serde_json::json;
+use std::time::Duration;
+use ucs_cometd::BayeuxConfig;
+
+#[tokio::test(start_paused = true)]
+async fn the_first_connect_is_answered_at_once_with_advice() {
+    let engine = engine();
+    let ctx = ctx("u1", "b1");
+    let id = handshake(&engine, &ctx, false).await;
+    let started = tokio::time::Instant::now();
+    let reply = send(&engine, &ctx, connect_msg(&id)).await;
+    assert_eq!(started.elapsed(), Duration::ZERO);
+    let c = reply.only();
+    assert_eq!(c["successful"], true);
+    assert_eq!(c["id"], "c");
+    assert_eq!(c["advice"]["reconnect"], "retry");
+    assert_eq!(c["advice"]["timeout"], 30000);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_later_connect_is_held_for_the_timeout() {
+    let engine = engine();
+    let ctx = ctx("u1", "b1");
+    let id = handshake(&engine, &ctx, false).await;
+    first_connect(&engine, &ctx, &id).await;
+    let started = tokio::time::Instant::now();
+    let reply = send(&engine, &ctx, connect_msg(&id)).await;
+    assert_eq!(started.elapsed(), Duration::from_secs(30));
+    assert_eq!(reply.only()["successful"], true);
+    assert!(reply.events.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_connect_asking_for_timeout_zero_or_batched_with_others_is_not_held() {
+    let engine = engine();
+    let ctx = ctx("u1", "b1");
+    let id = handshake(&engine, &ctx, false).await;
+    first_connect(&engine, &ctx, &id).await;
+    let started = tokio::time::Instant::now();
+    first_connect(&engine, &ctx, &id).await; // advice.timeout = 0
+    let batched = send(
+        &engine,
+        &ctx,
+        json!([
+            {"channel":"/meta/connect","clientId":id,"connectionType":"long-polling"},
+            {"channel":"/meta/subscribe","clientId":id,"subscription":"/a"}
+        ]),
+    )
+    .await;
+    assert_eq!(started.elapsed(), Duration::ZERO);
+    assert_eq!(batched.replies.len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_newer_connect_supersedes_the_held_one_with_http_500() {
+    let engine = engine();
+    let ctx = ctx("u1", "b1");
+    let id = handshake(&engine, &ctx, false).await;
+    first_connect(&engine, &ctx, &id).await;
+    let old = tokio::spawn({
+        let (engine, ctx, id) = (engine.clone(), ctx.clone(), id.clone());
+        async move { send(&engine, &ctx, connect_msg(&id)).await }
+    });
+    settle().await;
+    let newer = tokio::spawn({
+        let (engine, ctx, id) = (engine.clone(), ctx.clone(), id.clone());
+        async move { send(&engine, &ctx, connect_msg(&id)).await }
+    });
+    let old = old.await.unwrap();
+    assert_eq!(old.status, 500);
+    assert!(!newer.is_finished());
+    let newer = newer.await.unwrap();
+    assert_eq!(newer.status, 200);
+}
+
+#[tokio::test(start_paused = true)]
+async fn disconnect_releases_the_held_connect_and_forgets_the_session() {
+    let engine = engine();
+    let ctx = ctx("u1", "b1");
+    let id = handshake(&engine, &ctx, false).await;
+    first_connect(&engine, &ctx, &id).await;
+    let held = tokio::spawn({
+        let (engine, ctx, id) = (engine.clone(), ctx.clone(), id.clone());
+        async move { send(&engine, &ctx, connect_msg(&id)).await }
+    });
+    settle().await;
+    let started = tokio::time::Instant::now();
+    let bye = send(
+        &engine,
+        &ctx,
+        json!([{"channel":"/meta/disconnect","clientId":id,"id":"d"}]),
+    )
+    .await;
+    assert_eq!(bye.only()["successful"], true);
+    let held = held.await.unwrap();
+    assert_eq!(started.elapsed(), Duration::ZERO);
+    assert_eq!(held.only()["advice"]["reconnect"], "none");
+    assert_eq!(engine.stats().sessions, 0);
+    let after = first_connect(&engine, &ctx, &id).await;
+    assert_eq!(after.only()["error"], "402::session_unknown");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_second_session_of_one_browser_gets_multiple_clients_advice() {
+    let engine = engine();
+    let ctx = ctx("u1", "b1");
+    let a = handshake(&engine, &ctx, false).await;
+    let b = handshake(&engine, &ctx, false).await;
+    first_connect(&engine, &ctx, &a).await;
+    first_connect(&engine, &ctx, &b).await;
+    let held = tokio::spawn({
+        let (engine, ctx, a) = (engine.clone(), ctx.clone(), a.clone());
+        async move { send(&engine, &ctx, connect_msg(&a)).await }
+    });
+    settle().await;
+    let started = tokio::time::Instant::now();
+    let second = send(&engine, &ctx, connect_msg(&b)).await;
+    assert_eq!(started.elapsed(), Duration::ZERO);
+    let advice = &second.only()["advice"];
+    assert_eq!(advice["multiple-clients"], true);
+    assert_eq!(advice["reconnect"], "retry");
+    assert_eq!(advice["interval"], 2000);
+    // Another browser of the same user is not limited.
+    let other_browser = ctx_with_browser("u1", "b2");
+    let c = handshake(&engine, &other_browser, false).await;
+    first_connect(&engine, &other_browser, &c).await;
+    let third = tokio::spawn({
+        let engine = engine.clone();
+        async move { send(&engine, &other_browser, connect_msg(&c)).await }
+    });
+    settle().await;
+    assert!(!third.is_finished());
+    held.abort();
+    third.abort();
+}
+
+fn ctx_with_browser(user: &str, browser: &str) -> ucs_cometd::TransportContext {
+    ctx(user, browser)
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_configured_timeout_is_advised_and_used() {
+    let engine = engine_with(BayeuxConfig {
+        timeout: Duration::from_secs(5),
+        ..BayeuxConfig::default()
+    });
+    let ctx = ctx("u1", "b1");
+    let id = handshake(&engine, &ctx, false).await;
+    let first = first_connect(&engine, &ctx, &id).await;
+    assert_eq!(first.only()["advice"]["timeout"], 5000);
+    let started = tokio::time::Instant::now();
+    send(&engine, &ctx, connect_msg(&id)).await;
+    assert_eq!(started.elapsed(), Duration::from_secs(5));
+}

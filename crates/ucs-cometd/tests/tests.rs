@@ -1,0 +1,10 @@
+//! Integration tests of the engine through its public API, under a paused tokio clock.
+
+mod util;
+
+mod ack;
+mod connect;
+mod delivery;
+mod handshake;
+mod publish;
+mod sweeping;

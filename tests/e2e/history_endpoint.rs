@@ -161,7 +161,8 @@ fn an_oversized_body_gets_413_and_the_connection_is_closed() {
     let mut client = proxy.connect();
     let chunk = "x".repeat(800);
     let request = format!(
-        "POST {INTERACTIONS} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{chunk}\r\n{:x}\r\n{chunk}\r\n0\r\n\r\n",
+        "POST {INTERACTIONS} HTTP/1.1\r\nHost: x\r\n{}Transfer-Encoding: chunked\r\n\r\n{:x}\r\n{chunk}\r\n{:x}\r\n{chunk}\r\n0\r\n\r\n",
+        client.authorization_line(),
         chunk.len(),
         chunk.len()
     );
@@ -173,9 +174,12 @@ fn an_oversized_body_gets_413_and_the_connection_is_closed() {
 fn a_body_that_does_not_arrive_in_time_gets_408() {
     let proxy = Proxy::start(&[("UCS_PROXY_LIMITS__BODY_READ_TIMEOUT_MS", "300")]);
     let mut client = proxy.connect();
+    let auth = client.authorization_line();
     client.send_raw(
-        format!("POST {INTERACTIONS} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{{\"op")
-            .as_bytes(),
+        format!(
+            "POST {INTERACTIONS} HTTP/1.1\r\nHost: x\r\n{auth}Content-Length: 100\r\n\r\n{{\"op"
+        )
+        .as_bytes(),
     );
     let response = client.read_response();
     assert_eq!(response.status, 408);
@@ -199,4 +203,70 @@ fn other_routes_and_methods_are_not_served_without_an_upstream() {
     assert_eq!(get.status, 405);
     assert_eq!(get.headers.get("allow").map(String::as_str), Some("POST"));
     assert_eq!(get.json()["statusCode"], 2);
+}
+
+#[test]
+fn callers_without_valid_credentials_get_access_denied() {
+    let proxy = Proxy::start(&[]);
+    let body = r#"{"operationName":"RetrieveInteractionHistory"}"#;
+    for mut client in [
+        proxy.connect_anonymous(),
+        proxy.connect_as("demo", "wrong"),
+        proxy.connect_as("nobody", "demo"),
+    ] {
+        let response = client.post(INTERACTIONS, body);
+        assert_eq!(response.status, 401);
+        assert_eq!(
+            response.json(),
+            json!({"statusCode":20,"statusMessage":"Access denied"})
+        );
+    }
+}
+
+#[test]
+fn basic_credentials_open_a_session_that_the_cookie_alone_then_carries() {
+    let proxy = Proxy::start(&[]);
+    let body = r#"{"operationName":"RetrieveInteractionHistory"}"#;
+    let mut client = proxy.connect();
+    let first = client.post(INTERACTIONS, body);
+    assert_eq!(first.status, 200);
+    let set_cookie = first
+        .headers
+        .get("set-cookie")
+        .expect("a JSESSIONID cookie");
+    assert!(
+        set_cookie.starts_with("JSESSIONID=") && set_cookie.contains("HttpOnly"),
+        "{set_cookie}"
+    );
+    let session = set_cookie.split(';').next().unwrap().to_owned();
+
+    let mut by_cookie = proxy.connect_anonymous();
+    by_cookie.cookie = Some(session);
+    let second = by_cookie.post(INTERACTIONS, body);
+    assert_eq!(second.status, 200, "{}", second.text());
+    assert!(!second.headers.contains_key("set-cookie"));
+
+    let mut forged = proxy.connect_anonymous();
+    forged.cookie = Some("JSESSIONID=0123456789abcdef0123456789abcdef".into());
+    assert_eq!(forged.post(INTERACTIONS, body).status, 401);
+}
+
+#[test]
+fn a_media_type_whose_feature_the_caller_lacks_is_forbidden_before_the_ack() {
+    let proxy = Proxy::start(&[]);
+    let mut client = proxy.connect_as("novoice", "novoice");
+    let call = client.post(
+        INTERACTIONS,
+        r#"{"operationName":"RetrieveInteractionHistory","mediaType":"CALL"}"#,
+    );
+    assert_eq!(call.status, 403);
+    assert_eq!(
+        call.json(),
+        json!({"statusCode":3,"statusMessage":"Operation forbidden for mediaType call: feature api-ucs-voice is not enabled"})
+    );
+    let chat = client.post(
+        INTERACTIONS,
+        r#"{"operationName":"RetrieveInteractionHistory","mediaType":"chat"}"#,
+    );
+    assert_eq!(chat.status, 200);
 }

@@ -71,8 +71,23 @@ impl Proxy {
         panic!("ucs-proxy did not listen on {} within 20 s", self.addr);
     }
 
-    /// A new client connection.
+    /// A new client connection that sends the demo user's Basic credentials.
     pub(crate) fn connect(&self) -> Client {
+        self.connect_as("demo", "demo")
+    }
+
+    /// A new client connection that sends `user:password` as Basic credentials.
+    pub(crate) fn connect_as(&self, user: &str, password: &str) -> Client {
+        let mut client = Client::connect(self.addr);
+        client.authorization = Some(format!(
+            "Basic {}",
+            base64_encode(&format!("{user}:{password}"))
+        ));
+        client
+    }
+
+    /// A new client connection without credentials.
+    pub(crate) fn connect_anonymous(&self) -> Client {
         Client::connect(self.addr)
     }
 }
@@ -113,6 +128,29 @@ impl Response {
 /// A keep-alive HTTP/1.1 connection.
 pub(crate) struct Client {
     reader: BufReader<TcpStream>,
+    /// Sent as `Authorization` with every request.
+    pub(crate) authorization: Option<String>,
+    /// Sent as `Cookie` with every request.
+    pub(crate) cookie: Option<String>,
+}
+
+/// Standard base64 (the tests need it for one header; no dependency for that).
+fn base64_encode(text: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n =
+            chunk.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 impl Client {
@@ -123,7 +161,16 @@ impl Client {
             .unwrap();
         Client {
             reader: BufReader::new(stream),
+            authorization: None,
+            cookie: None,
         }
+    }
+
+    /// The `Authorization` header line of raw requests (empty without credentials).
+    pub(crate) fn authorization_line(&self) -> String {
+        self.authorization
+            .as_ref()
+            .map_or_else(String::new, |a| format!("Authorization: {a}\r\n"))
     }
 
     /// Sends raw bytes (a request or part of one).
@@ -136,10 +183,17 @@ impl Client {
 
     /// Sends a request with `Content-Length` and reads the response.
     pub(crate) fn request(&mut self, method: &str, path: &str, body: &[u8]) -> Response {
-        let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
             body.len()
         );
+        if let Some(authorization) = &self.authorization {
+            head.push_str(&format!("Authorization: {authorization}\r\n"));
+        }
+        if let Some(cookie) = &self.cookie {
+            head.push_str(&format!("Cookie: {cookie}\r\n"));
+        }
+        head.push_str("\r\n");
         self.send_raw(head.as_bytes());
         self.send_raw(body);
         self.read_response()

@@ -90,6 +90,14 @@ impl RequestError {
         )
     }
 
+    /// The caller has no interaction-history feature at all.
+    pub fn no_history_feature() -> Self {
+        Self::new(
+            ErrorKind::Forbidden,
+            "Operation forbidden: no interaction history feature is enabled",
+        )
+    }
+
     /// The caller is not authenticated (GWS prints exactly `Access denied`).
     pub fn not_authenticated() -> Self {
         Self::new(ErrorKind::NotAuthenticated, "Access denied")

@@ -54,6 +54,10 @@ pub struct Config {
     pub api: ApiConfig,
     /// Bounds on what a client may send.
     pub limits: LimitsConfig,
+    /// The CometD server.
+    pub cometd: CometdConfig,
+    /// Who may call.
+    pub auth: AuthConfig,
     /// Logging.
     pub log: LogConfig,
 }
@@ -92,6 +96,9 @@ pub struct ApiConfig {
     /// IANA time zone of dates, both in requests (`yyyy-MM-dd`, "today") and results
     /// (default `UTC`).
     pub time_zone: String,
+    /// Whether a failed notification says why: `Request failed: <reason>` instead of GWS's bare
+    /// `Request failed` (default false: reasons may name internal systems).
+    pub verbose_errors: bool,
 }
 
 impl Default for ApiConfig {
@@ -99,8 +106,100 @@ impl Default for ApiConfig {
         Self {
             public_base_url: DEFAULT_PUBLIC_BASE_URL.to_owned(),
             time_zone: "UTC".to_owned(),
+            verbose_errors: false,
         }
     }
+}
+
+/// `[cometd]`: the Bayeux server at `/api/v2/notifications`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CometdConfig {
+    /// How long a `/meta/connect` is held, ms (default 30000).
+    pub timeout_ms: u64,
+    /// Advised pause between connects, ms (default 0).
+    pub interval_ms: u64,
+    /// How long a session survives without a connect, ms (default 10000).
+    pub max_interval_ms: u64,
+    /// Messages queued per session before the oldest is dropped (default 1000).
+    pub max_queue: usize,
+    /// Held connects per browser before `multiple-clients` advice (default 1).
+    pub max_sessions_per_browser: usize,
+    /// Poll interval advised past that limit, ms (default 2000).
+    pub multi_session_interval_ms: u64,
+}
+
+impl Default for CometdConfig {
+    fn default() -> Self {
+        let d = ucs_cometd::BayeuxConfig::default();
+        Self {
+            timeout_ms: d.timeout.as_millis() as u64,
+            interval_ms: d.interval.as_millis() as u64,
+            max_interval_ms: d.max_interval.as_millis() as u64,
+            max_queue: d.max_queue,
+            max_sessions_per_browser: d.max_sessions_per_browser,
+            multi_session_interval_ms: d.multi_session_interval.as_millis() as u64,
+        }
+    }
+}
+
+impl CometdConfig {
+    /// The engine settings.
+    pub fn to_bayeux(&self) -> ucs_cometd::BayeuxConfig {
+        ucs_cometd::BayeuxConfig {
+            timeout: std::time::Duration::from_millis(self.timeout_ms),
+            interval: std::time::Duration::from_millis(self.interval_ms),
+            max_interval: std::time::Duration::from_millis(self.max_interval_ms),
+            max_queue: self.max_queue,
+            max_sessions_per_browser: self.max_sessions_per_browser,
+            multi_session_interval: std::time::Duration::from_millis(
+                self.multi_session_interval_ms,
+            ),
+            ..ucs_cometd::BayeuxConfig::default()
+        }
+    }
+}
+
+/// `[auth]`: the static user list (HTTP Basic, then a `JSESSIONID` session).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Seconds an unused session lives (default 1800).
+    pub session_idle_timeout_seconds: u64,
+    /// The users (`[[auth.users]]`); none by default.
+    pub users: Vec<UserConfig>,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            session_idle_timeout_seconds: 1800,
+            users: Vec::new(),
+        }
+    }
+}
+
+/// One `[[auth.users]]` entry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    /// Login name.
+    pub user_name: String,
+    /// argon2id PHC string, from `ucs-proxy hash-password`.
+    pub password_hash: String,
+    /// GWS user id (32 hex digits).
+    pub id: String,
+    /// Tenant (contact centre id).
+    pub tenant: String,
+    /// First name.
+    #[serde(default)]
+    pub first_name: String,
+    /// Last name.
+    #[serde(default)]
+    pub last_name: String,
+    /// Enabled features (`api-ucs-voice`, `api-multimedia-chat`, …).
+    #[serde(default)]
+    pub features: Vec<String>,
 }
 
 /// `[limits]`: bounds on requests.
@@ -201,6 +300,19 @@ impl Config {
         if self.limits.max_size == 0 {
             return value("limits.max_size", "must be at least 1");
         }
+        if self.cometd.timeout_ms == 0 || self.cometd.max_interval_ms == 0 {
+            return value(
+                "cometd",
+                "timeout_ms and max_interval_ms must be at least 1",
+            );
+        }
+        if self.cometd.max_queue == 0 || self.cometd.max_sessions_per_browser == 0 {
+            return value(
+                "cometd",
+                "max_queue and max_sessions_per_browser must be at least 1",
+            );
+        }
+        crate::auth::Authenticator::from_config(&self.auth)?;
         Ok(())
     }
 

@@ -10,18 +10,24 @@
 //! normalize it, and answers at once with `{"statusCode":0,"referenceId":N}` or the GWS error.
 #![deny(missing_docs)]
 
+mod auth;
+mod background;
 mod config;
 mod edge;
 mod logging;
 mod reference;
 mod server;
 
-pub use config::{
-    ApiConfig, Config, ConfigError, LimitsConfig, LogConfig, LogFormat, ServerConfig,
-    DEFAULT_BODY_READ_TIMEOUT_MS, DEFAULT_LISTEN, DEFAULT_MAX_BODY_BYTES, DEFAULT_PUBLIC_BASE_URL,
-    ENV_CONFIG_FILE, ENV_PREFIX,
+pub use auth::{
+    hash_password, AuthError, Authenticated, Authenticator, Credentials, Principal, SESSION_COOKIE,
 };
-pub use edge::Edge;
+pub use background::Housekeeping;
+pub use config::{
+    ApiConfig, AuthConfig, CometdConfig, Config, ConfigError, LimitsConfig, LogConfig, LogFormat,
+    ServerConfig, UserConfig, DEFAULT_BODY_READ_TIMEOUT_MS, DEFAULT_LISTEN, DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_PUBLIC_BASE_URL, ENV_CONFIG_FILE, ENV_PREFIX,
+};
+pub use edge::{App, Edge};
 pub use logging::init_logging;
 pub use reference::ReferenceIds;
 pub use server::build_server;

@@ -30,6 +30,8 @@ enum Command {
     Run,
     /// Validate the configuration and print the effective one.
     Check,
+    /// Read a password on standard input and print its argon2id hash for `[[auth.users]]`.
+    HashPassword,
 }
 
 fn main() -> ExitCode {
@@ -43,12 +45,24 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(Command::HashPassword) = cli.command {
+        let mut password = String::new();
+        std::io::stdin()
+            .read_line(&mut password)
+            .context("reading the password from standard input")?;
+        println!(
+            "{}",
+            ucs_proxy::hash_password(password.trim_end_matches(['\r', '\n']))
+        );
+        return Ok(());
+    }
     let config = Config::load(cli.config.as_deref())?;
     match cli.command.unwrap_or(Command::Run) {
         Command::Check => {
             print!("{}", config.to_toml());
             Ok(())
         }
+        Command::HashPassword => unreachable!("handled before loading the configuration"),
         Command::Run => {
             init_logging(&config.log)
                 .map_err(|e| anyhow::anyhow!(e))

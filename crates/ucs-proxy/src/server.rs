@@ -1,12 +1,16 @@
 //! Assembling the pingora server from the configuration.
 
+use crate::background::Housekeeping;
 use crate::config::{Config, ConfigError};
-use crate::edge::Edge;
+use crate::edge::{App, Edge};
 use pingora::proxy::http_proxy_service;
 use pingora::server::configuration::ServerConf;
 use pingora::server::Server;
+use pingora::services::background::background_service;
+use std::sync::Arc;
 
-/// Builds a ready-to-run server: the public edge on `server.listen`.
+/// Builds a ready-to-run server: the public edge on `server.listen` and the housekeeping
+/// background service.
 ///
 /// The caller runs it with [`Server::run_forever`], which installs the signal handlers
 /// (SIGTERM: graceful shutdown; SIGINT: immediate; SIGQUIT: hand-off to a new process).
@@ -21,8 +25,10 @@ pub fn build_server(config: &Config) -> Result<Server, ConfigError> {
     let mut server = Server::new_with_opt_and_conf(None, conf);
     server.bootstrap();
 
-    let mut edge = http_proxy_service(&server.configuration, Edge::new(config)?);
+    let app = Arc::new(App::new(config)?);
+    let mut edge = http_proxy_service(&server.configuration, Edge::new(app.clone()));
     edge.add_tcp(&config.server.listen);
     server.add_service(edge);
+    server.add_service(background_service("housekeeping", Housekeeping::new(app)));
     Ok(server)
 }

@@ -1,25 +1,32 @@
 //! The public HTTP edge: a pingora [`ProxyHttp`] whose `request_filter` is the only place HTTP
 //! decisions are made.
 //!
-//! History URLs are answered locally: the body is read (bounded, with a deadline), parsed by
-//! `ucs-model`, and the client gets its ack or its GWS error at once. Every other route is not
-//! ours; with no upstream configured it gets `{"statusCode":2,"statusMessage":"Invalid operation"}`.
+//! * History URLs (`history.rs`): authenticate, read the bounded body, parse with `ucs-model`,
+//!   answer at once with the ack or the GWS error, then notify over CometD.
+//! * `/api/v2/notifications/**` (`notifications.rs`): the CometD long-polling transport.
+//! * Anything else is not ours; with no upstream configured it gets
+//!   `{"statusCode":2,"statusMessage":"Invalid operation"}`.
 
 mod body;
+mod caller;
+mod cookies;
+mod history;
+mod notifications;
 mod respond;
 
-use crate::config::Config;
+use crate::auth::Authenticator;
+use crate::config::{Config, ConfigError};
 use crate::reference::ReferenceIds;
 use async_trait::async_trait;
 use body::{read_body, BodyError};
 use bytes::Bytes;
-use chrono::Utc;
 use pingora::prelude::{HttpPeer, ProxyHttp, Session};
 use pingora::{Error, ErrorType};
-use respond::{ack_body, send_error, send_json};
+use respond::Answer;
 use std::sync::Arc;
 use std::time::Duration;
-use ucs_model::{parse_request, ParseContext, Route, Tz};
+use ucs_cometd::{Engine, GwsAuthorizer};
+use ucs_model::{Route, Tz};
 
 /// The answer to a route that is not ours when there is no upstream to forward it to.
 const INVALID_OPERATION: &[u8] = br#"{"statusCode":2,"statusMessage":"Invalid operation"}"#;
@@ -29,65 +36,80 @@ const METHOD_NOT_ALLOWED: &[u8] =
 
 /// What the edge needs from the configuration, resolved once at start.
 #[derive(Debug)]
-struct EdgeSettings {
-    time_zone: Tz,
-    max_body_bytes: usize,
-    body_read_timeout: Duration,
-    max_size_limit: u32,
+pub(crate) struct EdgeSettings {
+    pub(crate) time_zone: Tz,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) body_read_timeout: Duration,
+    pub(crate) max_size_limit: u32,
+    pub(crate) verbose_errors: bool,
+}
+
+/// The state shared by every request: settings, the referenceId counter, the CometD engine and
+/// the authenticator.
+#[derive(Debug)]
+pub struct App {
+    pub(crate) settings: EdgeSettings,
+    pub(crate) references: ReferenceIds,
+    pub(crate) engine: Engine,
+    pub(crate) auth: Arc<Authenticator>,
+}
+
+impl App {
+    /// Builds the shared state from a validated configuration.
+    pub fn new(config: &Config) -> Result<Self, ConfigError> {
+        Ok(Self {
+            settings: EdgeSettings {
+                time_zone: config.time_zone()?,
+                max_body_bytes: config.limits.max_body_bytes,
+                body_read_timeout: Duration::from_millis(config.limits.body_read_timeout_ms),
+                max_size_limit: config.limits.max_size,
+                verbose_errors: config.api.verbose_errors,
+            },
+            references: ReferenceIds::new(),
+            engine: Engine::new(config.cometd.to_bayeux(), Arc::new(GwsAuthorizer)),
+            auth: Arc::new(Authenticator::from_config(&config.auth)?),
+        })
+    }
+
+    /// The CometD engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The authenticator.
+    pub fn authenticator(&self) -> &Arc<Authenticator> {
+        &self.auth
+    }
+
+    /// Reads the request body within the configured bounds. `Ok(Err(answer))`: refused (413 or
+    /// 408), and the connection will close since the rest of the body is still on the wire;
+    /// `Err`: the connection failed.
+    pub(crate) async fn read_body(
+        &self,
+        session: &mut Session,
+    ) -> pingora::Result<Result<Bytes, Answer>> {
+        let settings = &self.settings;
+        match read_body(session, settings.max_body_bytes, settings.body_read_timeout).await {
+            Ok(body) => Ok(Ok(body)),
+            Err(BodyError::Refused(error)) => {
+                session.set_keepalive(None);
+                Ok(Err(Answer::error(&error)))
+            }
+            Err(BodyError::Io(error)) => Err(error),
+        }
+    }
 }
 
 /// The public service.
 #[derive(Debug, Clone)]
 pub struct Edge {
-    settings: Arc<EdgeSettings>,
-    references: Arc<ReferenceIds>,
+    app: Arc<App>,
 }
 
 impl Edge {
-    /// Builds the edge from a validated configuration.
-    pub fn new(config: &Config) -> Result<Self, crate::config::ConfigError> {
-        Ok(Self {
-            settings: Arc::new(EdgeSettings {
-                time_zone: config.time_zone()?,
-                max_body_bytes: config.limits.max_body_bytes,
-                body_read_timeout: Duration::from_millis(config.limits.body_read_timeout_ms),
-                max_size_limit: config.limits.max_size,
-            }),
-            references: Arc::new(ReferenceIds::new()),
-        })
-    }
-
-    /// Answers a request on a history URL. Always writes a complete response.
-    async fn serve_history(&self, session: &mut Session, route: Route) -> pingora::Result<()> {
-        let settings = &self.settings;
-        let body =
-            match read_body(session, settings.max_body_bytes, settings.body_read_timeout).await {
-                Ok(body) => body,
-                Err(BodyError::Refused(error)) => {
-                    // The rest of the body is still on the wire: this connection cannot carry
-                    // another request.
-                    session.set_keepalive(None);
-                    return send_error(session, &error).await;
-                }
-                Err(BodyError::Io(error)) => return Err(error),
-            };
-        let ctx = ParseContext::new(Utc::now(), settings.time_zone)
-            .with_max_size_limit(settings.max_size_limit);
-        match parse_request(&route, &body, &ctx) {
-            Ok(request) => {
-                let reference_id = self.references.next_id();
-                tracing::debug!(
-                    reference_id,
-                    operation = %request.operation,
-                    "history request accepted"
-                );
-                send_json(session, 200, ack_body(reference_id), &[]).await
-            }
-            Err(error) => {
-                tracing::debug!(status_code = error.status_code(), %error, "history request refused");
-                send_error(session, &error).await
-            }
-        }
+    /// The edge over shared state.
+    pub fn new(app: Arc<App>) -> Self {
+        Self { app }
     }
 }
 
@@ -97,24 +119,26 @@ impl ProxyHttp for Edge {
 
     fn new_ctx(&self) -> Self::CTX {}
 
-    /// Answers everything locally for now: history URLs with their ack or error, other routes
-    /// with "Invalid operation". Returns `Ok(true)`: the response has been written.
+    /// Answers everything locally for now. Returns `Ok(true)`: the response has been written.
     async fn request_filter(&self, session: &mut Session, _ctx: &mut ()) -> pingora::Result<bool> {
         let header = session.req_header();
-        let route = Route::from_path(header.uri.path());
+        let path = header.uri.path();
         let is_post = header.method == http::Method::POST;
-        match route {
-            Some(route) if is_post => self.serve_history(session, route).await?,
-            Some(_) => {
-                send_json(
-                    session,
-                    405,
-                    Bytes::from_static(METHOD_NOT_ALLOWED),
-                    &[("allow", "POST")],
-                )
-                .await?
+        if let Some(route) = Route::from_path(path) {
+            if is_post {
+                history::serve(&self.app, session, route).await?;
+            } else {
+                Answer::json(405, Bytes::from_static(METHOD_NOT_ALLOWED))
+                    .with_header("allow", "POST".to_owned())
+                    .send(session)
+                    .await?;
             }
-            None => send_json(session, 404, Bytes::from_static(INVALID_OPERATION), &[]).await?,
+        } else if notifications::is_notifications_path(path) {
+            notifications::serve(&self.app, session).await?;
+        } else {
+            Answer::json(404, Bytes::from_static(INVALID_OPERATION))
+                .send(session)
+                .await?;
         }
         Ok(true)
     }

@@ -9,34 +9,50 @@ use ucs_model::RequestError;
 /// The content type GWS (Spring on Jetty) gives its JSON answers.
 pub(crate) const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
 
-/// Writes a complete JSON answer.
-pub(crate) async fn send_json(
-    session: &mut Session,
-    status: u16,
-    body: Bytes,
-    extra_headers: &[(&'static str, &'static str)],
-) -> pingora::Result<()> {
-    let mut header = ResponseHeader::build(status, Some(3 + extra_headers.len()))?;
-    header.insert_header("content-type", JSON_CONTENT_TYPE)?;
-    header.insert_header("content-length", body.len())?;
-    for (name, value) in extra_headers {
-        header.insert_header(*name, *value)?;
-    }
-    session
-        .write_response_header(Box::new(header), false)
-        .await?;
-    session.write_response_body(Some(body), true).await
+/// A complete answer to write.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) body: Bytes,
+    pub(crate) headers: Vec<(&'static str, String)>,
 }
 
-/// Writes the GWS answer of a refused request.
-pub(crate) async fn send_error(session: &mut Session, error: &RequestError) -> pingora::Result<()> {
-    send_json(
-        session,
-        error.http_status(),
-        Bytes::from(error.to_body()),
-        &[],
-    )
-    .await
+impl Answer {
+    /// A JSON answer.
+    pub(crate) fn json(status: u16, body: impl Into<Bytes>) -> Self {
+        Self {
+            status,
+            body: body.into(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// The GWS answer of a refused request.
+    pub(crate) fn error(error: &RequestError) -> Self {
+        Self::json(error.http_status(), error.to_body())
+    }
+
+    /// Adds a header.
+    pub(crate) fn with_header(mut self, name: &'static str, value: String) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// Writes the answer.
+    pub(crate) async fn send(self, session: &mut Session) -> pingora::Result<()> {
+        let mut header = ResponseHeader::build(self.status, Some(3 + self.headers.len()))?;
+        if !self.body.is_empty() {
+            header.insert_header("content-type", JSON_CONTENT_TYPE)?;
+        }
+        header.insert_header("content-length", self.body.len())?;
+        for (name, value) in self.headers {
+            header.append_header(name, value)?;
+        }
+        session
+            .write_response_header(Box::new(header), false)
+            .await?;
+        session.write_response_body(Some(self.body), true).await
+    }
 }
 
 /// The body of an accepted request: `{"statusCode":0,"referenceId":N}`.

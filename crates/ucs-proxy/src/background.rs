@@ -1,0 +1,43 @@
+//! Housekeeping that runs beside the server: sweeping expired CometD sessions and idle HTTP
+//! sessions. A pingora background service, so it stops when the server shuts down.
+
+use crate::edge::App;
+use async_trait::async_trait;
+use pingora::server::ShutdownWatch;
+use pingora::services::background::BackgroundService;
+use std::sync::Arc;
+use tokio::time::{interval, Instant, MissedTickBehavior};
+
+/// The sweeper service.
+#[derive(Debug)]
+pub struct Housekeeping {
+    app: Arc<App>,
+}
+
+impl Housekeeping {
+    /// Housekeeping for `app`.
+    pub fn new(app: Arc<App>) -> Self {
+        Self { app }
+    }
+}
+
+#[async_trait]
+impl BackgroundService for Housekeeping {
+    /// Sweeps every CometD `sweep_period` until shutdown.
+    async fn start(&self, mut shutdown: ShutdownWatch) {
+        let mut ticks = interval(self.app.engine().config().sweep_period);
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => {
+                    let expired = self.app.engine().sweep(Instant::now());
+                    if expired > 0 {
+                        tracing::debug!(expired, "swept expired cometd sessions");
+                    }
+                    self.app.authenticator().sweep();
+                }
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}

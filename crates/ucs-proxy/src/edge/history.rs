@@ -1,0 +1,72 @@
+//! The history URLs: authenticate, read, parse, authorize, ack, then resolve and notify.
+
+use super::caller::{authenticate, with_session_cookie};
+use super::respond::{ack_body, Answer};
+use super::App;
+use chrono::Utc;
+use pingora::proxy::Session;
+use ucs_model::{
+    parse_request, HistoryNotification, ParseContext, RequestError, Route, HISTORY_CHANNEL,
+};
+
+/// Why the notification of an accepted request reports a failure while no backend is wired in.
+const NO_BACKEND: &str = "no backend serves this request";
+
+/// Answers a POST on a history URL. Always writes a complete response.
+pub(crate) async fn serve(app: &App, session: &mut Session, route: Route) -> pingora::Result<()> {
+    let caller = match authenticate(&app.auth, session).await {
+        Ok(caller) => caller,
+        Err(answer) => return answer.send(session).await,
+    };
+    let body = match app.read_body(session).await? {
+        Ok(body) => body,
+        Err(answer) => return with_session_cookie(answer, &caller).send(session).await,
+    };
+    let settings = &app.settings;
+    let ctx = ParseContext::new(Utc::now(), settings.time_zone)
+        .with_max_size_limit(settings.max_size_limit);
+    let principal = &caller.principal;
+    let request = match parse_request(&route, &body, &ctx).and_then(|request| {
+        authorize(principal, request.query.media_type())?;
+        Ok(request)
+    }) {
+        Ok(request) => request,
+        Err(error) => {
+            tracing::debug!(status_code = error.status_code(), %error, "history request refused");
+            return with_session_cookie(Answer::error(&error), &caller)
+                .send(session)
+                .await;
+        }
+    };
+    let reference_id = app.references.next_id();
+    tracing::debug!(reference_id, operation = %request.operation, "history request accepted");
+    with_session_cookie(Answer::json(200, ack_body(reference_id)), &caller)
+        .send(session)
+        .await?;
+
+    // Backends arrive with the plugin work; until then an accepted request fails after its ack,
+    // as GWS reports a request its backend could not serve.
+    let reason = settings.verbose_errors.then_some(NO_BACKEND);
+    let notification = HistoryNotification::failed(reference_id, reason);
+    let data = serde_json::to_value(&notification).expect("a notification always serializes");
+    app.engine
+        .deliver_to_user(&principal.user_id, HISTORY_CHANNEL, &data);
+    Ok(())
+}
+
+/// Refuses, before the ack, a media type whose feature the caller lacks, or any history request
+/// from a caller with no history feature at all.
+fn authorize(
+    principal: &crate::auth::Principal,
+    media_type: Option<ucs_model::MediaType>,
+) -> Result<(), RequestError> {
+    match media_type {
+        Some(m) if !principal.may_read(m) => {
+            Err(RequestError::forbidden_media_type(m.as_str(), m.feature()))
+        }
+        None if principal.readable_media_types().is_empty() => {
+            Err(RequestError::no_history_feature())
+        }
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,73 @@
+//! The CometD long-polling transport at `/api/v2/notifications` (and the sub-paths the official
+//! JS client appends: `/handshake`, `/connect`, `/disconnect`, …).
+
+use super::caller::{authenticate, with_session_cookie};
+use super::cookies::{cookie, set_cookie};
+use super::respond::Answer;
+use super::App;
+use bytes::Bytes;
+use pingora::proxy::Session;
+use ucs_cometd::{ConnectionType, TransportContext};
+
+/// Where GWS serves CometD.
+pub(crate) const NOTIFICATIONS_PATH: &str = "/api/v2/notifications";
+/// The CometD browser-identification cookie.
+pub(crate) const BROWSER_COOKIE: &str = "BAYEUX_BROWSER";
+
+/// Whether `path` is the CometD endpoint or one of its sub-paths.
+pub(crate) fn is_notifications_path(path: &str) -> bool {
+    path.strip_prefix(NOTIFICATIONS_PATH)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// Answers one long-polling request. A held `/meta/connect` waits here, as an async task: it
+/// costs no thread.
+pub(crate) async fn serve(app: &App, session: &mut Session) -> pingora::Result<()> {
+    if session.req_header().method != http::Method::POST {
+        return Answer::json(405, Bytes::new())
+            .with_header("allow", "POST".to_owned())
+            .send(session)
+            .await;
+    }
+    let caller = match authenticate(&app.auth, session).await {
+        Ok(caller) => caller,
+        Err(answer) => return answer.send(session).await,
+    };
+    let body = match app.read_body(session).await? {
+        Ok(body) => body,
+        Err(answer) => return with_session_cookie(answer, &caller).send(session).await,
+    };
+    let ctx = TransportContext {
+        owner: caller.principal.owner(),
+        browser_id: cookie(&session.req_header().headers, BROWSER_COOKIE).map(str::to_owned),
+        connection_type: ConnectionType::LongPolling,
+    };
+    let answer = match app.engine.process(&body, &ctx).await {
+        Ok(response) => {
+            let mut answer = Answer::json(response.status, response.to_json());
+            if let Some(browser) = &response.set_browser_id {
+                answer = answer.with_header("set-cookie", set_cookie(BROWSER_COOKIE, browser));
+            }
+            answer
+        }
+        Err(error) => {
+            tracing::debug!(%error, "bayeux request refused");
+            Answer::json(error.http_status(), Bytes::new())
+        }
+    };
+    with_session_cookie(answer, &caller).send(session).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_the_endpoint_and_its_sub_paths_only() {
+        assert!(is_notifications_path("/api/v2/notifications"));
+        assert!(is_notifications_path("/api/v2/notifications/"));
+        assert!(is_notifications_path("/api/v2/notifications/handshake"));
+        assert!(!is_notifications_path("/api/v2/notificationsX"));
+        assert!(!is_notifications_path("/api/v2/me"));
+    }
+}

@@ -66,6 +66,11 @@ pub struct Authenticator {
     sessions: SessionStore,
     verified: Mutex<HashMap<[u8; 32], String>>,
     salt: [u8; 32],
+    /// Bounds concurrent argon2 verifications: each takes ~19 MiB and a core for tens of
+    /// milliseconds, so a burst of logins (500 clients handshaking at once) must queue rather
+    /// than run 500 at a time. Waiters for the same credentials find them verified once they get
+    /// a permit, so a burst of one user's requests costs one verification.
+    verifications: tokio::sync::Semaphore,
 }
 
 /// Verified against when the user name is unknown, so that an unknown name costs as much time as
@@ -114,6 +119,9 @@ impl Authenticator {
             sessions: SessionStore::new(Duration::from_secs(config.session_idle_timeout_seconds)),
             verified: Mutex::new(HashMap::new()),
             salt,
+            verifications: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
         })
     }
 
@@ -150,15 +158,16 @@ impl Authenticator {
             .chain_update(header.as_bytes())
             .finalize()
             .into();
-        let known = self.verified().get(&digest).cloned();
-        if let Some(session_id) = known {
-            if let Some(principal) = self.sessions.touch(&session_id) {
-                let new_session = (cookie != Some(session_id.as_str())).then_some(session_id);
-                return Ok(Authenticated {
-                    principal,
-                    new_session,
-                });
-            }
+        if let Some(known) = self.remembered(&digest, cookie) {
+            return Ok(known);
+        }
+        let _permit = self
+            .verifications
+            .acquire()
+            .await
+            .map_err(|_| AuthError::Refused)?;
+        if let Some(known) = self.remembered(&digest, cookie) {
+            return Ok(known);
         }
         let (name, password) = decode_basic(header).ok_or(AuthError::Refused)?;
         let user = self.users.get(&name);
@@ -175,6 +184,17 @@ impl Authenticator {
         Ok(Authenticated {
             principal: user.principal.clone(),
             new_session: Some(session_id),
+        })
+    }
+
+    /// The live session that these credentials (by digest) opened before, if any.
+    fn remembered(&self, digest: &[u8; 32], cookie: Option<&str>) -> Option<Authenticated> {
+        let session_id = self.verified().get(digest).cloned()?;
+        let principal = self.sessions.touch(&session_id)?;
+        let new_session = (cookie != Some(session_id.as_str())).then_some(session_id);
+        Some(Authenticated {
+            principal,
+            new_session,
         })
     }
 

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Fan-out benchmark: N held long-polling sessions (default 10 000) on ucs-proxy (release build)
+# and on the official cometd-nodejs-server (reference) in the same run; one message fanned out to
+# all of them; prints each server's RSS and delivery latency, and the ratios.
+#
+#   benches/load/longpoll.sh [sessions]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SESSIONS=${1:-10000}
+PROXY_PORT=${PROXY_PORT:-18490}
+REF_PORT=${REF_PORT:-18491}
+
+ulimit -n "$(ulimit -Hn)"  # 10 000 held sockets on each side
+scripts/deps
+cargo build --release --locked -p ucs-proxy >/dev/null
+npm ci --prefix tests/node --no-audit --no-fund --loglevel=error >/dev/null
+
+UCS_PROXY_SERVER__LISTEN=127.0.0.1:$PROXY_PORT UCS_PROXY_LOG__LEVEL=warn \
+UCS_PROXY_COMETD__MAX_SESSIONS_PER_BROWSER=1 \
+  target/release/ucs-proxy --config config/default.toml &
+proxy_pid=$!
+node benches/load/reference-cometd.cjs "$REF_PORT" 30000 >/dev/null &
+ref_pid=$!
+trap 'kill $proxy_pid $ref_pid 2>/dev/null || true' EXIT
+sleep 1.5
+
+ours=$(node benches/load/longpoll.mjs "http://127.0.0.1:$PROXY_PORT" /api/v2/notifications "$proxy_pid" publish "$SESSIONS")
+echo "ucs-proxy  publish: $ours"
+theirs=$(node benches/load/longpoll.mjs "http://127.0.0.1:$REF_PORT" /cometd "$ref_pid" publish "$SESSIONS")
+echo "reference  publish: $theirs"
+history=$(node benches/load/longpoll.mjs "http://127.0.0.1:$PROXY_PORT" /api/v2/notifications "$proxy_pid" history "$SESSIONS")
+echo "ucs-proxy  history: $history"
+node -e '
+const [a, b] = process.argv.slice(1).map(JSON.parse);
+console.log(`ratio ucs-proxy / reference: RSS while holding ${(a.rssMiB.holding / b.rssMiB.holding).toFixed(2)}, p99 latency ${(a.latencyMs.p99 / Math.max(1, b.latencyMs.p99)).toFixed(2)}`);
+' "$ours" "$theirs"

@@ -1,0 +1,60 @@
+// One simulated browser: the official CometD JS client (npm `cometd` + `cometd-nodejs-client`)
+// in its own process, so its cookie jar (JSESSIONID, BAYEUX_BROWSER) is its own.
+//
+// Usage: node browser-process.mjs <cometd-url> <user> <password> [json-options]
+// Reads JSON-line commands on stdin, writes JSON-line events on stdout.
+//   {"op":"handshake"} {"op":"subscribe","channel":"/x"} {"op":"unsubscribe","channel":"/x"}
+//   {"op":"publish","channel":"/x","data":{}} {"op":"disconnect"} {"op":"exit"}
+import { adapt } from "cometd-nodejs-client";
+import { CometD } from "cometd";
+import { AckExtension } from "cometd/AckExtension.js";
+import readline from "node:readline";
+
+adapt();
+
+const [url, user, password, flags] = process.argv.slice(2);
+const options = JSON.parse(flags || "{}");
+const emit = (event) => process.stdout.write(JSON.stringify(event) + "\n");
+
+const cometd = new CometD();
+for (const type of cometd.getTransportTypes()) {
+    if (type !== "long-polling") cometd.unregisterTransport(type);
+}
+if (options.ack) cometd.registerExtension("ack", new AckExtension());
+const requestHeaders = user
+    ? { Authorization: "Basic " + Buffer.from(`${user}:${password}`).toString("base64") }
+    : {};
+cometd.configure({ url, requestHeaders, logLevel: "warn", maxBackoff: 2000 });
+
+cometd.addListener("/meta/handshake", (m) =>
+    emit({ ev: "handshake", successful: m.successful, advice: m.advice, ext: m.ext, error: m.error }));
+cometd.addListener("/meta/connect", (m) =>
+    emit({ ev: "connect", successful: m.successful, advice: m.advice, ext: m.ext }));
+
+const subscriptions = new Map();
+const commands = {
+    handshake: () => cometd.handshake(),
+    subscribe: ({ channel }) => {
+        const handle = cometd.subscribe(
+            channel,
+            (m) => emit({ ev: "message", channel: m.channel, data: m.data }),
+            (reply) => emit({ ev: "subscribed", channel, successful: reply.successful, error: reply.error }),
+        );
+        subscriptions.set(channel, handle);
+    },
+    unsubscribe: ({ channel }) =>
+        cometd.unsubscribe(subscriptions.get(channel), (reply) =>
+            emit({ ev: "unsubscribed", channel, successful: reply.successful })),
+    publish: ({ channel, data }) =>
+        cometd.publish(channel, data, (reply) =>
+            emit({ ev: "published", channel, successful: reply.successful, error: reply.error })),
+    disconnect: () => cometd.disconnect((reply) => emit({ ev: "disconnected", successful: reply.successful })),
+    exit: () => process.exit(0),
+};
+
+readline.createInterface({ input: process.stdin }).on("line", (line) => {
+    const command = JSON.parse(line);
+    commands[command.op](command);
+});
+process.stdin.on("end", () => process.exit(0));
+emit({ ev: "ready" });

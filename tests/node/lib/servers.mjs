@@ -1,0 +1,122 @@
+// The servers the tests talk to: the real ucs-proxy binary, and the official
+// cometd-nodejs-server as the reference for differential checks.
+import { spawn } from "node:child_process";
+import http from "node:http";
+import net from "node:net";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const require = createRequire(import.meta.url);
+const repo = fileURLToPath(new URL("../../../", import.meta.url));
+
+export function freePort() {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.listen(0, "127.0.0.1", () => {
+            const { port } = server.address();
+            server.close(() => resolve(port));
+        });
+        server.on("error", reject);
+    });
+}
+
+async function waitListening(port, child) {
+    const deadline = Date.now() + 20000;
+    while (Date.now() < deadline) {
+        if (child.exitCode !== null) throw new Error(`ucs-proxy exited with ${child.exitCode}`);
+        const ok = await new Promise((resolve) => {
+            const socket = net.connect(port, "127.0.0.1", () => { socket.end(); resolve(true); });
+            socket.on("error", () => resolve(false));
+        });
+        if (ok) return;
+        await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`ucs-proxy did not listen on ${port}`);
+}
+
+/** Starts target/debug/ucs-proxy (or $UCS_PROXY_BIN) on config/default.toml and a free port. */
+export async function startProxy(env = {}) {
+    const port = await freePort();
+    const binary = process.env.UCS_PROXY_BIN ?? `${repo}target/debug/ucs-proxy`;
+    const child = spawn(binary, ["--config", `${repo}config/default.toml`], {
+        env: {
+            ...process.env,
+            UCS_PROXY_SERVER__LISTEN: `127.0.0.1:${port}`,
+            UCS_PROXY_LOG__LEVEL: "warn",
+            ...env,
+        },
+        stdio: ["ignore", "ignore", "inherit"],
+    });
+    await waitListening(port, child);
+    const base = `http://127.0.0.1:${port}`;
+    return {
+        port,
+        base,
+        cometdUrl: `${base}/api/v2/notifications`,
+        stop: () => child.kill(),
+    };
+}
+
+/** The official Node CometD server, long-polling, with the ack extension. */
+export async function startReference({ timeout = 30000 } = {}) {
+    const { createCometDServer } = require("cometd-nodejs-server");
+    const { AcknowledgedMessagesExtension } = require("cometd-nodejs-server/ack-extension");
+    const cometd = createCometDServer({ timeout });
+    cometd.addExtension(new AcknowledgedMessagesExtension());
+    const server = http.createServer((req, res) => cometd.handle(req, res));
+    const port = await freePort();
+    await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
+    return {
+        port,
+        cometdUrl: `http://127.0.0.1:${port}/cometd`,
+        stop: () => { cometd.close(); server.closeAllConnections(); server.close(); },
+    };
+}
+
+/** `Authorization` header value for Basic credentials. */
+export function basic(user, password) {
+    return "Basic " + Buffer.from(`${user}:${password}`).toString("base64");
+}
+
+/** POSTs a history request as `user` and returns the parsed answer. */
+export async function postHistory(base, user, password, body, path = "/api/v2/ucs/interactions") {
+    const response = await fetch(base + path, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: basic(user, password) },
+        body: JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json() };
+}
+
+/**
+ * A TCP relay in front of a server, able to cut the next response on the way back: the
+ * server has written it, the client never sees it (a long-poll cut mid-way).
+ */
+export async function startRelay(targetPort) {
+    const sockets = new Set();
+    const relay = { cutNextResponse: false, cuts: 0 };
+    const server = net.createServer((client) => {
+        const upstream = net.connect(targetPort, "127.0.0.1");
+        sockets.add(client).add(upstream);
+        client.on("data", (d) => upstream.write(d));
+        upstream.on("data", (d) => {
+            if (relay.cutNextResponse) {
+                relay.cutNextResponse = false;
+                relay.cuts += 1;
+                client.destroy();
+                upstream.destroy();
+            } else {
+                client.write(d);
+            }
+        });
+        for (const [a, b] of [[client, upstream], [upstream, client]]) {
+            a.on("close", () => b.destroy());
+            a.on("error", () => b.destroy());
+        }
+    });
+    const port = await freePort();
+    await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
+    relay.port = port;
+    relay.stop = () => { for (const s of sockets) s.destroy(); server.close(); };
+    return relay;
+}

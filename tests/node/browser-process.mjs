@@ -2,6 +2,7 @@
 // in its own process, so its cookie jar (JSESSIONID, BAYEUX_BROWSER) is its own.
 //
 // Usage: node browser-process.mjs <cometd-url> <user> <password> [json-options]
+// Options: {"ack": true} registers the AckExtension; {"transport": "websocket"} keeps only that.
 // Reads JSON-line commands on stdin, writes JSON-line events on stdout.
 //   {"op":"handshake"} {"op":"subscribe","channel":"/x"} {"op":"unsubscribe","channel":"/x"}
 //   {"op":"publish","channel":"/x","data":{}} {"op":"disconnect"} {"op":"exit"}
@@ -9,6 +10,7 @@ import { adapt } from "cometd-nodejs-client";
 import { CometD } from "cometd";
 import { AckExtension } from "cometd/AckExtension.js";
 import readline from "node:readline";
+import { WebSocket } from "ws";
 
 adapt();
 
@@ -17,13 +19,21 @@ const options = JSON.parse(flags || "{}");
 const emit = (event) => process.stdout.write(JSON.stringify(event) + "\n");
 
 const cometd = new CometD();
+const transport = options.transport ?? "long-polling";
 for (const type of cometd.getTransportTypes()) {
-    if (type !== "long-polling") cometd.unregisterTransport(type);
+    if (type !== transport) cometd.unregisterTransport(type);
 }
 if (options.ack) cometd.registerExtension("ack", new AckExtension());
 const requestHeaders = user
     ? { Authorization: "Basic " + Buffer.from(`${user}:${password}`).toString("base64") }
     : {};
+// A browser sends its cookies on the upgrade request; the `ws` package sends nothing unless told,
+// so hand it the credentials the long-polling requests carry.
+globalThis.window.WebSocket = class extends WebSocket {
+    constructor(address, protocols) {
+        super(address, protocols, { headers: requestHeaders });
+    }
+};
 cometd.configure({ url, requestHeaders, logLevel: "warn", maxBackoff: 2000 });
 
 cometd.addListener("/meta/handshake", (m) =>

@@ -127,6 +127,8 @@ pub struct CometdConfig {
     pub max_sessions_per_browser: usize,
     /// Poll interval advised past that limit, ms (default 2000).
     pub multi_session_interval_ms: u64,
+    /// Offer the `websocket` transport (default false: GWS serves long-polling only).
+    pub websocket: bool,
 }
 
 impl Default for CometdConfig {
@@ -139,6 +141,7 @@ impl Default for CometdConfig {
             max_queue: d.max_queue,
             max_sessions_per_browser: d.max_sessions_per_browser,
             multi_session_interval_ms: d.multi_session_interval.as_millis() as u64,
+            websocket: d.websocket,
         }
     }
 }
@@ -155,6 +158,7 @@ impl CometdConfig {
             multi_session_interval: std::time::Duration::from_millis(
                 self.multi_session_interval_ms,
             ),
+            websocket: self.websocket,
             ..ucs_cometd::BayeuxConfig::default()
         }
     }
@@ -404,6 +408,29 @@ mod tests {
             assert_eq!(config.limits.max_size, 50);
             Ok(())
         });
+    }
+
+    #[test]
+    fn every_cometd_key_reaches_the_engine() {
+        let config = load_str(
+            "[cometd]\ntimeout_ms = 1\ninterval_ms = 2\nmax_interval_ms = 3\nmax_queue = 4\n\
+             max_sessions_per_browser = 5\nmulti_session_interval_ms = 6\nwebsocket = true\n",
+        )
+        .unwrap();
+        let engine = config.cometd.to_bayeux();
+        let ms = std::time::Duration::from_millis;
+        assert_eq!(
+            (
+                engine.timeout,
+                engine.interval,
+                engine.max_interval,
+                engine.max_queue
+            ),
+            (ms(1), ms(2), ms(3), 4)
+        );
+        assert_eq!(engine.max_sessions_per_browser, 5);
+        assert_eq!(engine.multi_session_interval, ms(6));
+        assert!(engine.websocket);
     }
 
     #[test]

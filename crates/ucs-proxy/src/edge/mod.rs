@@ -13,6 +13,7 @@ mod cookies;
 mod history;
 mod notifications;
 mod respond;
+mod websocket;
 
 use crate::auth::Authenticator;
 use crate::config::{Config, ConfigError};

@@ -7,6 +7,7 @@ use super::respond::Answer;
 use super::App;
 use bytes::Bytes;
 use pingora::proxy::Session;
+use std::sync::Arc;
 use ucs_cometd::{ConnectionType, TransportContext};
 
 /// Where GWS serves CometD.
@@ -22,7 +23,13 @@ pub(crate) fn is_notifications_path(path: &str) -> bool {
 
 /// Answers one long-polling request. A held `/meta/connect` waits here, as an async task: it
 /// costs no thread.
-pub(crate) async fn serve(app: &App, session: &mut Session) -> pingora::Result<()> {
+pub(crate) async fn serve(app: &Arc<App>, session: &mut Session) -> pingora::Result<()> {
+    if session.is_upgrade_req() && app.engine.config().websocket {
+        return match authenticate(&app.auth, session).await {
+            Ok(caller) => super::websocket::serve(app, session, caller).await,
+            Err(answer) => answer.send(session).await,
+        };
+    }
     if session.req_header().method != http::Method::POST {
         return Answer::json(405, Bytes::new())
             .with_header("allow", "POST".to_owned())

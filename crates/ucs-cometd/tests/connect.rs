@@ -58,15 +58,8 @@ async fn a_newer_connect_supersedes_the_held_one_with_http_500() {
     let ctx = ctx("u1", "b1");
     let id = handshake(&engine, &ctx, false).await;
     first_connect(&engine, &ctx, &id).await;
-    let old = tokio::spawn({
-        let (engine, ctx, id) = (engine.clone(), ctx.clone(), id.clone());
-        async move { send(&engine, &ctx, connect_msg(&id)).await }
-    });
-    settle().await;
-    let newer = tokio::spawn({
-        let (engine, ctx, id) = (engine.clone(), ctx.clone(), id.clone());
-        async move { send(&engine, &ctx, connect_msg(&id)).await }
-    });
+    let old = spawn_connect(&engine, &ctx, &id).await;
+    let newer = spawn_connect(&engine, &ctx, &id).await;
     let old = old.await.unwrap();
     assert_eq!(old.status, 500);
     assert!(!newer.is_finished());
@@ -80,11 +73,7 @@ async fn disconnect_releases_the_held_connect_and_forgets_the_session() {
     let ctx = ctx("u1", "b1");
     let id = handshake(&engine, &ctx, false).await;
     first_connect(&engine, &ctx, &id).await;
-    let held = tokio::spawn({
-        let (engine, ctx, id) = (engine.clone(), ctx.clone(), id.clone());
-        async move { send(&engine, &ctx, connect_msg(&id)).await }
-    });
-    settle().await;
+    let held = spawn_connect(&engine, &ctx, &id).await;
     let started = tokio::time::Instant::now();
     let bye = send(
         &engine,
@@ -109,11 +98,7 @@ async fn a_second_session_of_one_browser_gets_multiple_clients_advice() {
     let b = handshake(&engine, &ctx, false).await;
     first_connect(&engine, &ctx, &a).await;
     first_connect(&engine, &ctx, &b).await;
-    let held = tokio::spawn({
-        let (engine, ctx, a) = (engine.clone(), ctx.clone(), a.clone());
-        async move { send(&engine, &ctx, connect_msg(&a)).await }
-    });
-    settle().await;
+    let held = spawn_connect(&engine, &ctx, &a).await;
     let started = tokio::time::Instant::now();
     let second = send(&engine, &ctx, connect_msg(&b)).await;
     assert_eq!(started.elapsed(), Duration::ZERO);
@@ -122,21 +107,13 @@ async fn a_second_session_of_one_browser_gets_multiple_clients_advice() {
     assert_eq!(advice["reconnect"], "retry");
     assert_eq!(advice["interval"], 2000);
     // Another browser of the same user is not limited.
-    let other_browser = ctx_with_browser("u1", "b2");
+    let other_browser = crate::util::ctx("u1", "b2");
     let c = handshake(&engine, &other_browser, false).await;
     first_connect(&engine, &other_browser, &c).await;
-    let third = tokio::spawn({
-        let engine = engine.clone();
-        async move { send(&engine, &other_browser, connect_msg(&c)).await }
-    });
-    settle().await;
+    let third = spawn_connect(&engine, &other_browser, &c).await;
     assert!(!third.is_finished());
     held.abort();
     third.abort();
-}
-
-fn ctx_with_browser(user: &str, browser: &str) -> ucs_cometd::TransportContext {
-    ctx(user, browser)
 }
 
 #[tokio::test(start_paused = true)]

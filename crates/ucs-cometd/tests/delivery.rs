@@ -10,11 +10,7 @@ async fn a_delivery_releases_the_held_connect_with_the_message_before_the_reply(
     let engine = engine();
     let ctx = ctx("u1", "b1");
     let id = ready_session(&engine, &ctx, UCS, false).await;
-    let held = tokio::spawn({
-        let (engine, ctx, id) = (engine.clone(), ctx.clone(), id.clone());
-        async move { send(&engine, &ctx, connect_msg(&id)).await }
-    });
-    settle().await;
+    let held = spawn_connect(&engine, &ctx, &id).await;
     let started = tokio::time::Instant::now();
     assert_eq!(
         engine.deliver_to_user("u1", UCS, &json!({"referenceId": 1})),

@@ -21,11 +21,7 @@ async fn a_held_connect_keeps_the_session_alive_and_a_reply_restarts_the_clock()
     let ctx = ctx("u1", "b1");
     let id = handshake(&engine, &ctx, false).await;
     first_connect(&engine, &ctx, &id).await;
-    let held = tokio::spawn({
-        let (engine, ctx, id) = (engine.clone(), ctx.clone(), id.clone());
-        async move { send(&engine, &ctx, connect_msg(&id)).await }
-    });
-    settle().await;
+    let held = spawn_connect(&engine, &ctx, &id).await;
     // 25 s into a 30 s hold: far past maxInterval, but held sessions never expire.
     advance(Duration::from_secs(25)).await;
     assert_eq!(engine.sweep(Instant::now()), 0);

@@ -155,3 +155,15 @@ pub(crate) async fn settle() {
         tokio::task::yield_now().await;
     }
 }
+
+/// Sends a connect in a task of its own (it may be held) and lets it reach its wait.
+pub(crate) async fn spawn_connect(
+    engine: &Engine,
+    ctx: &TransportContext,
+    client_id: &str,
+) -> tokio::task::JoinHandle<Reply> {
+    let (engine, ctx, id) = (engine.clone(), ctx.clone(), client_id.to_owned());
+    let handle = tokio::spawn(async move { send(&engine, &ctx, connect_msg(&id)).await });
+    settle().await;
+    handle
+}

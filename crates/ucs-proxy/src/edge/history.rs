@@ -1,6 +1,6 @@
 //! The history URLs: authenticate, read, parse, authorize, ack, then resolve and notify.
 
-use super::caller::{authenticate, with_session_cookie};
+use super::caller::with_session_cookie;
 use super::respond::{ack_body, Answer};
 use super::App;
 use chrono::Utc;
@@ -14,13 +14,8 @@ const NO_BACKEND: &str = "no backend serves this request";
 
 /// Answers a POST on a history URL. Always writes a complete response.
 pub(crate) async fn serve(app: &App, session: &mut Session, route: Route) -> pingora::Result<()> {
-    let caller = match authenticate(&app.auth, session).await {
-        Ok(caller) => caller,
-        Err(answer) => return answer.send(session).await,
-    };
-    let body = match app.read_body(session).await? {
-        Ok(body) => body,
-        Err(answer) => return with_session_cookie(answer, &caller).send(session).await,
+    let Some((caller, body)) = app.accept(session).await? else {
+        return Ok(());
     };
     let settings = &app.settings;
     let ctx = ParseContext::new(Utc::now(), settings.time_zone)

@@ -82,6 +82,30 @@ impl App {
         &self.auth
     }
 
+    /// Authenticates the caller and reads the body: what every local POST needs first. `None`
+    /// when the request was refused (401, 413, 408): the answer has been written.
+    pub(crate) async fn accept(
+        &self,
+        session: &mut Session,
+    ) -> pingora::Result<Option<(crate::auth::Authenticated, Bytes)>> {
+        let caller = match caller::authenticate(&self.auth, session).await {
+            Ok(caller) => caller,
+            Err(answer) => {
+                answer.send(session).await?;
+                return Ok(None);
+            }
+        };
+        match self.read_body(session).await? {
+            Ok(body) => Ok(Some((caller, body))),
+            Err(answer) => {
+                caller::with_session_cookie(answer, &caller)
+                    .send(session)
+                    .await?;
+                Ok(None)
+            }
+        }
+    }
+
     /// Reads the request body within the configured bounds. `Ok(Err(answer))`: refused (413 or
     /// 408), and the connection will close since the rest of the body is still on the wire;
     /// `Err`: the connection failed.

@@ -36,13 +36,8 @@ pub(crate) async fn serve(app: &Arc<App>, session: &mut Session) -> pingora::Res
             .send(session)
             .await;
     }
-    let caller = match authenticate(&app.auth, session).await {
-        Ok(caller) => caller,
-        Err(answer) => return answer.send(session).await,
-    };
-    let body = match app.read_body(session).await? {
-        Ok(body) => body,
-        Err(answer) => return with_session_cookie(answer, &caller).send(session).await,
+    let Some((caller, body)) = app.accept(session).await? else {
+        return Ok(());
     };
     let ctx = TransportContext {
         owner: caller.principal.owner(),

@@ -37,6 +37,7 @@ trap cleanup EXIT
 cat > "$work/post.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Basic ZGVtbzpkZW1v" -- demo:demo, a user of config/default.toml
 wrk.body = '{"operationName":"RetrieveInteractionHistory","fromDate":"2015-10-01","toDate":"2015-10-05","userId":"cc9016eeee9c84dfcb66c642d9fd92c5","sort":"asc","searchCustomAttributes":{"SearchId":"123456"},"customAttributes":["SearchId","CustomerId"]}'
 LUA
 

@@ -65,5 +65,6 @@ pub use query::{HistoryQuery, DEFAULT_MAX_SIZE, DEFAULT_MAX_SIZE_LIMIT};
 pub use request::{parse_request, ParseContext, ParsedRequest};
 pub use route::{Operation, Route, CONTACTS_PREFIX, INTERACTIONS_PATH, MAX_CONTACT_ID_LEN};
 
-// Re-exported so callers name time zones with the same crate version the parser uses.
+// Re-exported so callers (plugins among them) use the same date/time crates as the model.
+pub use chrono;
 pub use chrono_tz::Tz;

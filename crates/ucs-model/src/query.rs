@@ -3,6 +3,7 @@
 
 use crate::media::{MediaType, SortOrder, Source};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The `maxSize` of a request that gives none (GWS: 100).
@@ -16,7 +17,11 @@ pub const DEFAULT_MAX_SIZE_LIMIT: u32 = 1000;
 /// to instants, enums are folded, `customAttributes` is sorted and de-duplicated and
 /// `searchCustomAttributes` is a sorted map. Equality and hashing are therefore semantic, which is
 /// what [`CacheKey`](crate::CacheKey) builds on.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+///
+/// Its JSON form (serde) is what crosses the plugin boundary: `from`/`to` as RFC 3339 instants,
+/// enums in lower case, absent filters as `null`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct HistoryQuery {
     pub(crate) from: DateTime<Utc>,
     pub(crate) to: DateTime<Utc>,

@@ -1,0 +1,69 @@
+//! The C ABI itself: what a plugin library exports and the table it returns.
+//!
+//! Only plain C types cross: integers, opaque pointers, and byte buffers given as pointer and
+//! length that stay valid for the duration of the call that hands them over (the receiver
+//! copies what it keeps). Whoever allocates memory frees it; nothing allocated on one side is
+//! ever freed on the other.
+
+use std::ffi::c_void;
+
+/// The symbol every plugin exports: `extern "C" fn() -> *const PluginVTable`.
+pub const ENTRY_SYMBOL: &str = "ucs_history_plugin_entry";
+/// First field of the table: `b"UCSHIST1"` read as a little-endian `u64`.
+pub const PLUGIN_MAGIC: u64 = u64::from_le_bytes(*b"UCSHIST1");
+/// Incompatible changes bump the major version; the host refuses any other major.
+pub const ABI_MAJOR: u32 = 1;
+/// Compatible additions (functions appended to the table) bump the minor version.
+pub const ABI_MINOR: u32 = 0;
+
+/// A call succeeded.
+pub const STATUS_OK: i32 = 0;
+/// A call failed; the bytes handed over are a UTF-8 message.
+pub const STATUS_ERROR: i32 = 1;
+/// The plugin panicked; the bytes handed over are the panic message.
+pub const STATUS_PANIC: i32 = 2;
+
+/// Receives bytes during a call: `(ctx, ptr, len)`. The bytes are valid only during the call.
+pub type SinkFn = unsafe extern "C" fn(ctx: *mut c_void, data: *const u8, len: usize);
+
+/// Completion of `query_start`: `(ctx, status, ptr, len)`, called exactly once, from a plugin
+/// thread. On `STATUS_OK` the bytes are the JSON array of interactions; otherwise a message.
+pub type DoneFn = unsafe extern "C" fn(ctx: *mut c_void, status: i32, data: *const u8, len: usize);
+
+/// The table a plugin's entry symbol returns. Fields are only ever appended (a minor version);
+/// `size` lets the host know which are present.
+#[repr(C)]
+#[derive(Debug)]
+pub struct PluginVTable {
+    /// Always [`PLUGIN_MAGIC`].
+    pub magic: u64,
+    /// [`ABI_MAJOR`] of the SDK the plugin was built with.
+    pub abi_major: u32,
+    /// [`ABI_MINOR`] of the SDK the plugin was built with.
+    pub abi_minor: u32,
+    /// `size_of::<PluginVTable>()` as the plugin knows it.
+    pub size: usize,
+    /// Creates an instance from a JSON configuration. On success writes the instance to
+    /// `*instance` and returns `STATUS_OK`; otherwise passes a message to `error`.
+    pub create: unsafe extern "C" fn(
+        config: *const u8,
+        config_len: usize,
+        instance: *mut *mut c_void,
+        error: SinkFn,
+        error_ctx: *mut c_void,
+    ) -> i32,
+    /// Passes the instance's description (JSON) to `sink`.
+    pub describe:
+        unsafe extern "C" fn(instance: *mut c_void, sink: SinkFn, sink_ctx: *mut c_void) -> i32,
+    /// Starts a query (JSON request) and returns at once; `done` is called exactly once later.
+    /// A non-OK return means `done` will not be called.
+    pub query_start: unsafe extern "C" fn(
+        instance: *mut c_void,
+        request: *const u8,
+        request_len: usize,
+        done: DoneFn,
+        done_ctx: *mut c_void,
+    ) -> i32,
+    /// Destroys an instance. Queries still running may complete or be dropped.
+    pub destroy: unsafe extern "C" fn(instance: *mut c_void),
+}

@@ -1,0 +1,257 @@
+//! The plugin author's side: implement [`Backend`], then `export_plugin!(MyBackend);`. The macro
+//! exports the entry symbol; every piece of unsafe glue lives here, generic over the backend.
+#![allow(unsafe_code)]
+
+use crate::abi::{
+    DoneFn, PluginVTable, SinkFn, ABI_MAJOR, ABI_MINOR, PLUGIN_MAGIC, STATUS_ERROR, STATUS_OK,
+    STATUS_PANIC,
+};
+use crate::wire::{BackendRequest, Description};
+use std::any::Any;
+use std::ffi::c_void;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use ucs_model::Interaction;
+
+/// Worker threads of the runtime each plugin instance owns (the host's runtime cannot be shared
+/// across the library boundary: tokio's thread-locals exist once per library).
+pub const PLUGIN_WORKER_THREADS: usize = 2;
+
+/// A history backend, as a plugin implements it.
+pub trait Backend: Send + Sync + Sized + 'static {
+    /// Builds the backend from its `[[backends]]` configuration table (as JSON). Called once
+    /// per instance, on the host's thread; an `Err` is reported to the operator at start.
+    fn create(config: serde_json::Value) -> Result<Self, String>;
+
+    /// Names the backend and what it serves. Called once after `create`.
+    fn describe(&self) -> Description;
+
+    /// Answers one query, on the plugin's own tokio runtime. The result must equal
+    /// `request.query.select(..)` over the tenant's interactions of `request.media_type`;
+    /// `Err` becomes the `errorMessage` form of the notification.
+    fn query(
+        &self,
+        request: BackendRequest,
+    ) -> impl Future<Output = Result<Vec<Interaction>, String>> + Send;
+
+    /// The answer as the JSON bytes that cross the boundary. The default serializes
+    /// [`Backend::query`]'s result; a store that can produce the JSON itself may override it.
+    /// The host validates these bytes whatever produced them.
+    fn query_json(
+        &self,
+        request: BackendRequest,
+    ) -> impl Future<Output = Result<Vec<u8>, String>> + Send {
+        let answer = self.query(request);
+        async move {
+            let interactions = answer.await?;
+            serde_json::to_vec(&interactions).map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// Exports `$backend` (a type implementing [`Backend`]) as this library's plugin.
+#[macro_export]
+macro_rules! export_plugin {
+    ($backend:ty) => {
+        /// The plugin entry point (see `ucs_plugin_api::abi`).
+        #[allow(unsafe_code)]
+        #[no_mangle]
+        pub extern "C" fn ucs_history_plugin_entry() -> *const $crate::abi::PluginVTable {
+            static VTABLE: $crate::abi::PluginVTable = $crate::sdk::vtable::<$backend>();
+            &VTABLE
+        }
+    };
+    // Test support: a table with another header, to check that hosts refuse it.
+    ($backend:ty, magic = $magic:expr, abi_major = $major:expr) => {
+        /// The plugin entry point, with a deliberately altered header (test plugins only).
+        #[allow(unsafe_code)]
+        #[no_mangle]
+        pub extern "C" fn ucs_history_plugin_entry() -> *const $crate::abi::PluginVTable {
+            static VTABLE: $crate::abi::PluginVTable =
+                $crate::sdk::vtable_with_header::<$backend>($magic, $major);
+            &VTABLE
+        }
+    };
+}
+
+/// The table for backend `B`. Used by [`export_plugin!`].
+pub const fn vtable<B: Backend>() -> PluginVTable {
+    vtable_with_header::<B>(PLUGIN_MAGIC, ABI_MAJOR)
+}
+
+/// The table with a chosen magic and major version: only for test plugins that check a host
+/// refuses an incompatible library.
+#[doc(hidden)]
+pub const fn vtable_with_header<B: Backend>(magic: u64, abi_major: u32) -> PluginVTable {
+    PluginVTable {
+        magic,
+        abi_major,
+        abi_minor: ABI_MINOR,
+        size: std::mem::size_of::<PluginVTable>(),
+        create: create::<B>,
+        describe: describe::<B>,
+        query_start: query_start::<B>,
+        destroy: destroy::<B>,
+    }
+}
+
+/// One instance: the backend and the runtime its queries run on.
+struct Instance<B> {
+    backend: Arc<B>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+fn panic_message(panic: &(dyn Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_owned())
+}
+
+/// # Safety
+/// `data` must point to `len` readable bytes (or be anything when `len` is 0).
+unsafe fn bytes<'a>(data: *const u8, len: usize) -> &'a [u8] {
+    if len == 0 || data.is_null() {
+        &[]
+    } else {
+        // SAFETY: the caller guarantees `len` readable bytes at `data`.
+        unsafe { std::slice::from_raw_parts(data, len) }
+    }
+}
+
+unsafe extern "C" fn create<B: Backend>(
+    config: *const u8,
+    config_len: usize,
+    instance: *mut *mut c_void,
+    error: SinkFn,
+    error_ctx: *mut c_void,
+) -> i32 {
+    let report = |status: i32, message: &str| {
+        // SAFETY: `error`/`error_ctx` come from the host for the duration of this call.
+        unsafe { error(error_ctx, message.as_ptr(), message.len()) };
+        status
+    };
+    // SAFETY: the host passes `config_len` readable bytes at `config`.
+    let config = unsafe { bytes(config, config_len) };
+    let built = catch_unwind(AssertUnwindSafe(|| {
+        let value =
+            serde_json::from_slice(config).map_err(|e| format!("config is not JSON: {e}"))?;
+        let backend = B::create(value)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(PLUGIN_WORKER_THREADS)
+            .thread_name("ucs-plugin")
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the plugin runtime: {e}"))?;
+        Ok::<_, String>(Instance {
+            backend: Arc::new(backend),
+            runtime: Some(runtime),
+        })
+    }));
+    match built {
+        Ok(Ok(built)) => {
+            // SAFETY: the host passes a valid out pointer.
+            unsafe { *instance = Box::into_raw(Box::new(built)).cast() };
+            STATUS_OK
+        }
+        Ok(Err(message)) => report(STATUS_ERROR, &message),
+        Err(panic) => report(STATUS_PANIC, &panic_message(&*panic)),
+    }
+}
+
+unsafe extern "C" fn describe<B: Backend>(
+    instance: *mut c_void,
+    sink: SinkFn,
+    sink_ctx: *mut c_void,
+) -> i32 {
+    // SAFETY: `instance` was returned by `create::<B>` and not destroyed (host contract).
+    let instance = unsafe { &*instance.cast::<Instance<B>>() };
+    let (status, text) = match catch_unwind(AssertUnwindSafe(|| instance.backend.describe())) {
+        Ok(description) => (
+            STATUS_OK,
+            serde_json::to_string(&description).unwrap_or_default(),
+        ),
+        Err(panic) => (STATUS_PANIC, panic_message(&*panic)),
+    };
+    // SAFETY: `sink`/`sink_ctx` come from the host for the duration of this call.
+    unsafe { sink(sink_ctx, text.as_ptr(), text.len()) };
+    status
+}
+
+/// The host's completion context, carried to a plugin thread.
+struct DoneCtx {
+    done: DoneFn,
+    ctx: *mut c_void,
+}
+
+// SAFETY: the host's contract for `done_ctx` is that it may be used from any thread, once.
+unsafe impl Send for DoneCtx {}
+
+impl DoneCtx {
+    fn finish(self, status: i32, bytes: &[u8]) {
+        // SAFETY: called exactly once (consumes self) with bytes valid during the call.
+        unsafe { (self.done)(self.ctx, status, bytes.as_ptr(), bytes.len()) }
+    }
+}
+
+unsafe extern "C" fn query_start<B: Backend>(
+    instance: *mut c_void,
+    request: *const u8,
+    request_len: usize,
+    done: DoneFn,
+    done_ctx: *mut c_void,
+) -> i32 {
+    // SAFETY: `instance` was returned by `create::<B>` and not destroyed (host contract).
+    let instance = unsafe { &*instance.cast::<Instance<B>>() };
+    // SAFETY: the host passes `request_len` readable bytes at `request`.
+    let request = unsafe { bytes(request, request_len) }.to_vec();
+    let done = DoneCtx {
+        done,
+        ctx: done_ctx,
+    };
+    let Some(runtime) = instance.runtime.as_ref() else {
+        return STATUS_ERROR;
+    };
+    let backend = Arc::clone(&instance.backend);
+    let started = catch_unwind(AssertUnwindSafe(|| {
+        runtime.spawn(async move {
+            let request: BackendRequest = match serde_json::from_slice(&request) {
+                Ok(request) => request,
+                Err(e) => return done.finish(STATUS_ERROR, format!("bad request: {e}").as_bytes()),
+            };
+            // A panic inside the backend's future ends that task; tokio hands it back here as
+            // an error instead of unwinding into the host.
+            let outcome = tokio::spawn(async move { backend.query_json(request).await }).await;
+            match outcome {
+                Ok(Ok(json)) => done.finish(STATUS_OK, &json),
+                Ok(Err(message)) => done.finish(STATUS_ERROR, message.as_bytes()),
+                Err(join) => {
+                    let message = match join.try_into_panic() {
+                        Ok(panic) => panic_message(&*panic),
+                        Err(_) => "query cancelled".to_owned(),
+                    };
+                    done.finish(STATUS_PANIC, message.as_bytes())
+                }
+            }
+        });
+    }));
+    match started {
+        Ok(()) => STATUS_OK,
+        Err(_) => STATUS_PANIC,
+    }
+}
+
+unsafe extern "C" fn destroy<B: Backend>(instance: *mut c_void) {
+    if instance.is_null() {
+        return;
+    }
+    // SAFETY: `instance` was returned by `create::<B>`; the host destroys it once.
+    let mut instance = unsafe { Box::from_raw(instance.cast::<Instance<B>>()) };
+    if let Some(runtime) = instance.runtime.take() {
+        // The host may call this from inside its own runtime, where a blocking shutdown is
+        // not allowed.
+        runtime.shutdown_background();
+    }
+}

@@ -1,0 +1,37 @@
+//! Checking a plugin's answer before it can reach a cache.
+
+use crate::wire::BackendRequest;
+use ucs_model::Interaction;
+
+/// Parses and checks an answer: a JSON array of interactions, each of the requested media type
+/// and inside the requested range, at most `maxSize` of them.
+pub(crate) fn validate_output(
+    bytes: &[u8],
+    request: &BackendRequest,
+) -> Result<Vec<Interaction>, String> {
+    let interactions: Vec<Interaction> =
+        serde_json::from_slice(bytes).map_err(|e| format!("malformed result: {e}"))?;
+    let query = &request.query;
+    if interactions.len() > query.max_size() as usize {
+        return Err(format!(
+            "{} interactions for maxSize {}",
+            interactions.len(),
+            query.max_size()
+        ));
+    }
+    for interaction in &interactions {
+        if !request.media_type.matches(&interaction.media_type) {
+            return Err(format!(
+                "interaction {} is {:?}, not {}",
+                interaction.id, interaction.media_type, request.media_type
+            ));
+        }
+        if interaction.start_date < query.from() || interaction.start_date > query.to() {
+            return Err(format!(
+                "interaction {} starts outside the requested range",
+                interaction.id
+            ));
+        }
+    }
+    Ok(interactions)
+}

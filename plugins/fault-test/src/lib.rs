@@ -1,0 +1,119 @@
+//! A test-only backend plugin whose behaviour is chosen by its configuration, `{"mode": …}`:
+//!
+//! | mode | query answer |
+//! |---|---|
+//! | `ok` | the reference selection over a few fixed interactions of the requested media type |
+//! | `error` | an error message |
+//! | `panic` | panics inside the query future |
+//! | `hang` | never answers |
+//! | `malformed` | bytes that are not JSON |
+//! | `wrong-media` | an interaction of another media type |
+//! | `panic-create` | (panics in `create`) |
+//!
+//! It exists so the host's timeout, panic barrier and output validation are tested against a
+//! real loaded library rather than a Rust-level call.
+
+use serde::Deserialize;
+use std::future::Future;
+use ucs_plugin_api::ucs_model::chrono::{DateTime, Duration};
+use ucs_plugin_api::ucs_model::{Interaction, InteractionState, InteractionType};
+use ucs_plugin_api::{export_plugin, Backend, BackendRequest, Description};
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+enum Mode {
+    Ok,
+    Error,
+    Panic,
+    Hang,
+    Malformed,
+    WrongMedia,
+    PanicCreate,
+}
+
+#[derive(Deserialize)]
+struct Config {
+    mode: Mode,
+}
+
+/// The misbehaving backend.
+#[derive(Debug)]
+pub struct FaultBackend {
+    mode: Mode,
+}
+
+fn fixture(id: &str, media: &str, start: &str) -> Interaction {
+    let start = DateTime::parse_from_rfc3339(start).expect("fixture dates are valid");
+    Interaction {
+        path: Interaction::path_for(id),
+        media_type: media.to_owned(),
+        type_id: InteractionType::Inbound,
+        state: InteractionState::Stopped,
+        start_date: start,
+        end_date: Some(start + Duration::minutes(3)),
+        subject: Some("fixture".to_owned()),
+        contact_id: Some("contact-1".to_owned()),
+        uri: format!("http://127.0.0.1:8080{}", Interaction::path_for(id)),
+        owner_information: None,
+        id: id.to_owned(),
+        custom_attributes: Default::default(),
+    }
+}
+
+fn fixtures(media: &str) -> Vec<Interaction> {
+    vec![
+        fixture("fixture-1", media, "2015-10-01T10:00:00Z"),
+        fixture("fixture-2", media, "2015-10-02T10:00:00Z"),
+        fixture("fixture-3", media, "2015-10-03T10:00:00Z"),
+    ]
+}
+
+impl Backend for FaultBackend {
+    fn create(config: ucs_plugin_api::serde_json::Value) -> Result<Self, String> {
+        let config: Config = ucs_plugin_api::serde_json::from_value(config)
+            .map_err(|e| format!("bad config: {e}"))?;
+        if config.mode == Mode::PanicCreate {
+            panic!("fault plugin: panic in create");
+        }
+        Ok(Self { mode: config.mode })
+    }
+
+    fn describe(&self) -> Description {
+        Description {
+            name: "fault-test".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            media_types: ucs_plugin_api::ucs_model::MediaType::ALL.to_vec(),
+            archive: false,
+        }
+    }
+
+    async fn query(&self, request: BackendRequest) -> Result<Vec<Interaction>, String> {
+        let media = request.media_type.as_str();
+        match self.mode {
+            Mode::Ok | Mode::Malformed | Mode::PanicCreate => {
+                Ok(request.query.select(&fixtures(media)))
+            }
+            Mode::Error => Err("fault plugin: backend unavailable".to_owned()),
+            Mode::Panic => panic!("fault plugin: panic in query"),
+            Mode::Hang => std::future::pending().await,
+            Mode::WrongMedia => Ok(vec![fixture("fixture-x", "Fax", "2015-10-02T10:00:00Z")]),
+        }
+    }
+
+    fn query_json(
+        &self,
+        request: BackendRequest,
+    ) -> impl Future<Output = Result<Vec<u8>, String>> + Send {
+        let mode = self.mode;
+        let answer = self.query(request);
+        async move {
+            if mode == Mode::Malformed {
+                return Ok(b"{ this is not json".to_vec());
+            }
+            let interactions = answer.await?;
+            ucs_plugin_api::serde_json::to_vec(&interactions).map_err(|e| e.to_string())
+        }
+    }
+}
+
+export_plugin!(FaultBackend);

@@ -7,6 +7,7 @@ use crate::error::BatchError;
 use crate::message::{event_message, EventMessage, Incoming, Response};
 use crate::meta;
 use crate::session::{Owner, Session};
+use crate::table::SessionTable;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -52,7 +53,7 @@ pub struct EngineStats {
 pub(crate) struct Inner {
     pub(crate) config: BayeuxConfig,
     pub(crate) authorizer: Arc<dyn Authorizer>,
-    sessions: Mutex<HashMap<String, Arc<Session>>>,
+    sessions: Mutex<SessionTable>,
     /// Held connects per `BAYEUX_BROWSER` id.
     browsers: Mutex<HashMap<String, usize>>,
     deliveries: AtomicU64,
@@ -88,7 +89,7 @@ impl Engine {
             inner: Arc::new(Inner {
                 config,
                 authorizer,
-                sessions: Mutex::new(HashMap::new()),
+                sessions: Mutex::new(SessionTable::default()),
                 browsers: Mutex::new(HashMap::new()),
                 deliveries: AtomicU64::new(0),
                 dropped_total: AtomicU64::new(0),
@@ -165,7 +166,7 @@ impl Engine {
         ctx: &TransportContext,
     ) -> Option<Arc<Session>> {
         let id = message.client_id.as_deref()?;
-        let session = lock(&self.inner.sessions).get(id).cloned()?;
+        let session = lock(&self.inner.sessions).get(id)?;
         let browser_ok = ctx.connection_type == ConnectionType::WebSocket
             || session.browser_id.is_none()
             || session.browser_id == ctx.browser_id;
@@ -184,7 +185,7 @@ impl Engine {
     }
 
     pub(crate) fn insert_session(&self, session: Arc<Session>) {
-        lock(&self.inner.sessions).insert(session.id.clone(), session);
+        lock(&self.inner.sessions).insert(session);
     }
 
     pub(crate) fn remove_session(&self, id: &str) -> Option<Arc<Session>> {
@@ -216,7 +217,7 @@ impl Engine {
     }
 
     fn sessions_snapshot(&self) -> Vec<Arc<Session>> {
-        lock(&self.inner.sessions).values().cloned().collect()
+        lock(&self.inner.sessions).all()
     }
 
     /// Queues `message` for `session` and counts it.
@@ -237,25 +238,39 @@ impl Engine {
     /// (by name or wildcard). Returns how many sessions it was queued for.
     pub fn deliver_to_user(&self, user_id: &str, channel: &str, data: &Value) -> usize {
         let message = event_message(channel, data);
-        self.deliver_where(&message, |s| s.owner.user_id == user_id, channel)
+        let sessions = lock(&self.inner.sessions).of_user(user_id);
+        self.deliver_to(&sessions, &message, channel)
     }
 
     /// Publishes `data` on `channel` to every subscribed session of `tenant`. Returns how many
     /// sessions it was queued for.
     pub fn publish(&self, tenant: &str, channel: &str, data: &Value) -> usize {
         let message = event_message(channel, data);
-        self.deliver_where(&message, |s| s.owner.tenant == tenant, channel)
+        self.publish_message(tenant, &message, channel)
     }
 
-    pub(crate) fn deliver_where(
+    /// Queues an already serialized message for every subscribed session of `tenant`.
+    pub(crate) fn publish_message(
         &self,
+        tenant: &str,
         message: &EventMessage,
-        select: impl Fn(&Session) -> bool,
         channel: &str,
     ) -> usize {
-        self.sessions_snapshot()
+        let mut sessions = self.sessions_snapshot();
+        sessions.retain(|s| s.owner.tenant == tenant);
+        self.deliver_to(&sessions, message, channel)
+    }
+
+    /// Queues `message` for those of `sessions` subscribed to `channel`.
+    fn deliver_to(
+        &self,
+        sessions: &[Arc<Session>],
+        message: &EventMessage,
+        channel: &str,
+    ) -> usize {
+        sessions
             .iter()
-            .filter(|s| select(s) && Session::is_subscribed(&s.state(), channel))
+            .filter(|s| Session::is_subscribed(&s.state(), channel))
             .filter(|s| self.enqueue(s, message.clone()))
             .count()
     }

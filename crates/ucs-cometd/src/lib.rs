@@ -50,6 +50,7 @@ mod error;
 mod message;
 mod meta;
 mod session;
+mod table;
 
 pub use authorizer::{Authorizer, GwsAuthorizer, SERVER_CHANNELS};
 pub use channel::{Channel, ChannelKind};

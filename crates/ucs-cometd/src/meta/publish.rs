@@ -43,8 +43,7 @@ pub(crate) fn handle(
     if channel.kind() == ChannelKind::Broadcast {
         let data = message.fields.get("data").cloned().unwrap_or(Value::Null);
         let event = event_message(channel.as_str(), &data);
-        let tenant = session.owner.tenant.clone();
-        engine.deliver_where(&event, |s| s.owner.tenant == tenant, channel.as_str());
+        engine.publish_message(&session.owner.tenant, &event, channel.as_str());
     }
     out.replies.push(Value::Object(message.reply(true)));
     Some(session)

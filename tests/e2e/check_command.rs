@@ -45,3 +45,47 @@ fn check_refuses_a_bad_configuration_and_names_the_key() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("does not exist"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn hash_password_prints_a_hash_that_a_configuration_accepts() {
+    use std::io::Write;
+    let mut child = Command::new(proxy_binary())
+        .arg("hash-password")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"s3cret\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let hash = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+
+    let dir = std::env::temp_dir().join(format!("ucs-proxy-hash-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("users.toml");
+    let user = |hash: &str| {
+        format!("[[auth.users]]\nuser_name = \"agent\"\npassword_hash = \"{hash}\"\nid = \"0123\"\ntenant = \"cc9\"\n")
+    };
+    std::fs::write(&file, user(&hash)).unwrap();
+    let ok = Command::new(proxy_binary())
+        .args(["check", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+
+    std::fs::write(&file, user("plain-text-password")).unwrap();
+    let refused = Command::new(proxy_binary())
+        .args(["check", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("auth.users.password_hash"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

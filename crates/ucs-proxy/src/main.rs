@@ -45,25 +45,23 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    if let Some(Command::HashPassword) = cli.command {
-        let mut password = String::new();
-        std::io::stdin()
-            .read_line(&mut password)
-            .context("reading the password from standard input")?;
-        println!(
-            "{}",
-            ucs_proxy::hash_password(password.trim_end_matches(['\r', '\n']))
-        );
-        return Ok(());
-    }
-    let config = Config::load(cli.config.as_deref())?;
+    let load = || Config::load(cli.config.as_deref());
     match cli.command.unwrap_or(Command::Run) {
-        Command::Check => {
-            print!("{}", config.to_toml());
+        Command::HashPassword => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            println!("{}", ucs_proxy::hash_password(password));
             Ok(())
         }
-        Command::HashPassword => unreachable!("handled before loading the configuration"),
+        Command::Check => {
+            print!("{}", load()?.to_toml());
+            Ok(())
+        }
         Command::Run => {
+            let config = load()?;
             init_logging(&config.log)
                 .map_err(|e| anyhow::anyhow!(e))
                 .context("log.level")?;

@@ -1,0 +1,120 @@
+//! The embedded default store: interaction history in a SQLite file (rusqlite, SQLite bundled),
+//! no external service.
+//!
+//! Configuration (`[backends.config]`, as JSON): `path` of the database file, `pool_size`
+//! (connections, default 4), `create_if_missing` (default true: an empty database with the
+//! schema is created). Queries run on blocking threads of the plugin's runtime, one pooled
+//! connection each, with every filter, the order and the limit pushed down to SQL.
+
+mod codec;
+mod query;
+mod schema;
+
+pub use query::run as run_query;
+/// The rusqlite this store is built with (for tools and tests that write its database).
+pub use rusqlite;
+pub use schema::{create_schema, insert_interaction, SCHEMA};
+
+use rusqlite::{Connection, OpenFlags};
+use serde::Deserialize;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use tokio::sync::Semaphore;
+use ucs_plugin_api::ucs_model::{Interaction, MediaType, Source};
+use ucs_plugin_api::{export_plugin, Backend, BackendRequest, Description};
+
+/// Connections opened by default.
+pub const DEFAULT_POOL_SIZE: usize = 4;
+
+fn default_pool_size() -> usize {
+    DEFAULT_POOL_SIZE
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Config {
+    path: PathBuf,
+    #[serde(default = "default_pool_size")]
+    pool_size: usize,
+    #[serde(default = "yes")]
+    create_if_missing: bool,
+}
+
+/// The SQLite backend.
+#[derive(Debug)]
+pub struct SqliteStore {
+    pool: Arc<Mutex<Vec<Connection>>>,
+    permits: Arc<Semaphore>,
+}
+
+fn open(config: &Config) -> Result<Vec<Connection>, String> {
+    let exists = config.path.exists();
+    if !exists && !config.create_if_missing {
+        return Err(format!("database {} does not exist", config.path.display()));
+    }
+    let mut connections = Vec::with_capacity(config.pool_size.max(1));
+    for _ in 0..config.pool_size.max(1) {
+        let connection = Connection::open_with_flags(
+            &config.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| format!("cannot open {}: {e}", config.path.display()))?;
+        connection
+            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")
+            .map_err(|e| e.to_string())?;
+        connections.push(connection);
+    }
+    create_schema(&connections[0]).map_err(|e| format!("cannot create the schema: {e}"))?;
+    Ok(connections)
+}
+
+impl Backend for SqliteStore {
+    fn create(config: ucs_plugin_api::serde_json::Value) -> Result<Self, String> {
+        let config: Config = ucs_plugin_api::serde_json::from_value(config)
+            .map_err(|e| format!("invalid store-sqlite configuration: {e}"))?;
+        let connections = open(&config)?;
+        Ok(Self {
+            permits: Arc::new(Semaphore::new(connections.len())),
+            pool: Arc::new(Mutex::new(connections)),
+        })
+    }
+
+    fn describe(&self) -> Description {
+        Description {
+            name: "store-sqlite".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            media_types: MediaType::ALL.to_vec(),
+            archive: false,
+        }
+    }
+
+    async fn query(&self, request: BackendRequest) -> Result<Vec<Interaction>, String> {
+        if request.query.source() == Source::Archive {
+            return Err("this store has no archive".to_owned());
+        }
+        let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
+        let pool = Arc::clone(&self.pool);
+        tokio::task::spawn_blocking(move || {
+            let connection = pool
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .pop()
+                .ok_or("no free connection")?;
+            let result = run_query(&connection, &request).map_err(|e| e.to_string());
+            pool.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(connection);
+            result
+        })
+        .await
+        .map_err(|e| e.to_string())?
+    }
+}
+
+export_plugin!(SqliteStore);

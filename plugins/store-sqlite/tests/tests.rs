@@ -1,0 +1,3 @@
+//! The store loaded as the real plugin library, against the reference semantics.
+
+mod equivalence;

@@ -3,13 +3,16 @@
 //!
 //! Configuration (`[backends.config]`, as JSON): `path` of the database file, `pool_size`
 //! (connections, default 4), `create_if_missing` (default true: an empty database with the
-//! schema is created). Queries run on blocking threads of the plugin's runtime, one pooled
+//! schema is created), `demo_interactions` (default 0: when the database is created, fill it with
+//! that many generated demo interactions). Queries run on blocking threads of the plugin's runtime, one pooled
 //! connection each, with every filter, the order and the limit pushed down to SQL.
 
 mod codec;
+mod demo;
 mod query;
 mod schema;
 
+pub use demo::{demo_interaction, write_demo_database, DEMO_OWNERS};
 pub use query::run as run_query;
 /// The rusqlite this store is built with (for tools and tests that write its database).
 pub use rusqlite;
@@ -20,6 +23,7 @@ use serde::Deserialize;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::Semaphore;
+use ucs_plugin_api::ucs_model::chrono::Utc;
 use ucs_plugin_api::ucs_model::{Interaction, MediaType, Source};
 use ucs_plugin_api::{export_plugin, Backend, BackendRequest, Description};
 
@@ -42,6 +46,9 @@ struct Config {
     pool_size: usize,
     #[serde(default = "yes")]
     create_if_missing: bool,
+    /// When the database does not exist yet, fill it with this many demo interactions.
+    #[serde(default)]
+    demo_interactions: u64,
 }
 
 /// The SQLite backend.
@@ -55,6 +62,14 @@ fn open(config: &Config) -> Result<Vec<Connection>, String> {
     let exists = config.path.exists();
     if !exists && !config.create_if_missing {
         return Err(format!("database {} does not exist", config.path.display()));
+    }
+    if !exists && config.demo_interactions > 0 {
+        if let Some(dir) = config.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        write_demo_database(&config.path, config.demo_interactions, Utc::now(), |_| {})
+            .map_err(|e| format!("cannot write demo data to {}: {e}", config.path.display()))?;
     }
     let mut connections = Vec::with_capacity(config.pool_size.max(1));
     for _ in 0..config.pool_size.max(1) {

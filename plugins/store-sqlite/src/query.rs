@@ -57,19 +57,33 @@ pub fn run(
         .collect::<rusqlite::Result<Vec<_>>>()?;
 
     let names = query.custom_attributes();
-    if !names.is_empty() {
+    if !names.is_empty() && !interactions.is_empty() {
+        // One statement for every (interaction, requested name) pair: the ids and names travel
+        // as two bound JSON arrays, read back with json_each.
+        let ids: Vec<&str> = interactions.iter().map(|i| i.id.as_str()).collect();
+        let ids = ucs_plugin_api::serde_json::to_string(&ids).expect("strings serialize");
+        let wanted = ucs_plugin_api::serde_json::to_string(names).expect("strings serialize");
         let mut attributes = connection.prepare_cached(
-            "SELECT name, value FROM custom_attributes WHERE interaction_id = ?1 ORDER BY name",
+            "SELECT c.interaction_id, c.name, c.value FROM custom_attributes c
+             WHERE c.interaction_id IN (SELECT value FROM json_each(?1))
+               AND c.name IN (SELECT value FROM json_each(?2))",
         )?;
-        for interaction in &mut interactions {
-            let rows = attributes.query_map([&interaction.id], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-            })?;
-            for row in rows {
-                let (name, value) = row?;
-                if names.binary_search(&name).is_ok() {
-                    interaction.custom_attributes.insert(name, value);
-                }
+        let position: std::collections::HashMap<String, usize> = interactions
+            .iter()
+            .enumerate()
+            .map(|(i, interaction)| (interaction.id.clone(), i))
+            .collect();
+        let rows = attributes.query_map([&ids, &wanted], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, name, value) = row?;
+            if let Some(&i) = position.get(&id) {
+                interactions[i].custom_attributes.insert(name, value);
             }
         }
     }

@@ -89,3 +89,39 @@ fn hash_password_prints_a_hash_that_a_configuration_accepts() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("auth.users.password_hash"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_proxy_refuses_to_start_when_two_backends_claim_one_media_type() {
+    let dir = std::env::temp_dir().join(format!("ucs-proxy-dup-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("dup.toml");
+    let backend = |db: &str, media: &str| {
+        format!(
+            "[[backends]]\nlibrary = \"libucs_plugin_store_sqlite.so\"\nmedia_types = [{media}]\n[backends.config]\npath = \"{}\"\n",
+            dir.join(db).display()
+        )
+    };
+    std::fs::write(
+        &file,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:{}\"\n{}{}",
+            crate::support::free_port(),
+            backend("a.db", r#""chat", "email""#),
+            backend("b.db", r#""email""#)
+        ),
+    )
+    .unwrap();
+    let output = Command::new(proxy_binary())
+        .arg("--config")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("media type email is claimed by both store-sqlite and store-sqlite"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("backend #2"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -18,6 +18,28 @@ pub(crate) fn config_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../config")
 }
 
+/// The working directory every proxy of this test process runs in: `data/demo.db` (the
+/// default configuration's embedded store) is written there once, small, before any proxy starts,
+/// so that parallel tests never race to create it.
+pub(crate) fn work_dir() -> &'static PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("ucs-proxy-e2e-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let tool = proxy_binary().with_file_name("ucs-demo-data");
+        let status = Command::new(&tool)
+            .args(["--interactions", "2000", "--database", "data/demo.db"])
+            .current_dir(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap_or_else(|e| panic!("{}: {e} (build the workspace first)", tool.display()));
+        assert!(status.success());
+        dir
+    })
+}
+
 /// A free loopback port (bound, read, released: the proxy binds it right after).
 pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -41,6 +63,7 @@ impl Proxy {
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         let mut command = Command::new(proxy_binary());
         command
+            .current_dir(work_dir())
             .arg("--config")
             .arg(config_dir().join("default.toml"))
             .env("UCS_PROXY_SERVER__LISTEN", addr.to_string())

@@ -44,7 +44,16 @@ test("a history result reaches the caller's sessions and no other user's", async
         const message = await b.waitFor((e) => e.ev === "message" && e.data.referenceId === referenceId);
         assert.equal(message.channel, UCS);
         assert.equal(message.data.messageType, "GetInteractionsHistoryMessage");
-        assert.equal(message.data.errorMessage, "Request failed"); // no backend is configured yet
+        // The embedded store's demo data: tenant cc1's history of the last month, newest first.
+        const interactions = message.data.interactions;
+        assert.ok(Array.isArray(interactions) && interactions.length > 0, JSON.stringify(message.data));
+        assert.ok(interactions.length <= 100);
+        for (const i of interactions) {
+            assert.equal(i.uri, "http://127.0.0.1:8080" + i.path);
+            assert.match(i.startDate, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+0000$/);
+        }
+        const starts = interactions.map((i) => i.startDate);
+        assert.deepEqual(starts, [...starts].sort().reverse());
     }
     await sleep(500);
     assert.deepEqual(colleague.messages(), []);

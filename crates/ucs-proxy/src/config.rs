@@ -58,6 +58,8 @@ pub struct Config {
     pub cometd: CometdConfig,
     /// Who may call.
     pub auth: AuthConfig,
+    /// The backend plugins (`[[backends]]`), in order.
+    pub backends: Vec<BackendConfig>,
     /// Logging.
     pub log: LogConfig,
 }
@@ -226,6 +228,31 @@ impl Default for LimitsConfig {
             max_size: ucs_model::DEFAULT_MAX_SIZE_LIMIT,
         }
     }
+}
+
+/// One `[[backends]]` entry: a plugin library and what it serves.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackendConfig {
+    /// The plugin library; a relative path is resolved next to the proxy binary.
+    pub library: PathBuf,
+    /// The media types it serves here; empty (default) means all that the plugin declares.
+    #[serde(default)]
+    pub media_types: Vec<ucs_model::MediaType>,
+    /// Milliseconds a query may take before it fails (default 5000).
+    #[serde(default = "default_backend_timeout_ms")]
+    pub timeout_ms: u64,
+    /// The plugin's own configuration, handed to it as JSON.
+    #[serde(default = "empty_object")]
+    pub config: serde_json::Value,
+}
+
+fn default_backend_timeout_ms() -> u64 {
+    5000
+}
+
+fn empty_object() -> serde_json::Value {
+    serde_json::Value::Object(Default::default())
 }
 
 /// `[log]`: what is logged and how.

@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 mod auth;
+mod backends;
 mod background;
 mod config;
 mod edge;
@@ -21,6 +22,7 @@ mod server;
 pub use auth::{
     hash_password, AuthError, Authenticated, Authenticator, Credentials, Principal, SESSION_COOKIE,
 };
+pub use backends::{library_path, load_backends};
 pub use background::Housekeeping;
 pub use config::{
     ApiConfig, AuthConfig, CometdConfig, Config, ConfigError, LimitsConfig, LogConfig, LogFormat,

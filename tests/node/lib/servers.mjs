@@ -1,6 +1,9 @@
 // The servers the tests talk to: the real ucs-proxy binary, and the official
 // cometd-nodejs-server as the reference for differential checks.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import http from "node:http";
 import net from "node:net";
 import { createRequire } from "node:module";
@@ -34,11 +37,27 @@ async function waitListening(port, child) {
     throw new Error(`ucs-proxy did not listen on ${port}`);
 }
 
-/** Starts target/debug/ucs-proxy (or $UCS_PROXY_BIN) on config/default.toml and a free port. */
+let workDir;
+/** A working directory with a small demo database, made once per test file. */
+function demoWorkDir(binary) {
+    if (!workDir) {
+        workDir = fs.mkdtempSync(path.join(os.tmpdir(), "ucs-proxy-node-"));
+        const tool = path.join(path.dirname(binary), "ucs-demo-data");
+        const made = spawnSync(tool, ["--interactions", "2000", "--database", "data/demo.db"], { cwd: workDir });
+        if (made.status !== 0) throw new Error(`${tool} failed: ${made.stderr}`);
+    }
+    return workDir;
+}
+
+/**
+ * Starts target/debug/ucs-proxy (or $UCS_PROXY_BIN) on config/default.toml and a free port, in a
+ * working directory holding a small demo database for the embedded store.
+ */
 export async function startProxy(env = {}) {
     const port = await freePort();
     const binary = process.env.UCS_PROXY_BIN ?? `${repo}target/debug/ucs-proxy`;
     const child = spawn(binary, ["--config", `${repo}config/default.toml`], {
+        cwd: demoWorkDir(binary),
         env: {
             ...process.env,
             UCS_PROXY_SERVER__LISTEN: `127.0.0.1:${port}`,

@@ -5,12 +5,10 @@ use super::respond::{ack_body, Answer};
 use super::App;
 use chrono::Utc;
 use pingora::proxy::Session;
+use std::sync::Arc;
 use ucs_model::{
     parse_request, HistoryNotification, ParseContext, RequestError, Route, HISTORY_CHANNEL,
 };
-
-/// Why the notification of an accepted request reports a failure while no backend is wired in.
-const NO_BACKEND: &str = "no backend serves this request";
 
 /// Answers a POST on a history URL. Always writes a complete response.
 pub(crate) async fn serve(app: &App, session: &mut Session, route: Route) -> pingora::Result<()> {
@@ -39,13 +37,31 @@ pub(crate) async fn serve(app: &App, session: &mut Session, route: Route) -> pin
         .send(session)
         .await?;
 
-    // Backends arrive with the plugin work; until then an accepted request fails after its ack,
-    // as GWS reports a request its backend could not serve.
-    let reason = settings.verbose_errors.then_some(NO_BACKEND);
-    let notification = HistoryNotification::failed(reference_id, reason);
-    let data = serde_json::to_value(&notification).expect("a notification always serializes");
-    app.engine
-        .deliver_to_user(&principal.user_id, HISTORY_CHANNEL, &data);
+    // The ack never waits for the backends: resolution and delivery run in their own task.
+    let media_types = match request.query.media_type() {
+        Some(m) => vec![m],
+        None => principal.readable_media_types(),
+    };
+    let (dispatcher, engine) = (Arc::clone(&app.dispatcher), app.engine.clone());
+    let (time_zone, base_url) = (settings.time_zone, settings.public_base_url.clone());
+    let verbose = settings.verbose_errors;
+    let (tenant, user_id) = (principal.tenant.clone(), principal.user_id.clone());
+    let query = request.query;
+    tokio::spawn(async move {
+        let notification = match dispatcher.resolve(&tenant, &media_types, &query).await {
+            Ok(mut interactions) => {
+                ucs_history::present(&mut interactions, time_zone, &base_url);
+                HistoryNotification::interactions(reference_id, interactions)
+            }
+            Err(error) => {
+                tracing::warn!(reference_id, %error, "history request failed");
+                let reason = error.to_string();
+                HistoryNotification::failed(reference_id, verbose.then_some(reason.as_str()))
+            }
+        };
+        let data = serde_json::to_value(&notification).expect("a notification always serializes");
+        engine.deliver_to_user(&user_id, HISTORY_CHANNEL, &data);
+    });
     Ok(())
 }
 

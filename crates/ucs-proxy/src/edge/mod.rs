@@ -43,6 +43,7 @@ pub(crate) struct EdgeSettings {
     pub(crate) body_read_timeout: Duration,
     pub(crate) max_size_limit: u32,
     pub(crate) verbose_errors: bool,
+    pub(crate) public_base_url: String,
 }
 
 /// The state shared by every request: settings, the referenceId counter, the CometD engine and
@@ -53,10 +54,11 @@ pub struct App {
     pub(crate) references: ReferenceIds,
     pub(crate) engine: Engine,
     pub(crate) auth: Arc<Authenticator>,
+    pub(crate) dispatcher: Arc<ucs_history::Dispatcher>,
 }
 
 impl App {
-    /// Builds the shared state from a validated configuration.
+    /// Builds the shared state from a validated configuration, loading the backend plugins.
     pub fn new(config: &Config) -> Result<Self, ConfigError> {
         Ok(Self {
             settings: EdgeSettings {
@@ -65,10 +67,12 @@ impl App {
                 body_read_timeout: Duration::from_millis(config.limits.body_read_timeout_ms),
                 max_size_limit: config.limits.max_size,
                 verbose_errors: config.api.verbose_errors,
+                public_base_url: config.api.public_base_url.clone(),
             },
             references: ReferenceIds::new(),
             engine: Engine::new(config.cometd.to_bayeux(), Arc::new(GwsAuthorizer)),
             auth: Arc::new(Authenticator::from_config(&config.auth)?),
+            dispatcher: Arc::new(crate::backends::load_backends(&config.backends)?),
         })
     }
 

@@ -50,6 +50,30 @@ pub trait Backend: Send + Sync + Sized + 'static {
     }
 }
 
+/// A backend that serves nothing: for test plugins whose only point is their ABI header.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct NullBackend;
+
+impl Backend for NullBackend {
+    fn create(_config: serde_json::Value) -> Result<Self, String> {
+        Ok(NullBackend)
+    }
+
+    fn describe(&self) -> Description {
+        Description {
+            name: "null".to_owned(),
+            version: "0".to_owned(),
+            media_types: Vec::new(),
+            archive: false,
+        }
+    }
+
+    async fn query(&self, _request: BackendRequest) -> Result<Vec<Interaction>, String> {
+        Ok(Vec::new())
+    }
+}
+
 /// Exports `$backend` (a type implementing [`Backend`]) as this library's plugin.
 #[macro_export]
 macro_rules! export_plugin {

@@ -273,9 +273,13 @@ unsafe extern "C" fn destroy<B: Backend>(instance: *mut c_void) {
     }
     // SAFETY: `instance` was returned by `create::<B>`; the host destroys it once.
     let mut instance = unsafe { Box::from_raw(instance.cast::<Instance<B>>()) };
-    if let Some(runtime) = instance.runtime.take() {
-        // The host may call this from inside its own runtime, where a blocking shutdown is
-        // not allowed.
-        runtime.shutdown_background();
-    }
+    // A backend's Drop may panic: that must not unwind into the host.
+    let _ = catch_unwind(AssertUnwindSafe(move || {
+        if let Some(runtime) = instance.runtime.take() {
+            // The host may call this from inside its own runtime, where a blocking shutdown is
+            // not allowed.
+            runtime.shutdown_background();
+        }
+        drop(instance);
+    }));
 }

@@ -172,6 +172,22 @@ impl ProxyHttp for Edge {
         Ok(true)
     }
 
+    /// A client that went away (closed its connection, e.g. while its `/meta/connect` was held)
+    /// is normal operation, not an error worth an ERROR line: logged at debug instead.
+    fn suppress_error_log(&self, _session: &Session, _ctx: &(), error: &Error) -> bool {
+        // pingora does not always mark a failed downstream write as Downstream; anything that is
+        // not the upstream's fault counts.
+        let client_gone = error.esource() != &pingora::ErrorSource::Upstream
+            && matches!(
+                error.etype(),
+                ErrorType::WriteError | ErrorType::ReadError | ErrorType::ConnectionClosed
+            );
+        if client_gone {
+            tracing::debug!(%error, "client went away");
+        }
+        client_gone
+    }
+
     /// Never reached while every request is answered in `request_filter`.
     async fn upstream_peer(
         &self,

@@ -7,5 +7,6 @@
 
 mod support;
 
+mod cache_and_admin;
 mod check_command;
 mod history_endpoint;

@@ -53,29 +53,62 @@ pub(crate) struct Proxy {
     child: Child,
     /// Where it listens.
     pub(crate) addr: SocketAddr,
+    /// Where its admin service listens.
+    pub(crate) admin_addr: SocketAddr,
+}
+
+/// How to start a proxy beyond the defaults.
+#[derive(Default)]
+pub(crate) struct Launch<'a> {
+    /// Environment overrides.
+    pub(crate) env: &'a [(&'a str, &'a str)],
+    /// Another configuration file than `config/default.toml`.
+    pub(crate) config: Option<PathBuf>,
+    /// Capture standard error (the logs) into this file.
+    pub(crate) log_file: Option<PathBuf>,
 }
 
 impl Proxy {
     /// Starts the proxy on `config/default.toml` with a free port and the given extra
     /// environment overrides, and waits until it accepts connections.
     pub(crate) fn start(env: &[(&str, &str)]) -> Proxy {
-        let port = free_port();
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        Self::launch(Launch {
+            env,
+            ..Launch::default()
+        })
+    }
+
+    /// Starts the proxy as `launch` says, on free ports, and waits until it accepts connections.
+    pub(crate) fn launch(launch: Launch<'_>) -> Proxy {
+        let loopback = |port: u16| -> SocketAddr { format!("127.0.0.1:{port}").parse().unwrap() };
+        let (addr, admin_addr) = (loopback(free_port()), loopback(free_port()));
         let mut command = Command::new(proxy_binary());
+        let config = launch
+            .config
+            .unwrap_or_else(|| config_dir().join("default.toml"));
+        let stderr = match &launch.log_file {
+            Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
+            None => Stdio::inherit(),
+        };
         command
             .current_dir(work_dir())
             .arg("--config")
-            .arg(config_dir().join("default.toml"))
+            .arg(config)
             .env("UCS_PROXY_SERVER__LISTEN", addr.to_string())
+            .env("UCS_PROXY_ADMIN__LISTEN", admin_addr.to_string())
             .env("UCS_PROXY_LOG__LEVEL", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
-        for (key, value) in env {
+            .stderr(stderr);
+        for (key, value) in launch.env {
             command.env(key, value);
         }
         let child = command.spawn().expect("start ucs-proxy");
-        let mut proxy = Proxy { child, addr };
+        let mut proxy = Proxy {
+            child,
+            addr,
+            admin_addr,
+        };
         proxy.wait_ready();
         proxy
     }
@@ -86,7 +119,7 @@ impl Proxy {
             if let Some(status) = self.child.try_wait().unwrap() {
                 panic!("ucs-proxy exited during start-up: {status}");
             }
-            if TcpStream::connect(self.addr).is_ok() {
+            if TcpStream::connect(self.addr).is_ok() && TcpStream::connect(self.admin_addr).is_ok() {
                 return;
             }
             std::thread::sleep(Duration::from_millis(25));
@@ -112,6 +145,20 @@ impl Proxy {
     /// A new client connection without credentials.
     pub(crate) fn connect_anonymous(&self) -> Client {
         Client::connect(self.addr)
+    }
+
+    /// A connection to the admin service.
+    pub(crate) fn admin(&self) -> Client {
+        Client::connect(self.admin_addr)
+    }
+
+    /// Sends `signal` (e.g. `HUP`) to the proxy process.
+    pub(crate) fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{signal}"), self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
     }
 }
 

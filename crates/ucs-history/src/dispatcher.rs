@@ -1,10 +1,9 @@
-//! Media type → backend, and the fan-out of one query.
+//! Media type → backend.
 
-use futures_util::future::join_all;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use ucs_model::{HistoryQuery, Interaction, MediaType};
-use ucs_plugin_api::{BackendRequest, PluginBackend, PluginError};
+use ucs_model::MediaType;
+use ucs_plugin_api::{PluginBackend, PluginError};
 
 /// Why a query could not be resolved (the notification's `errorMessage` form).
 #[derive(Debug, thiserror::Error)]
@@ -66,36 +65,19 @@ impl Dispatcher {
         self.backends.keys().copied().collect()
     }
 
-    /// Resolves `query` for `tenant` over `media_types` (those the caller may read): one backend
-    /// request per media type that has a backend, in parallel; the parts merged, sorted and cut
-    /// to `maxSize`. Media types without a backend contribute nothing; if none has one, or a
-    /// backend fails, the whole query fails.
-    pub async fn resolve(
-        &self,
-        tenant: &str,
-        media_types: &[MediaType],
-        query: &HistoryQuery,
-    ) -> Result<Vec<Interaction>, HistoryError> {
-        let parts: Vec<_> = media_types
-            .iter()
-            .filter_map(|m| self.backends.get(m).map(|b| (*m, b)))
-            .map(|(media_type, backend)| {
-                let request = BackendRequest {
-                    tenant: tenant.to_owned(),
-                    media_type,
-                    query: query.with_media_type(media_type),
-                };
-                async move { backend.query(&request).await }
-            })
-            .collect();
-        if parts.is_empty() {
-            let asked: Vec<&str> = media_types.iter().map(|m| m.as_str()).collect();
-            return Err(HistoryError::NoBackend(asked.join(", ")));
+    /// The backend serving `media_type`, if any.
+    pub fn backend(&self, media_type: MediaType) -> Option<&Arc<PluginBackend>> {
+        self.backends.get(&media_type)
+    }
+
+    /// The distinct backends, each once.
+    pub fn backends(&self) -> Vec<Arc<PluginBackend>> {
+        let mut seen: Vec<Arc<PluginBackend>> = Vec::new();
+        for backend in self.backends.values() {
+            if !seen.iter().any(|b| Arc::ptr_eq(b, backend)) {
+                seen.push(Arc::clone(backend));
+            }
         }
-        let mut merged = Vec::new();
-        for part in join_all(parts).await {
-            merged.extend(part?);
-        }
-        Ok(query.sort_and_truncate(merged))
+        seen
     }
 }

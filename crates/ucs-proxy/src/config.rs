@@ -8,8 +8,11 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use ucs_model::Tz;
+use std::time::Duration;
+use ucs_history::{CachePolicy, ScopeKind};
+use ucs_model::{MediaType, Tz};
 
 /// The prefix of environment overrides; `__` separates nested keys.
 pub const ENV_PREFIX: &str = "UCS_PROXY_";
@@ -18,6 +21,8 @@ pub const ENV_CONFIG_FILE: &str = "UCS_PROXY_CONFIG";
 
 /// Default public listener (API and, later, CometD).
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Default admin listener (metrics, cache, health, reload).
+pub const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:9091";
 /// Default base of absolute `uri` values in results.
 pub const DEFAULT_PUBLIC_BASE_URL: &str = "http://127.0.0.1:8080";
 /// Default bound on a request body.
@@ -58,6 +63,10 @@ pub struct Config {
     pub cometd: CometdConfig,
     /// Who may call.
     pub auth: AuthConfig,
+    /// The result cache.
+    pub cache: CacheConfig,
+    /// The admin listener (metrics, cache, health, reload).
+    pub admin: AdminConfig,
     /// The backend plugins (`[[backends]]`), in order.
     pub backends: Vec<BackendConfig>,
     /// Logging.
@@ -85,6 +94,81 @@ impl Default for ServerConfig {
             threads: 2,
             grace_period_seconds: 1,
             graceful_shutdown_timeout_seconds: 5,
+        }
+    }
+}
+
+/// `[cache]`: the result cache (see the README's "Tuning the cache").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheConfig {
+    /// Whether results are cached (default true); false sends every query to the backends.
+    pub enabled: bool,
+    /// Who shares entries: `user` (default) or `tenant` (users of one contact centre).
+    pub scope: ScopeKind,
+    /// Byte budget of the cache (default 268435456 = 256 MiB), results weighed as JSON.
+    pub max_bytes: u64,
+    /// Seconds a result is fresh (default 60).
+    pub ttl_seconds: u64,
+    /// Seconds an empty result is fresh (default 5; never more than the TTL).
+    pub empty_ttl_seconds: u64,
+    /// Seconds past freshness a result is still served while one background refresh runs
+    /// (default 30; 0 turns stale serving off).
+    pub stale_while_revalidate_seconds: u64,
+    /// Per media type TTL in seconds (`[cache.media_ttl_seconds] chat = 10`), overriding
+    /// `ttl_seconds`; none by default.
+    pub media_ttl_seconds: BTreeMap<MediaType, u64>,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        let policy = CachePolicy::default();
+        Self {
+            enabled: policy.enabled,
+            scope: policy.scope,
+            max_bytes: policy.max_bytes,
+            ttl_seconds: policy.ttl.as_secs(),
+            empty_ttl_seconds: policy.empty_ttl.as_secs(),
+            stale_while_revalidate_seconds: policy.stale_while_revalidate.as_secs(),
+            media_ttl_seconds: BTreeMap::new(),
+        }
+    }
+}
+
+impl CacheConfig {
+    /// The service's cache policy.
+    pub fn to_policy(&self) -> CachePolicy {
+        CachePolicy {
+            enabled: self.enabled,
+            scope: self.scope,
+            max_bytes: self.max_bytes,
+            ttl: Duration::from_secs(self.ttl_seconds),
+            media_ttl: self
+                .media_ttl_seconds
+                .iter()
+                .map(|(media, secs)| (*media, Duration::from_secs(*secs)))
+                .collect(),
+            empty_ttl: Duration::from_secs(self.empty_ttl_seconds),
+            stale_while_revalidate: Duration::from_secs(self.stale_while_revalidate_seconds),
+        }
+    }
+}
+
+/// `[admin]`: the operator's listener, off the public port.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminConfig {
+    /// Whether the admin listener runs (default true).
+    pub enabled: bool,
+    /// Its address (default `127.0.0.1:9091`); keep it off public interfaces.
+    pub listen: String,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            listen: DEFAULT_ADMIN_LISTEN.to_owned(),
         }
     }
 }
@@ -307,6 +391,7 @@ impl Config {
     /// Checks what types alone cannot: addresses, the time zone, non-zero limits.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.listen_addr()?;
+        self.admin_addr()?;
         self.time_zone()?;
         let value = |key, reason: &str| {
             Err(ConfigError::Value {
@@ -343,8 +428,22 @@ impl Config {
                 "max_queue and max_sessions_per_browser must be at least 1",
             );
         }
+        if self.cache.max_bytes == 0 {
+            return value("cache.max_bytes", "must be at least 1 (use cache.enabled = false)");
+        }
         crate::auth::Authenticator::from_config(&self.auth)?;
         Ok(())
+    }
+
+    /// The admin listener's address.
+    pub fn admin_addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.admin
+            .listen
+            .parse()
+            .map_err(|e: std::net::AddrParseError| ConfigError::Value {
+                key: "admin.listen",
+                reason: e.to_string(),
+            })
     }
 
     /// The public listener's address.

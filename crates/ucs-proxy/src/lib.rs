@@ -7,16 +7,22 @@
 //!
 //! The flow of one history request: pingora accepts the connection, `Edge::request_filter`
 //! recognises the URL, reads the bounded body, lets `ucs_model::parse_request` validate and
-//! normalize it, and answers at once with `{"statusCode":0,"referenceId":N}` or the GWS error.
+//! normalize it, looks the query up in the history service's cache, and answers at once with
+//! `{"statusCode":0,"referenceId":N}` (and `X-Cache`) or the GWS error; the result is then
+//! resolved and delivered over CometD. The admin listener ([`Admin`]) serves metrics, cache
+//! purges, health and reload.
 #![deny(missing_docs)]
 
+mod admin;
 mod auth;
 mod backends;
 mod background;
 mod config;
 mod edge;
 mod logging;
+mod metrics;
 mod reference;
+mod reload;
 mod server;
 
 pub use auth::{
@@ -25,11 +31,14 @@ pub use auth::{
 pub use backends::{library_path, load_backends};
 pub use background::Housekeeping;
 pub use config::{
-    ApiConfig, AuthConfig, CometdConfig, Config, ConfigError, LimitsConfig, LogConfig, LogFormat,
-    ServerConfig, UserConfig, DEFAULT_BODY_READ_TIMEOUT_MS, DEFAULT_LISTEN, DEFAULT_MAX_BODY_BYTES,
+    AdminConfig, ApiConfig, AuthConfig, CacheConfig, CometdConfig, Config, ConfigError,
+    LimitsConfig, LogConfig, LogFormat, ServerConfig, UserConfig, DEFAULT_ADMIN_LISTEN,
+    DEFAULT_BODY_READ_TIMEOUT_MS, DEFAULT_LISTEN, DEFAULT_MAX_BODY_BYTES,
     DEFAULT_PUBLIC_BASE_URL, ENV_CONFIG_FILE, ENV_PREFIX,
 };
-pub use edge::{App, Edge};
-pub use logging::init_logging;
+pub use edge::{App, Edge, RequestLog};
+pub use admin::Admin;
+pub use logging::{init_logging, LogError, LogHandle};
 pub use reference::ReferenceIds;
+pub use reload::{ReloadError, ReloadReport, Reloader};
 pub use server::build_server;

@@ -11,7 +11,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use ucs_proxy::{build_server, init_logging, Config};
+use ucs_proxy::{build_server, init_logging, Config, Reloader};
 
 /// Caching reverse proxy for the GWS interaction-history API.
 #[derive(Debug, Parser)]
@@ -62,11 +62,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Run => {
             let config = load()?;
-            init_logging(&config.log)
-                .map_err(|e| anyhow::anyhow!(e))
-                .context("log.level")?;
-            let server = build_server(&config)?;
-            tracing::info!(listen = %config.server.listen, "ucs-proxy starting");
+            let log = init_logging(&config.log)?;
+            let reloader = Reloader::new(cli.config.clone(), config.clone(), Some(log));
+            let server = build_server(&config, reloader)?;
+            tracing::info!(listen = %config.server.listen, admin = %config.admin.listen,
+                admin_enabled = config.admin.enabled, "ucs-proxy starting");
             server.run_forever()
         }
     }

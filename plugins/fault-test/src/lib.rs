@@ -9,12 +9,17 @@
 //! | `malformed` | bytes that are not JSON |
 //! | `wrong-media` | an interaction of another media type |
 //! | `panic-create` | (panics in `create`) |
+//! | `count` | one interaction whose `subject` is `call <n>`: this instance's n-th query |
+//!
+//! `delay_ms` (default 0) makes every answer wait that long first, so that concurrent callers
+//! overlap (coalescing tests) and stale entries can be refreshed while others read.
 //!
 //! It exists so the host's timeout, panic barrier and output validation are tested against a
 //! real loaded library rather than a Rust-level call.
 
 use serde::Deserialize;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use ucs_plugin_api::ucs_model::chrono::{DateTime, Duration};
 use ucs_plugin_api::ucs_model::{Interaction, InteractionState, InteractionType};
 use ucs_plugin_api::{export_plugin, Backend, BackendRequest, Description};
@@ -29,17 +34,22 @@ enum Mode {
     Malformed,
     WrongMedia,
     PanicCreate,
+    Count,
 }
 
 #[derive(Deserialize)]
 struct Config {
     mode: Mode,
+    #[serde(default)]
+    delay_ms: u64,
 }
 
 /// The misbehaving backend.
 #[derive(Debug)]
 pub struct FaultBackend {
     mode: Mode,
+    delay: std::time::Duration,
+    calls: AtomicU64,
 }
 
 fn fixture(id: &str, media: &str, start: &str) -> Interaction {
@@ -75,7 +85,11 @@ impl Backend for FaultBackend {
         if config.mode == Mode::PanicCreate {
             panic!("fault plugin: panic in create");
         }
-        Ok(Self { mode: config.mode })
+        Ok(Self {
+            mode: config.mode,
+            delay: std::time::Duration::from_millis(config.delay_ms),
+            calls: AtomicU64::new(0),
+        })
     }
 
     fn describe(&self) -> Description {
@@ -89,7 +103,16 @@ impl Backend for FaultBackend {
 
     async fn query(&self, request: BackendRequest) -> Result<Vec<Interaction>, String> {
         let media = request.media_type.as_str();
+        let call = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        if !self.delay.is_zero() {
+            tokio::time::sleep(self.delay).await;
+        }
         match self.mode {
+            Mode::Count => {
+                let mut counted = fixture(&format!("counted-{media}"), media, "2015-10-02T10:00:00Z");
+                counted.subject = Some(format!("call {call}"));
+                Ok(request.query.select(&[counted]))
+            }
             Mode::Ok | Mode::Malformed | Mode::PanicCreate => {
                 Ok(request.query.select(&fixtures(media)))
             }

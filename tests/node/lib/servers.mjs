@@ -55,12 +55,14 @@ function demoWorkDir(binary) {
  */
 export async function startProxy(env = {}) {
     const port = await freePort();
+    const adminPort = await freePort();
     const binary = process.env.UCS_PROXY_BIN ?? `${repo}target/debug/ucs-proxy`;
     const child = spawn(binary, ["--config", `${repo}config/default.toml`], {
         cwd: demoWorkDir(binary),
         env: {
             ...process.env,
             UCS_PROXY_SERVER__LISTEN: `127.0.0.1:${port}`,
+            UCS_PROXY_ADMIN__LISTEN: `127.0.0.1:${adminPort}`,
             UCS_PROXY_LOG__LEVEL: "warn",
             ...env,
         },
@@ -72,6 +74,8 @@ export async function startProxy(env = {}) {
         port,
         base,
         cometdUrl: `${base}/api/v2/notifications`,
+        adminBase: `http://127.0.0.1:${adminPort}`,
+        workDir: demoWorkDir(binary),
         stop: () => child.kill(),
     };
 }

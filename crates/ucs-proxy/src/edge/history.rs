@@ -1,68 +1,124 @@
-//! The history URLs: authenticate, read, parse, authorize, ack, then resolve and notify.
+//! The history URLs: authenticate, read, parse, authorize, look up the cache, ack (with
+//! `X-Cache`), then resolve and notify.
 
 use super::caller::with_session_cookie;
 use super::respond::{ack_body, Answer};
-use super::App;
+use super::{App, RequestLog};
 use chrono::Utc;
 use pingora::proxy::Session;
 use std::sync::Arc;
+use std::time::Instant;
+use ucs_history::{CacheStatus, Lookup};
 use ucs_model::{
     parse_request, HistoryNotification, ParseContext, RequestError, Route, HISTORY_CHANNEL,
 };
 
 /// Answers a POST on a history URL. Always writes a complete response.
-pub(crate) async fn serve(app: &App, session: &mut Session, route: Route) -> pingora::Result<()> {
-    let Some((caller, body)) = app.accept(session).await? else {
+pub(crate) async fn serve(
+    app: &Arc<App>,
+    session: &mut Session,
+    route: Route,
+    log: &mut RequestLog,
+) -> pingora::Result<()> {
+    let Some((caller, body)) = app.accept(session, log).await? else {
         return Ok(());
     };
     let settings = &app.settings;
     let ctx = ParseContext::new(Utc::now(), settings.time_zone)
         .with_max_size_limit(settings.max_size_limit);
     let principal = &caller.principal;
-    let request = match parse_request(&route, &body, &ctx).and_then(|request| {
+    let parsed = parse_request(&route, &body, &ctx);
+    if let Ok(request) = &parsed {
+        log.operation = Some(request.operation.name());
+    }
+    let request = match parsed.and_then(|request| {
         authorize(principal, request.query.media_type())?;
         Ok(request)
     }) {
         Ok(request) => request,
         Err(error) => {
+            log.status_code = Some(error.status_code());
             tracing::debug!(status_code = error.status_code(), %error, "history request refused");
             return with_session_cookie(Answer::error(&error), &caller)
                 .send(session)
                 .await;
         }
     };
-    let reference_id = app.references.next_id();
-    tracing::debug!(reference_id, operation = %request.operation, "history request accepted");
-    with_session_cookie(Answer::json(200, ack_body(reference_id)), &caller)
-        .send(session)
-        .await?;
-
-    // The ack never waits for the backends: resolution and delivery run in their own task.
     let media_types = match request.query.media_type() {
         Some(m) => vec![m],
         None => principal.readable_media_types(),
     };
-    let (dispatcher, engine) = (Arc::clone(&app.dispatcher), app.engine.clone());
-    let (time_zone, base_url) = (settings.time_zone, settings.public_base_url.clone());
-    let verbose = settings.verbose_errors;
-    let (tenant, user_id) = (principal.tenant.clone(), principal.user_id.clone());
-    let query = request.query;
-    tokio::spawn(async move {
-        let notification = match dispatcher.resolve(&tenant, &media_types, &query).await {
+    let lookup = app
+        .history
+        .lookup(
+            &principal.tenant,
+            &principal.user_id,
+            &media_types,
+            request.query,
+        )
+        .await;
+    let reference_id = app.references.next_id();
+    let cache = lookup.status();
+    (log.status_code, log.cache, log.reference_id) = (Some(0), Some(cache), Some(reference_id));
+    with_session_cookie(Answer::json(200, ack_body(reference_id)), &caller)
+        .with_header("x-cache", cache.as_header().to_owned())
+        .send(session)
+        .await?;
+
+    // The ack never waits for the backends: resolution and delivery run in their own task.
+    let delivery = Delivery {
+        app: Arc::clone(app),
+        user_id: principal.user_id.clone(),
+        reference_id,
+        received: log.started,
+        cache,
+    };
+    tokio::spawn(delivery.run(lookup));
+    Ok(())
+}
+
+/// Resolving one accepted request and notifying its caller.
+struct Delivery {
+    app: Arc<App>,
+    user_id: String,
+    reference_id: u64,
+    received: Instant,
+    cache: CacheStatus,
+}
+
+impl Delivery {
+    async fn run(self, lookup: Lookup) {
+        let Self {
+            app,
+            user_id,
+            reference_id,
+            received,
+            cache,
+        } = self;
+        let settings = &app.settings;
+        let notification = match app.history.resolve(lookup).await {
             Ok(mut interactions) => {
-                ucs_history::present(&mut interactions, time_zone, &base_url);
+                ucs_history::present(
+                    &mut interactions,
+                    settings.time_zone,
+                    &settings.public_base_url,
+                );
                 HistoryNotification::interactions(reference_id, interactions)
             }
             Err(error) => {
                 tracing::warn!(reference_id, %error, "history request failed");
                 let reason = error.to_string();
-                HistoryNotification::failed(reference_id, verbose.then_some(reason.as_str()))
+                HistoryNotification::failed(
+                    reference_id,
+                    settings.verbose_errors.then_some(reason.as_str()),
+                )
             }
         };
         let data = serde_json::to_value(&notification).expect("a notification always serializes");
-        engine.deliver_to_user(&user_id, HISTORY_CHANNEL, &data);
-    });
-    Ok(())
+        app.engine.deliver_to_user(&user_id, HISTORY_CHANNEL, &data);
+        app.metrics
+            .observe_history(cache, received.elapsed().as_secs_f64());
+    }
 }
 
 /// Refuses, before the ack, a media type whose feature the caller lacks, or any history request

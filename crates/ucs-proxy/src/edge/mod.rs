@@ -7,18 +7,24 @@
 //! * Anything else is not ours; with no upstream configured it gets
 //!   `{"statusCode":2,"statusMessage":"Invalid operation"}`.
 
+mod access;
 mod body;
 mod caller;
 mod cookies;
 mod history;
 mod notifications;
-mod respond;
+pub(crate) mod respond;
 mod websocket;
 
 use crate::auth::Authenticator;
 use crate::config::{Config, ConfigError};
+use crate::metrics::ProxyMetrics;
 use crate::reference::ReferenceIds;
+use crate::reload::Reloader;
+pub use access::RequestLog;
+pub(crate) use access::RouteKind;
 use async_trait::async_trait;
+pub(crate) use body::read_body as read_bounded_body;
 use body::{read_body, BodyError};
 use bytes::Bytes;
 use pingora::prelude::{HttpPeer, ProxyHttp, Session};
@@ -54,12 +60,19 @@ pub struct App {
     pub(crate) references: ReferenceIds,
     pub(crate) engine: Engine,
     pub(crate) auth: Arc<Authenticator>,
-    pub(crate) dispatcher: Arc<ucs_history::Dispatcher>,
+    pub(crate) history: Arc<ucs_history::HistoryService>,
+    pub(crate) metrics: ProxyMetrics,
+    pub(crate) reloader: Reloader,
 }
 
 impl App {
-    /// Builds the shared state from a validated configuration, loading the backend plugins.
-    pub fn new(config: &Config) -> Result<Self, ConfigError> {
+    /// Builds the shared state from a validated configuration, loading the backend plugins;
+    /// `reloader` re-reads that configuration on demand.
+    pub fn new(config: &Config, reloader: Reloader) -> Result<Self, ConfigError> {
+        let metrics = ProxyMetrics::new().map_err(metrics_error)?;
+        let history_metrics =
+            ucs_history::HistoryMetrics::register(metrics.registry()).map_err(metrics_error)?;
+        let dispatcher = crate::backends::load_backends(&config.backends)?;
         Ok(Self {
             settings: EdgeSettings {
                 time_zone: config.time_zone()?,
@@ -72,8 +85,24 @@ impl App {
             references: ReferenceIds::new(),
             engine: Engine::new(config.cometd.to_bayeux(), Arc::new(GwsAuthorizer)),
             auth: Arc::new(Authenticator::from_config(&config.auth)?),
-            dispatcher: Arc::new(crate::backends::load_backends(&config.backends)?),
+            history: Arc::new(ucs_history::HistoryService::new(
+                dispatcher,
+                config.cache.to_policy(),
+                history_metrics,
+            )),
+            metrics,
+            reloader,
         })
+    }
+
+    /// The history service.
+    pub fn history(&self) -> &Arc<ucs_history::HistoryService> {
+        &self.history
+    }
+
+    /// Re-reads the configuration and applies what a running proxy can apply.
+    pub fn reload(&self) -> Result<crate::reload::ReloadReport, crate::reload::ReloadError> {
+        self.reloader.reload(&self.history)
     }
 
     /// The CometD engine.
@@ -91,9 +120,13 @@ impl App {
     pub(crate) async fn accept(
         &self,
         session: &mut Session,
+        log: &mut RequestLog,
     ) -> pingora::Result<Option<(crate::auth::Authenticated, Bytes)>> {
         let caller = match caller::authenticate(&self.auth, session).await {
-            Ok(caller) => caller,
+            Ok(caller) => {
+                log.user_id = Some(caller.principal.user_id.clone());
+                caller
+            }
             Err(answer) => {
                 answer.send(session).await?;
                 return Ok(None);
@@ -129,6 +162,13 @@ impl App {
     }
 }
 
+fn metrics_error(error: prometheus::Error) -> ConfigError {
+    ConfigError::Value {
+        key: "metrics",
+        reason: error.to_string(),
+    }
+}
+
 /// The public service.
 #[derive(Debug, Clone)]
 pub struct Edge {
@@ -144,18 +184,25 @@ impl Edge {
 
 #[async_trait]
 impl ProxyHttp for Edge {
-    type CTX = ();
+    type CTX = RequestLog;
 
-    fn new_ctx(&self) -> Self::CTX {}
+    fn new_ctx(&self) -> Self::CTX {
+        RequestLog::new()
+    }
 
     /// Answers everything locally for now. Returns `Ok(true)`: the response has been written.
-    async fn request_filter(&self, session: &mut Session, _ctx: &mut ()) -> pingora::Result<bool> {
+    async fn request_filter(
+        &self,
+        session: &mut Session,
+        log: &mut RequestLog,
+    ) -> pingora::Result<bool> {
         let header = session.req_header();
         let path = header.uri.path();
         let is_post = header.method == http::Method::POST;
         if let Some(route) = Route::from_path(path) {
+            log.route = RouteKind::History;
             if is_post {
-                history::serve(&self.app, session, route).await?;
+                history::serve(&self.app, session, route, log).await?;
             } else {
                 Answer::json(405, Bytes::from_static(METHOD_NOT_ALLOWED))
                     .with_header("allow", "POST".to_owned())
@@ -163,7 +210,8 @@ impl ProxyHttp for Edge {
                     .await?;
             }
         } else if notifications::is_notifications_path(path) {
-            notifications::serve(&self.app, session).await?;
+            log.route = RouteKind::Notifications;
+            notifications::serve(&self.app, session, log).await?;
         } else {
             Answer::json(404, Bytes::from_static(INVALID_OPERATION))
                 .send(session)
@@ -174,7 +222,7 @@ impl ProxyHttp for Edge {
 
     /// A client that went away (closed its connection, e.g. while its `/meta/connect` was held)
     /// is normal operation, not an error worth an ERROR line: logged at debug instead.
-    fn suppress_error_log(&self, _session: &Session, _ctx: &(), error: &Error) -> bool {
+    fn suppress_error_log(&self, _session: &Session, _ctx: &RequestLog, error: &Error) -> bool {
         // pingora does not always mark a failed downstream write as Downstream; anything that is
         // not the upstream's fault counts.
         let client_gone = error.esource() != &pingora::ErrorSource::Upstream
@@ -188,11 +236,22 @@ impl ProxyHttp for Edge {
         client_gone
     }
 
+    /// One access line per request; history requests are counted by operation and outcome.
+    async fn logging(&self, session: &mut Session, _error: Option<&Error>, log: &mut RequestLog) {
+        let status = log.write(session);
+        if log.route == RouteKind::History {
+            self.app.metrics.count_request(
+                log.operation.unwrap_or("unknown"),
+                crate::metrics::outcome_of(status),
+            );
+        }
+    }
+
     /// Never reached while every request is answered in `request_filter`.
     async fn upstream_peer(
         &self,
         _session: &mut Session,
-        _ctx: &mut (),
+        _ctx: &mut RequestLog,
     ) -> pingora::Result<Box<HttpPeer>> {
         Err(Error::explain(
             ErrorType::HTTPStatus(502),

@@ -23,7 +23,11 @@ pub(crate) fn is_notifications_path(path: &str) -> bool {
 
 /// Answers one long-polling request. A held `/meta/connect` waits here, as an async task: it
 /// costs no thread.
-pub(crate) async fn serve(app: &Arc<App>, session: &mut Session) -> pingora::Result<()> {
+pub(crate) async fn serve(
+    app: &Arc<App>,
+    session: &mut Session,
+    log: &mut super::RequestLog,
+) -> pingora::Result<()> {
     if session.is_upgrade_req() && app.engine.config().websocket {
         return match authenticate(&app.auth, session).await {
             Ok(caller) => super::websocket::serve(app, session, caller).await,
@@ -36,7 +40,7 @@ pub(crate) async fn serve(app: &Arc<App>, session: &mut Session) -> pingora::Res
             .send(session)
             .await;
     }
-    let Some((caller, body)) = app.accept(session).await? else {
+    let Some((caller, body)) = app.accept(session, log).await? else {
         return Ok(());
     };
     let ctx = TransportContext {

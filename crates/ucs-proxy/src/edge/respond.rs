@@ -15,6 +15,7 @@ pub(crate) struct Answer {
     pub(crate) status: u16,
     pub(crate) body: Bytes,
     pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) content_type: &'static str,
 }
 
 impl Answer {
@@ -24,7 +25,14 @@ impl Answer {
             status,
             body: body.into(),
             headers: Vec::new(),
+            content_type: JSON_CONTENT_TYPE,
         }
+    }
+
+    /// The answer with another content type than JSON.
+    pub(crate) fn with_content_type(mut self, content_type: &'static str) -> Self {
+        self.content_type = content_type;
+        self
     }
 
     /// The GWS answer of a refused request.
@@ -42,7 +50,7 @@ impl Answer {
     pub(crate) async fn send(self, session: &mut Session) -> pingora::Result<()> {
         let mut header = ResponseHeader::build(self.status, Some(3 + self.headers.len()))?;
         if !self.body.is_empty() {
-            header.insert_header("content-type", JSON_CONTENT_TYPE)?;
+            header.insert_header("content-type", self.content_type)?;
         }
         header.insert_header("content-length", self.body.len())?;
         for (name, value) in self.headers {

@@ -1,0 +1,59 @@
+//! What one cache entry holds: one backend's answer for one media type.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use ucs_model::{CacheKey, Interaction};
+
+/// The identity of an entry: the backend that answered and the per-media-type key (scope and
+/// normalized query).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct PartKey {
+    pub(crate) backend: Arc<str>,
+    pub(crate) key: CacheKey,
+}
+
+/// One cached backend answer, with its freshness.
+#[derive(Debug)]
+pub(crate) struct CachedPart {
+    pub(crate) interactions: Arc<Vec<Interaction>>,
+    /// Until when the entry is fresh; after it, until `fresh_until + stale_for`, it is stale.
+    pub(crate) fresh_until: Instant,
+    /// How long the entry lives in total (fresh + stale window).
+    pub(crate) lifetime: Duration,
+    /// Weight in bytes for the cache's budget.
+    pub(crate) weight: u32,
+    /// Set by the one caller that refreshes a stale entry.
+    refreshing: AtomicBool,
+}
+
+/// Bytes charged per entry on top of its JSON size (key, bookkeeping).
+const ENTRY_OVERHEAD: usize = 256;
+
+impl CachedPart {
+    /// A new entry, fresh for `fresh_for`, then servable stale for `stale_for`.
+    pub(crate) fn new(
+        interactions: Arc<Vec<Interaction>>,
+        fresh_for: Duration,
+        stale_for: Duration,
+    ) -> Self {
+        let json_len = serde_json::to_vec(&*interactions).map_or(0, |v| v.len());
+        Self {
+            interactions,
+            fresh_until: Instant::now() + fresh_for,
+            lifetime: fresh_for + stale_for,
+            weight: u32::try_from(json_len + ENTRY_OVERHEAD).unwrap_or(u32::MAX),
+            refreshing: AtomicBool::new(false),
+        }
+    }
+
+    /// Whether the entry is still fresh.
+    pub(crate) fn is_fresh(&self) -> bool {
+        Instant::now() < self.fresh_until
+    }
+
+    /// Claims the refresh of a stale entry: `true` for the first caller only.
+    pub(crate) fn claim_refresh(&self) -> bool {
+        !self.refreshing.swap(true, Ordering::AcqRel)
+    }
+}

@@ -1,0 +1,11 @@
+//! The result cache: per (backend, media type, scope, normalized query) entries in moka, with
+//! per-media-type TTLs, a short TTL for empty results, stale-while-revalidate and purges.
+
+mod entry;
+mod policy;
+mod store;
+
+pub(crate) use entry::{CachedPart, PartKey};
+pub use policy::{CachePolicy, ScopeKind};
+pub(crate) use store::{CacheState, ResultCache, Store};
+pub use store::{CacheError, CacheStats, PurgeFilter};

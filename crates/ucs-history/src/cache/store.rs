@@ -1,0 +1,191 @@
+//! The moka store behind the cache, swapped whole when its size budget changes on reload.
+
+use super::entry::{CachedPart, PartKey};
+use super::policy::CachePolicy;
+use crate::metrics::HistoryMetrics;
+use moka::future::Cache;
+use moka::notification::RemovalCause;
+use moka::Expiry;
+use serde::Serialize;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+use ucs_model::MediaType;
+
+/// The moka cache of per-media-type results.
+pub(crate) type Store = Cache<PartKey, Arc<CachedPart>>;
+
+/// Each entry lives for its own lifetime (fresh TTL + stale window), fixed when it is stored.
+struct EntryLifetime;
+
+impl Expiry<PartKey, Arc<CachedPart>> for EntryLifetime {
+    fn expire_after_create(
+        &self,
+        _key: &PartKey,
+        value: &Arc<CachedPart>,
+        _created_at: Instant,
+    ) -> Option<Duration> {
+        Some(value.lifetime)
+    }
+
+    fn expire_after_update(
+        &self,
+        _key: &PartKey,
+        value: &Arc<CachedPart>,
+        _updated_at: Instant,
+        _duration_until_expiry: Option<Duration>,
+    ) -> Option<Duration> {
+        Some(value.lifetime)
+    }
+}
+
+fn build_store(policy: &CachePolicy, metrics: &HistoryMetrics) -> Store {
+    let evictions = metrics.evictions.clone();
+    Cache::builder()
+        .max_capacity(policy.max_bytes)
+        .weigher(|_key: &PartKey, value: &Arc<CachedPart>| value.weight)
+        .expire_after(EntryLifetime)
+        .support_invalidation_closures()
+        .eviction_listener(move |_key, _value, cause| {
+            let cause = match cause {
+                RemovalCause::Expired => "expired",
+                RemovalCause::Explicit => "explicit",
+                RemovalCause::Replaced => "replaced",
+                RemovalCause::Size => "size",
+            };
+            evictions.with_label_values(&[cause]).inc();
+        })
+        .build()
+}
+
+/// The policy in force and the store it applies to (none when the cache is disabled).
+#[derive(Debug)]
+pub(crate) struct CacheState {
+    pub(crate) policy: CachePolicy,
+    pub(crate) store: Option<Store>,
+}
+
+/// Which entries a purge removes; every given criterion must match.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PurgeFilter {
+    /// Only entries of this tenant.
+    pub tenant: Option<String>,
+    /// Only entries of this media type.
+    pub media_type: Option<MediaType>,
+}
+
+impl PurgeFilter {
+    fn is_everything(&self) -> bool {
+        self.tenant.is_none() && self.media_type.is_none()
+    }
+
+    fn matches(&self, key: &PartKey) -> bool {
+        self.tenant
+            .as_deref()
+            .is_none_or(|t| key.key.scope().tenant() == t)
+            && self
+                .media_type
+                .is_none_or(|m| key.key.media_type() == Some(m))
+    }
+}
+
+/// A snapshot of the cache for the admin API.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CacheStats {
+    /// Whether the cache is on.
+    pub enabled: bool,
+    /// Entries held.
+    pub entries: u64,
+    /// Bytes held (weighed as JSON).
+    pub bytes: u64,
+    /// The byte budget.
+    pub max_bytes: u64,
+}
+
+/// Why a cache operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CacheError {
+    /// moka refused the invalidation predicate.
+    #[error("purge failed: {0}")]
+    Purge(String),
+}
+
+/// The result cache: policy and store behind one lock that is only written on reload.
+#[derive(Debug)]
+pub(crate) struct ResultCache {
+    state: RwLock<Arc<CacheState>>,
+    metrics: HistoryMetrics,
+}
+
+impl ResultCache {
+    pub(crate) fn new(policy: CachePolicy, metrics: HistoryMetrics) -> Self {
+        let store = policy.enabled.then(|| build_store(&policy, &metrics));
+        Self {
+            state: RwLock::new(Arc::new(CacheState { policy, store })),
+            metrics,
+        }
+    }
+
+    /// The state in force now; a lookup keeps it for its whole life.
+    pub(crate) fn current(&self) -> Arc<CacheState> {
+        Arc::clone(&self.state.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Applies a new policy. TTLs and scope apply to entries stored from now on; a new byte
+    /// budget or switching the cache on/off starts from an empty store. Returns whether the
+    /// store was emptied.
+    pub(crate) fn reconfigure(&self, policy: CachePolicy) -> bool {
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        let rebuild = policy.enabled != state.policy.enabled
+            || (policy.enabled && policy.max_bytes != state.policy.max_bytes);
+        let store = if rebuild {
+            policy.enabled.then(|| build_store(&policy, &self.metrics))
+        } else {
+            state.store.clone()
+        };
+        *state = Arc::new(CacheState { policy, store });
+        rebuild
+    }
+
+    /// Removes the entries `filter` selects.
+    pub(crate) fn purge(&self, filter: &PurgeFilter) -> Result<(), CacheError> {
+        let Some(store) = self.current().store.clone() else {
+            return Ok(());
+        };
+        if filter.is_everything() {
+            store.invalidate_all();
+            return Ok(());
+        }
+        let filter = filter.clone();
+        store
+            .invalidate_entries_if(move |key, _| filter.matches(key))
+            .map(|_| ())
+            .map_err(|e| CacheError::Purge(e.to_string()))
+    }
+
+    /// Entries and bytes after pending maintenance; also refreshes the gauges.
+    pub(crate) async fn stats(&self) -> CacheStats {
+        let state = self.current();
+        let (entries, bytes) = match &state.store {
+            Some(store) => {
+                store.run_pending_tasks().await;
+                (store.entry_count(), store.weighted_size())
+            }
+            None => (0, 0),
+        };
+        self.metrics
+            .entries
+            .set(i64::try_from(entries).unwrap_or(i64::MAX));
+        self.metrics
+            .bytes
+            .set(i64::try_from(bytes).unwrap_or(i64::MAX));
+        CacheStats {
+            enabled: state.policy.enabled,
+            entries,
+            bytes,
+            max_bytes: state.policy.max_bytes,
+        }
+    }
+}

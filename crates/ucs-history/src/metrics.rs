@@ -1,0 +1,147 @@
+//! The service's Prometheus metrics. Label values are bounded: media types, backend names from
+//! the configuration, and fixed result/cause/kind words.
+
+use prometheus::{
+    exponential_buckets, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry,
+};
+use ucs_model::MediaType;
+use ucs_plugin_api::PluginErrorKind;
+
+/// Histogram buckets of backend calls: from 100 µs doubling to ~13 s.
+fn latency_buckets() -> Vec<f64> {
+    exponential_buckets(0.0001, 2.0, 18).expect("constant bucket parameters are valid")
+}
+
+/// The metrics of the history service.
+#[derive(Clone, Debug)]
+pub struct HistoryMetrics {
+    /// `ucs_proxy_cache_requests_total{result,media_type}`: one per media type part looked up.
+    pub(crate) cache_requests: IntCounterVec,
+    /// `ucs_proxy_cache_coalesced_total{media_type}`: misses that waited for another caller's
+    /// backend call instead of making their own.
+    pub(crate) coalesced: IntCounterVec,
+    /// `ucs_proxy_cache_evictions_total{cause}`: entries removed (expired, size, explicit,
+    /// replaced).
+    pub(crate) evictions: IntCounterVec,
+    /// `ucs_proxy_cache_entries`: entries held (estimate, refreshed on scrape).
+    pub(crate) entries: IntGauge,
+    /// `ucs_proxy_cache_bytes`: weighed bytes held (estimate, refreshed on scrape).
+    pub(crate) bytes: IntGauge,
+    /// `ucs_proxy_backend_request_duration_seconds{backend,media_type}`.
+    pub(crate) backend_duration: HistogramVec,
+    /// `ucs_proxy_backend_errors_total{backend,media_type,kind}`.
+    pub(crate) backend_errors: IntCounterVec,
+}
+
+impl HistoryMetrics {
+    /// Creates the metrics and registers them in `registry`.
+    pub fn register(registry: &Registry) -> prometheus::Result<Self> {
+        let metrics = Self {
+            cache_requests: IntCounterVec::new(
+                Opts::new(
+                    "ucs_proxy_cache_requests_total",
+                    "Cache lookups per media type part of a history query, by result.",
+                ),
+                &["result", "media_type"],
+            )?,
+            coalesced: IntCounterVec::new(
+                Opts::new(
+                    "ucs_proxy_cache_coalesced_total",
+                    "Cache misses served by another caller's backend call (request coalescing).",
+                ),
+                &["media_type"],
+            )?,
+            evictions: IntCounterVec::new(
+                Opts::new(
+                    "ucs_proxy_cache_evictions_total",
+                    "Cache entries removed, by cause (expired, size, explicit, replaced).",
+                ),
+                &["cause"],
+            )?,
+            entries: IntGauge::new("ucs_proxy_cache_entries", "Cache entries held (estimate).")?,
+            bytes: IntGauge::new(
+                "ucs_proxy_cache_bytes",
+                "Bytes of results held in the cache (estimate, weighed as JSON).",
+            )?,
+            backend_duration: HistogramVec::new(
+                HistogramOpts::new(
+                    "ucs_proxy_backend_request_duration_seconds",
+                    "Duration of backend plugin queries, by backend and media type.",
+                )
+                .buckets(latency_buckets()),
+                &["backend", "media_type"],
+            )?,
+            backend_errors: IntCounterVec::new(
+                Opts::new(
+                    "ucs_proxy_backend_errors_total",
+                    "Failed backend plugin queries, by backend, media type and kind \
+                     (timeout, panic, invalid_output, failed).",
+                ),
+                &["backend", "media_type", "kind"],
+            )?,
+        };
+        registry.register(Box::new(metrics.cache_requests.clone()))?;
+        registry.register(Box::new(metrics.coalesced.clone()))?;
+        registry.register(Box::new(metrics.evictions.clone()))?;
+        registry.register(Box::new(metrics.entries.clone()))?;
+        registry.register(Box::new(metrics.bytes.clone()))?;
+        registry.register(Box::new(metrics.backend_duration.clone()))?;
+        registry.register(Box::new(metrics.backend_errors.clone()))?;
+        Ok(metrics)
+    }
+
+    /// Lookups so far, by result, over every media type.
+    pub fn lookups(&self) -> LookupCounts {
+        let total = |result: &str| {
+            MediaType::ALL
+                .iter()
+                .map(|m| self.cache_requests.with_label_values(&[result, m.as_str()]).get())
+                .sum()
+        };
+        LookupCounts {
+            hit: total("hit"),
+            miss: total("miss"),
+            stale: total("stale"),
+            bypass: total("bypass"),
+        }
+    }
+
+    /// Metrics registered nowhere (tests, tools).
+    pub fn unregistered() -> Self {
+        Self::register(&Registry::new()).expect("a fresh registry accepts every metric")
+    }
+}
+
+/// Cache lookups so far (one per media type part), by result.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LookupCounts {
+    /// Fresh entries served.
+    pub hit: u64,
+    /// Parts asked from a backend.
+    pub miss: u64,
+    /// Stale entries served (and refreshed).
+    pub stale: u64,
+    /// Parts asked with the cache off.
+    pub bypass: u64,
+}
+
+impl LookupCounts {
+    /// Share of cacheable lookups answered from the cache, `(hit + stale) / (hit + stale +
+    /// miss)`; `None` before the first one.
+    pub fn hit_ratio(&self) -> Option<f64> {
+        let served = self.hit + self.stale;
+        let total = served + self.miss;
+        (total > 0).then(|| served as f64 / total as f64)
+    }
+}
+
+/// The `kind` label of a plugin error.
+pub(crate) fn error_kind(kind: &PluginErrorKind) -> &'static str {
+    match kind {
+        PluginErrorKind::Timeout => "timeout",
+        PluginErrorKind::Panic => "panic",
+        PluginErrorKind::InvalidOutput => "invalid_output",
+        PluginErrorKind::Failed => "failed",
+        _ => "other",
+    }
+}

@@ -1,0 +1,354 @@
+//! The history service against the real fault-test plugin library (`target/<profile>/*.so`,
+//! built by `cargo build --workspace --all-targets`): coalescing, hits, scopes, staleness,
+//! errors, purges and reconfiguration.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use ucs_history::{
+    CachePolicy, CacheStatus, Dispatcher, HistoryMetrics, HistoryService, PurgeFilter, ScopeKind,
+};
+use ucs_model::chrono::{TimeZone, Utc};
+use ucs_model::{parse_request, HistoryQuery, Interaction, MediaType, ParseContext, Route, Tz};
+use ucs_plugin_api::PluginLibrary;
+
+const CHAT: &[MediaType] = &[MediaType::Chat];
+
+/// The fault-test plugin next to this test binary's `deps/` folder.
+fn fault_library() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>");
+    let name = format!(
+        "{}ucs_plugin_fault_test{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    );
+    let path = dir.join(name);
+    assert!(path.exists(), "{} is missing: build the workspace first", path.display());
+    path
+}
+
+/// A service over one fault-test instance (`config`) serving chat and email, with its metrics.
+fn fault_service(
+    config: serde_json::Value,
+    timeout: Duration,
+    policy: CachePolicy,
+) -> (Arc<HistoryService>, prometheus::Registry) {
+    let backend = PluginLibrary::load(&fault_library())
+        .expect("the fault plugin loads")
+        .create(&config, timeout)
+        .expect("the fault plugin accepts its config");
+    let mut dispatcher = Dispatcher::new();
+    dispatcher
+        .add(Arc::new(backend), &[MediaType::Chat, MediaType::Email])
+        .unwrap();
+    let registry = prometheus::Registry::new();
+    let metrics = HistoryMetrics::register(&registry).unwrap();
+    (
+        Arc::new(HistoryService::new(dispatcher, policy, metrics)),
+        registry,
+    )
+}
+
+fn counting(delay_ms: u64, policy: CachePolicy) -> (Arc<HistoryService>, prometheus::Registry) {
+    fault_service(
+        serde_json::json!({"mode": "count", "delay_ms": delay_ms}),
+        Duration::from_secs(10),
+        policy,
+    )
+}
+
+fn query(body: &str) -> HistoryQuery {
+    let ctx = ParseContext::new(Utc.with_ymd_and_hms(2015, 10, 20, 8, 0, 0).unwrap(), Tz::UTC);
+    parse_request(&Route::Interactions, body.as_bytes(), &ctx)
+        .expect("a valid request")
+        .query
+}
+
+fn october() -> HistoryQuery {
+    query(r#"{"operationName":"RetrieveInteractionHistory","fromDate":"2015-10-01","toDate":"2015-10-05"}"#)
+}
+
+/// Looks up and resolves `q` as `user` of `tenant`.
+async fn ask(
+    service: &HistoryService,
+    tenant: &str,
+    user: &str,
+    media: &[MediaType],
+    q: &HistoryQuery,
+) -> (CacheStatus, Result<Vec<Interaction>, ucs_history::HistoryError>) {
+    let lookup = service.lookup(tenant, user, media, q.clone()).await;
+    let status = lookup.status();
+    (status, service.resolve(lookup).await)
+}
+
+/// Asks the October query so that its result is cached.
+async fn warm(service: &HistoryService, tenant: &str, media: &[MediaType]) {
+    let (_, result) = ask(service, tenant, "u1", media, &october()).await;
+    assert!(result.is_ok(), "{result:?}");
+}
+
+/// The `call <n>` subjects of a result: which backend call produced each part.
+fn calls(result: &Result<Vec<Interaction>, ucs_history::HistoryError>) -> Vec<String> {
+    let interactions = result.as_ref().expect("a result");
+    interactions
+        .iter()
+        .map(|i| i.subject.clone().unwrap_or_default())
+        .collect()
+}
+
+fn counter(registry: &prometheus::Registry, name: &str, labels: &[(&str, &str)]) -> f64 {
+    registry
+        .gather()
+        .iter()
+        .filter(|family| family.name() == name)
+        .flat_map(|family| family.get_metric().iter())
+        .filter(|metric| {
+            labels.iter().all(|(k, v)| {
+                metric
+                    .get_label()
+                    .iter()
+                    .any(|l| l.name() == *k && l.value() == *v)
+            })
+        })
+        .map(|metric| metric.get_counter().get_value())
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hundred_identical_concurrent_misses_make_one_backend_call() {
+    let (service, registry) = counting(300, CachePolicy::default());
+    let q = october();
+    let askers = (0..100).map(|_| {
+        let (service, q) = (Arc::clone(&service), q.clone());
+        tokio::spawn(async move { ask(&service, "cc1", "u1", CHAT, &q).await })
+    });
+    let answers = futures_join(askers).await;
+    for (status, result) in &answers {
+        assert_eq!(*status, CacheStatus::Miss);
+        assert_eq!(calls(result), ["call 1"], "every caller shares the one call");
+    }
+    assert_eq!(counter(&registry, "ucs_proxy_cache_coalesced_total", &[]), 99.0);
+    // The plugin's own counter moved once: the next distinct query is its second call.
+    let other = query(r#"{"operationName":"RetrieveInteractionHistory","fromDate":"2015-10-02","toDate":"2015-10-05"}"#);
+    assert_eq!(calls(&ask(&service, "cc1", "u1", CHAT, &other).await.1), ["call 2"]);
+}
+
+async fn futures_join<T: Send + 'static>(tasks: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
+    let mut out = Vec::new();
+    for task in tasks.collect::<Vec<_>>() {
+        out.push(task.await.expect("no task panics"));
+    }
+    out
+}
+
+#[tokio::test]
+async fn an_identical_query_is_a_hit_and_per_type_entries_are_shared() {
+    let (service, registry) = counting(0, CachePolicy::default());
+    let both = [MediaType::Chat, MediaType::Email];
+    let (status, first) = ask(&service, "cc1", "u1", &both, &october()).await;
+    assert_eq!(status, CacheStatus::Miss);
+    let mut first_calls = calls(&first);
+    first_calls.sort();
+    assert_eq!(first_calls, ["call 1", "call 2"], "one call per media type");
+
+    let (status, again) = ask(&service, "cc1", "u1", &both, &october()).await;
+    assert_eq!(status, CacheStatus::Hit);
+    assert_eq!(again.unwrap(), first.unwrap());
+    // The chat-only query is served by the chat part of the all-types query.
+    let (status, chat) = ask(&service, "cc1", "u1", CHAT, &october()).await;
+    assert_eq!(status, CacheStatus::Hit);
+    assert_eq!(chat.unwrap()[0].media_type, "chat");
+    assert_eq!(
+        counter(&registry, "ucs_proxy_cache_requests_total", &[("result", "hit")]),
+        3.0
+    );
+}
+
+#[tokio::test]
+async fn user_scope_never_shares_and_tenant_scope_shares_only_within_the_tenant() {
+    let (service, _) = counting(0, CachePolicy::default());
+    warm(&service, "cc1", CHAT).await;
+    let (status, result) = ask(&service, "cc1", "u2", CHAT, &october()).await;
+    assert_eq!(status, CacheStatus::Miss, "another user of the same tenant");
+    assert_eq!(calls(&result), ["call 2"]);
+
+    let tenant_scope = CachePolicy {
+        scope: ScopeKind::Tenant,
+        ..CachePolicy::default()
+    };
+    let (service, _) = counting(0, tenant_scope);
+    warm(&service, "cc1", CHAT).await;
+    let (status, _) = ask(&service, "cc1", "u2", CHAT, &october()).await;
+    assert_eq!(status, CacheStatus::Hit, "same tenant shares under scope=tenant");
+    let (status, result) = ask(&service, "cc2", "u1", CHAT, &october()).await;
+    assert_eq!(status, CacheStatus::Miss, "another tenant never shares");
+    assert_eq!(calls(&result), ["call 2"]);
+}
+
+#[tokio::test]
+async fn errors_and_timeouts_are_not_cached() {
+    let (service, registry) = fault_service(
+        serde_json::json!({"mode": "error"}),
+        Duration::from_secs(5),
+        CachePolicy::default(),
+    );
+    for _ in 0..2 {
+        let (status, result) = ask(&service, "cc1", "u1", CHAT, &october()).await;
+        assert_eq!(status, CacheStatus::Miss);
+        assert!(result.is_err());
+    }
+    assert_eq!(
+        counter(&registry, "ucs_proxy_backend_errors_total", &[("kind", "failed")]),
+        2.0
+    );
+
+    let (service, registry) = fault_service(
+        serde_json::json!({"mode": "hang"}),
+        Duration::from_millis(100),
+        CachePolicy::default(),
+    );
+    for _ in 0..2 {
+        let (status, result) = ask(&service, "cc1", "u1", CHAT, &october()).await;
+        assert_eq!(status, CacheStatus::Miss);
+        assert!(result.is_err());
+    }
+    assert_eq!(
+        counter(&registry, "ucs_proxy_backend_errors_total", &[("kind", "timeout"), ("backend", "fault-test")]),
+        2.0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_entry_is_served_at_once_and_refreshed_once() {
+    let policy = CachePolicy {
+        ttl: Duration::from_millis(100),
+        stale_while_revalidate: Duration::from_secs(60),
+        ..CachePolicy::default()
+    };
+    let (service, _) = counting(50, policy);
+    assert_eq!(calls(&ask(&service, "cc1", "u1", CHAT, &october()).await.1), ["call 1"]);
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    // Ten readers of the stale entry: all served the old result, one refresh.
+    for _ in 0..10 {
+        let (status, result) = ask(&service, "cc1", "u1", CHAT, &october()).await;
+        assert_eq!(status, CacheStatus::Stale);
+        assert_eq!(calls(&result), ["call 1"]);
+    }
+    let refreshed = wait_for_hit(&service, &october()).await;
+    assert_eq!(refreshed, ["call 2"], "exactly one background refresh");
+}
+
+async fn wait_for_hit(service: &HistoryService, q: &HistoryQuery) -> Vec<String> {
+    for _ in 0..100 {
+        let (status, result) = ask(service, "cc1", "u1", CHAT, q).await;
+        if status == CacheStatus::Hit {
+            return calls(&result);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the stale entry was never refreshed");
+}
+
+#[tokio::test]
+async fn empty_results_expire_sooner() {
+    let policy = CachePolicy {
+        empty_ttl: Duration::from_millis(50),
+        stale_while_revalidate: Duration::ZERO,
+        ..CachePolicy::default()
+    };
+    let (service, _) = counting(0, policy);
+    let empty = query(r#"{"operationName":"RetrieveInteractionHistory","fromDate":"2015-09-01","toDate":"2015-09-05"}"#);
+    assert!(ask(&service, "cc1", "u1", CHAT, &empty).await.1.unwrap().is_empty());
+    warm(&service, "cc1", CHAT).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(ask(&service, "cc1", "u1", CHAT, &empty).await.0, CacheStatus::Miss);
+    assert_eq!(ask(&service, "cc1", "u1", CHAT, &october()).await.0, CacheStatus::Hit);
+}
+
+#[tokio::test]
+async fn a_disabled_cache_bypasses_every_time() {
+    let policy = CachePolicy {
+        enabled: false,
+        ..CachePolicy::default()
+    };
+    let (service, registry) = counting(0, policy);
+    for n in 1..=2 {
+        let (status, result) = ask(&service, "cc1", "u1", CHAT, &october()).await;
+        assert_eq!(status, CacheStatus::Bypass);
+        assert_eq!(calls(&result), [format!("call {n}")]);
+    }
+    assert_eq!(
+        counter(&registry, "ucs_proxy_cache_requests_total", &[("result", "bypass")]),
+        2.0
+    );
+}
+
+#[tokio::test]
+async fn purges_remove_what_they_name_and_nothing_else() {
+    let (service, _) = counting(0, CachePolicy::default());
+    let both = [MediaType::Chat, MediaType::Email];
+    warm(&service, "cc1", &both).await;
+    warm(&service, "cc2", &both).await;
+
+    service
+        .purge(&PurgeFilter {
+            tenant: Some("cc1".into()),
+            media_type: None,
+        })
+        .unwrap();
+    assert_eq!(ask(&service, "cc1", "u1", CHAT, &october()).await.0, CacheStatus::Miss);
+    assert_eq!(ask(&service, "cc2", "u1", &both, &october()).await.0, CacheStatus::Hit);
+
+    service
+        .purge(&PurgeFilter {
+            tenant: None,
+            media_type: Some(MediaType::Email),
+        })
+        .unwrap();
+    assert_eq!(ask(&service, "cc2", "u1", CHAT, &october()).await.0, CacheStatus::Hit);
+    assert_eq!(ask(&service, "cc2", "u1", &[MediaType::Email], &october()).await.0, CacheStatus::Miss);
+
+    service.purge(&PurgeFilter::default()).unwrap();
+    assert_eq!(ask(&service, "cc2", "u1", CHAT, &october()).await.0, CacheStatus::Miss);
+}
+
+#[tokio::test]
+async fn reconfiguring_applies_the_new_policy() {
+    let (service, _) = counting(0, CachePolicy::default());
+    warm(&service, "cc1", CHAT).await;
+    let stats = service.cache_stats().await;
+    assert_eq!(stats.entries, 1);
+    assert!(stats.bytes > 256, "weighed as JSON plus overhead: {stats:?}");
+
+    // A new TTL keeps the entries; a new byte budget starts empty.
+    let shorter = CachePolicy {
+        ttl: Duration::from_secs(1),
+        ..CachePolicy::default()
+    };
+    assert!(!service.reconfigure(shorter.clone()));
+    assert_eq!(ask(&service, "cc1", "u1", CHAT, &october()).await.0, CacheStatus::Hit);
+    assert!(service.reconfigure(CachePolicy {
+        max_bytes: 1 << 20,
+        ..shorter
+    }));
+    assert_eq!(service.cache_stats().await.max_bytes, 1 << 20);
+    assert_eq!(ask(&service, "cc1", "u1", CHAT, &october()).await.0, CacheStatus::Miss);
+
+    // Scope tenant: the user-scoped entries are not seen.
+    service.reconfigure(CachePolicy {
+        max_bytes: 1 << 20,
+        scope: ScopeKind::Tenant,
+        ..CachePolicy::default()
+    });
+    assert_eq!(ask(&service, "cc1", "u1", CHAT, &october()).await.0, CacheStatus::Miss);
+    assert_eq!(ask(&service, "cc1", "u9", CHAT, &october()).await.0, CacheStatus::Hit);
+}
+
+#[tokio::test]
+async fn a_media_type_without_backend_is_no_backend() {
+    let (service, _) = counting(0, CachePolicy::default());
+    let (status, result) = ask(&service, "cc1", "u1", &[MediaType::Call], &october()).await;
+    assert_eq!(status, CacheStatus::Bypass);
+    assert!(matches!(result, Err(ucs_history::HistoryError::NoBackend(_))));
+}

@@ -1,0 +1,176 @@
+//! The admin listener (default `127.0.0.1:9091`, off the public port): metrics, cache
+//! inspection and purge, health, readiness and reload. A pingora service of its own, answered
+//! entirely in `request_filter`.
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /metrics` | Prometheus text exposition |
+//! | `GET /admin/cache` | entries, bytes, lookups by result, hit ratio, policy |
+//! | `POST /admin/cache/purge` | body `{}` (all), `{"tenant":"…"}`, `{"mediaType":"chat"}` or both |
+//! | `GET /healthz` | 200 while the process serves |
+//! | `GET /readyz` | 200 when backend plugins are loaded, else 503 |
+//! | `POST /admin/reload` | re-reads the configuration (as SIGHUP does) and reports |
+
+use crate::edge::respond::Answer;
+use crate::edge::App;
+use async_trait::async_trait;
+use bytes::Bytes;
+use http::Method;
+use pingora::prelude::{HttpPeer, ProxyHttp, Session};
+use pingora::{Error, ErrorType};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+use ucs_history::PurgeFilter;
+
+/// Largest admin request body (a purge filter).
+const MAX_ADMIN_BODY: usize = 4096;
+/// The content type of the Prometheus text format.
+const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// The admin service.
+#[derive(Debug, Clone)]
+pub struct Admin {
+    app: Arc<App>,
+}
+
+impl Admin {
+    /// The admin service over the proxy's shared state.
+    pub fn new(app: Arc<App>) -> Self {
+        Self { app }
+    }
+
+    async fn answer(&self, session: &mut Session) -> pingora::Result<Answer> {
+        let header = session.req_header();
+        let (method, path) = (header.method.clone(), header.uri.path().to_owned());
+        Ok(match (method, path.as_str()) {
+            (Method::GET, "/metrics") => {
+                self.app.history.cache_stats().await;
+                let text = self.app.metrics.render(&self.app.engine.stats());
+                Answer::json(200, text).with_content_type(METRICS_CONTENT_TYPE)
+            }
+            (Method::GET, "/admin/cache") => self.cache_report().await,
+            (Method::POST, "/admin/cache/purge") => {
+                let body = read_small_body(session).await?;
+                self.purge(&body)
+            }
+            (Method::GET, "/healthz") => json_answer(200, &json!({"status": "ok"})),
+            (Method::GET, "/readyz") => self.readiness(),
+            (Method::POST, "/admin/reload") => match self.app.reload() {
+                Ok(report) => json_answer(200, &json!(report)),
+                Err(error) => {
+                    tracing::error!(%error, "reload refused; the running configuration stays");
+                    json_answer(400, &json!({"error": error.to_string()}))
+                }
+            },
+            (_, "/metrics" | "/admin/cache" | "/admin/cache/purge" | "/healthz" | "/readyz"
+            | "/admin/reload") => json_answer(405, &json!({"error": "method not allowed"})),
+            _ => json_answer(404, &json!({"error": "not found"})),
+        })
+    }
+
+    async fn cache_report(&self) -> Answer {
+        let history = &self.app.history;
+        let stats = history.cache_stats().await;
+        let lookups = history.metrics().lookups();
+        let policy = history.policy();
+        json_answer(
+            200,
+            &json!({
+                "enabled": stats.enabled,
+                "entries": stats.entries,
+                "bytes": stats.bytes,
+                "maxBytes": stats.max_bytes,
+                "lookups": lookups,
+                "hitRatio": lookups.hit_ratio(),
+                "scope": policy.scope,
+                "ttlSeconds": policy.ttl.as_secs(),
+                "emptyTtlSeconds": policy.empty_ttl.as_secs(),
+                "staleWhileRevalidateSeconds": policy.stale_while_revalidate.as_secs(),
+            }),
+        )
+    }
+
+    fn purge(&self, body: &[u8]) -> Answer {
+        let filter: PurgeFilter = if body.iter().all(u8::is_ascii_whitespace) {
+            PurgeFilter::default()
+        } else {
+            match serde_json::from_slice(body) {
+                Ok(filter) => filter,
+                Err(error) => {
+                    return json_answer(
+                        400,
+                        &json!({"error": format!("invalid purge filter: {error}")}),
+                    )
+                }
+            }
+        };
+        match self.app.history.purge(&filter) {
+            Ok(()) => {
+                tracing::info!(tenant = ?filter.tenant, media_type = ?filter.media_type, "cache purged");
+                json_answer(
+                    200,
+                    &json!({"purged": {"tenant": filter.tenant, "mediaType": filter.media_type}}),
+                )
+            }
+            Err(error) => json_answer(500, &json!({"error": error.to_string()})),
+        }
+    }
+
+    fn readiness(&self) -> Answer {
+        let backends: Vec<_> = self
+            .app
+            .history
+            .dispatcher()
+            .backends()
+            .iter()
+            .map(|b| json!({"name": b.name(), "version": b.description().version}))
+            .collect();
+        let status = if backends.is_empty() { 503 } else { 200 };
+        json_answer(
+            status,
+            &json!({"ready": status == 200, "backends": backends}),
+        )
+    }
+}
+
+fn json_answer(status: u16, value: &serde_json::Value) -> Answer {
+    Answer::json(status, Bytes::from(value.to_string()))
+}
+
+/// Reads a small admin body; anything larger than [`MAX_ADMIN_BODY`] is cut off as an error.
+async fn read_small_body(session: &mut Session) -> pingora::Result<Bytes> {
+    match crate::edge::read_bounded_body(session, MAX_ADMIN_BODY, Duration::from_secs(5)).await {
+        Ok(body) => Ok(body),
+        Err(_) => Err(Error::explain(
+            ErrorType::HTTPStatus(400),
+            "admin request body too large or too slow",
+        )),
+    }
+}
+
+#[async_trait]
+impl ProxyHttp for Admin {
+    type CTX = ();
+
+    fn new_ctx(&self) -> Self::CTX {}
+
+    /// Answers every admin request here.
+    async fn request_filter(&self, session: &mut Session, _ctx: &mut ()) -> pingora::Result<bool> {
+        let answer = self.answer(session).await?;
+        answer.send(session).await?;
+        Ok(true)
+    }
+
+    /// Never reached: the admin service forwards nothing.
+    async fn upstream_peer(
+        &self,
+        _session: &mut Session,
+        _ctx: &mut (),
+    ) -> pingora::Result<Box<HttpPeer>> {
+        Err(Error::explain(
+            ErrorType::HTTPStatus(404),
+            "the admin service forwards nothing",
+        ))
+    }
+}

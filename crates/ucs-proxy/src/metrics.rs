@@ -1,0 +1,160 @@
+//! The proxy's own Prometheus metrics (requests, end-to-end latency, CometD) and the `/metrics`
+//! exposition. The history service registers its cache and backend metrics in the same registry.
+
+use prometheus::{
+    exponential_buckets, Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec,
+    IntGauge, Opts, Registry, TextEncoder,
+};
+use std::sync::Mutex;
+use ucs_cometd::EngineStats;
+use ucs_history::CacheStatus;
+
+/// The metrics the edge records, and the registry every metric of the process lives in.
+#[derive(Debug)]
+pub(crate) struct ProxyMetrics {
+    registry: Registry,
+    /// `ucs_proxy_requests_total{operation,outcome}`: history requests.
+    requests: IntCounterVec,
+    /// `ucs_proxy_history_duration_seconds{cache}`: POST received → notification queued.
+    history_duration: HistogramVec,
+    cometd_sessions: IntGauge,
+    cometd_queued: IntGauge,
+    cometd_deliveries: IntCounter,
+    cometd_dropped: IntCounter,
+    cometd_expired: IntCounter,
+    /// Serializes scrapes: the CometD counters are brought up to the engine's totals.
+    scrape: Mutex<()>,
+}
+
+impl ProxyMetrics {
+    /// Creates the proxy's metrics in a new registry.
+    pub(crate) fn new() -> prometheus::Result<Self> {
+        let registry = Registry::new();
+        let metrics = Self {
+            requests: IntCounterVec::new(
+                Opts::new(
+                    "ucs_proxy_requests_total",
+                    "History requests by operation and outcome (accepted, invalid, forbidden, \
+                     unauthenticated, rejected).",
+                ),
+                &["operation", "outcome"],
+            )?,
+            history_duration: HistogramVec::new(
+                HistogramOpts::new(
+                    "ucs_proxy_history_duration_seconds",
+                    "From a history POST received to its notification queued for the caller, \
+                     by cache result.",
+                )
+                .buckets(exponential_buckets(0.0001, 2.0, 18)?),
+                &["cache"],
+            )?,
+            cometd_sessions: IntGauge::new("ucs_proxy_cometd_sessions", "Live CometD sessions.")?,
+            cometd_queued: IntGauge::new(
+                "ucs_proxy_cometd_queued_messages",
+                "Messages waiting in CometD session queues.",
+            )?,
+            cometd_deliveries: IntCounter::new(
+                "ucs_proxy_cometd_deliveries_total",
+                "Messages queued for delivery to CometD sessions.",
+            )?,
+            cometd_dropped: IntCounter::new(
+                "ucs_proxy_cometd_dropped_messages_total",
+                "Messages dropped because a CometD session queue was full.",
+            )?,
+            cometd_expired: IntCounter::new(
+                "ucs_proxy_cometd_expired_sessions_total",
+                "CometD sessions removed after missing their connects.",
+            )?,
+            registry,
+            scrape: Mutex::new(()),
+        };
+        let r = &metrics.registry;
+        r.register(Box::new(metrics.requests.clone()))?;
+        r.register(Box::new(metrics.history_duration.clone()))?;
+        r.register(Box::new(metrics.cometd_sessions.clone()))?;
+        r.register(Box::new(metrics.cometd_queued.clone()))?;
+        r.register(Box::new(metrics.cometd_deliveries.clone()))?;
+        r.register(Box::new(metrics.cometd_dropped.clone()))?;
+        r.register(Box::new(metrics.cometd_expired.clone()))?;
+        Ok(metrics)
+    }
+
+    /// The registry other components register in.
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Counts one history request.
+    pub(crate) fn count_request(&self, operation: &str, outcome: &str) {
+        self.requests
+            .with_label_values(&[operation, outcome])
+            .inc();
+    }
+
+    /// Records the time from POST received to notification queued.
+    pub(crate) fn observe_history(&self, cache: CacheStatus, seconds: f64) {
+        self.history_duration
+            .with_label_values(&[cache.as_label()])
+            .observe(seconds);
+    }
+
+    /// The text exposition of every metric, the CometD figures taken now (refresh the cache
+    /// gauges first with `HistoryService::cache_stats`).
+    pub(crate) fn render(&self, engine: &EngineStats) -> Vec<u8> {
+        {
+            let _scrape = self.scrape.lock().unwrap_or_else(|e| e.into_inner());
+            self.cometd_sessions
+                .set(i64::try_from(engine.sessions).unwrap_or(i64::MAX));
+            self.cometd_queued
+                .set(i64::try_from(engine.queued).unwrap_or(i64::MAX));
+            catch_up(&self.cometd_deliveries, engine.deliveries);
+            catch_up(&self.cometd_dropped, engine.dropped);
+            catch_up(&self.cometd_expired, engine.expired);
+        }
+        let mut families = self.registry.gather();
+        families.extend(prometheus::gather());
+        let mut out = Vec::new();
+        TextEncoder::new()
+            .encode(&families, &mut out)
+            .expect("text encoding of gathered metrics cannot fail");
+        out
+    }
+}
+
+/// Raises a counter mirroring a monotonic total to that total.
+fn catch_up(counter: &IntCounter, total: u64) {
+    counter.inc_by(total.saturating_sub(counter.get()));
+}
+
+/// The `outcome` label of a history request, from the HTTP status of its answer.
+pub(crate) fn outcome_of(http_status: u16) -> &'static str {
+    match http_status {
+        200 => "accepted",
+        401 => "unauthenticated",
+        403 => "forbidden",
+        400 | 405 => "invalid",
+        _ => "rejected",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_exposition_carries_the_cometd_figures_once_each() {
+        let metrics = ProxyMetrics::new().unwrap();
+        let stats = EngineStats {
+            sessions: 3,
+            queued: 2,
+            deliveries: 10,
+            dropped: 1,
+            expired: 0,
+        };
+        metrics.render(&stats);
+        let text = String::from_utf8(metrics.render(&stats)).unwrap();
+        assert!(text.contains("ucs_proxy_cometd_sessions 3"), "{text}");
+        assert!(text.contains("ucs_proxy_cometd_deliveries_total 10"), "{text}");
+        assert!(text.contains("ucs_proxy_cometd_dropped_messages_total 1"), "{text}");
+    }
+}

@@ -28,7 +28,10 @@ fn wait_for_entries(proxy: &Proxy, at_least: u64) {
         }
         std::thread::sleep(std::time::Duration::from_millis(25));
     }
-    panic!("the cache never held {at_least} entries: {}", cache_report(proxy));
+    panic!(
+        "the cache never held {at_least} entries: {}",
+        cache_report(proxy)
+    );
 }
 
 fn cache_report(proxy: &Proxy) -> Value {
@@ -61,12 +64,18 @@ fn an_identical_normalized_query_is_a_hit_in_the_header_and_the_metrics() {
 
     let text = metrics(&proxy);
     assert_eq!(
-        sample(&text, r#"ucs_proxy_cache_requests_total{media_type="chat",result="hit"}"#),
+        sample(
+            &text,
+            r#"ucs_proxy_cache_requests_total{media_type="chat",result="hit"}"#
+        ),
         2.0,
         "{text}"
     );
     assert_eq!(
-        sample(&text, r#"ucs_proxy_cache_requests_total{media_type="chat",result="miss"}"#),
+        sample(
+            &text,
+            r#"ucs_proxy_cache_requests_total{media_type="chat",result="miss"}"#
+        ),
         1.0
     );
     assert_eq!(
@@ -123,13 +132,21 @@ fn purges_empty_the_cache_by_tenant_media_type_or_all() {
     assert_eq!(x_cache(&proxy, "demo", QUERY), "HIT");
 
     assert_eq!(purge(r#"{"mediaType":"email"}"#).status, 200);
-    assert_eq!(x_cache(&proxy, "demo", QUERY), "HIT", "email purge keeps chat");
+    assert_eq!(
+        x_cache(&proxy, "demo", QUERY),
+        "HIT",
+        "email purge keeps chat"
+    );
     assert_eq!(purge("").status, 200);
     assert_eq!(x_cache(&proxy, "demo", QUERY), "MISS");
 
     let bad = purge(r#"{"tenant":42}"#);
     assert_eq!(bad.status, 400);
-    assert!(bad.text().contains("invalid purge filter"), "{}", bad.text());
+    assert!(
+        bad.text().contains("invalid purge filter"),
+        "{}",
+        bad.text()
+    );
     assert_eq!(purge(r#"{"mediaType":"fax"}"#).status, 400);
 }
 
@@ -137,7 +154,10 @@ fn purges_empty_the_cache_by_tenant_media_type_or_all() {
 fn health_readiness_and_unknown_admin_routes() {
     let proxy = Proxy::start(&[]);
     let health = proxy.admin().request("GET", "/healthz", b"");
-    assert_eq!((health.status, health.json()["status"].clone()), (200, "ok".into()));
+    assert_eq!(
+        (health.status, health.json()["status"].clone()),
+        (200, "ok".into())
+    );
     let ready = proxy.admin().request("GET", "/readyz", b"");
     assert_eq!(ready.status, 200);
     assert_eq!(ready.json()["backends"][0]["name"], "store-sqlite");
@@ -163,28 +183,33 @@ fn no_backend_means_not_ready() {
     assert_eq!(ready.json()["ready"], false);
 }
 
-/// A copy of the default configuration with `extra` appended, in a fresh folder.
-fn config_with(name: &str, extra: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("ucs-e2e-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("proxy.toml");
+/// The default configuration with the cache switched on or off.
+fn default_config(cache_enabled: bool, threads: usize) -> String {
     let default = std::fs::read_to_string(config_dir().join("default.toml")).unwrap();
-    std::fs::write(&path, format!("{default}\n{extra}")).unwrap();
-    path
+    let edited = default
+        .replacen(
+            "[cache]\nenabled = true",
+            &format!("[cache]\nenabled = {cache_enabled}"),
+            1,
+        )
+        .replacen("threads = 2", &format!("threads = {threads}"), 1);
+    assert!(edited.contains(&format!("[cache]\nenabled = {cache_enabled}")));
+    edited
 }
 
 #[test]
 fn reload_applies_cache_tuning_and_reports_what_needs_a_restart() {
-    let config = config_with("reload", "[cache]\nenabled = true\n");
+    let dir = std::env::temp_dir().join(format!("ucs-e2e-reload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("proxy.toml");
+    std::fs::write(&config, default_config(true, 2)).unwrap();
     let proxy = Proxy::launch(Launch {
         config: Some(config.clone()),
         ..Launch::default()
     });
     assert_eq!(x_cache(&proxy, "demo", QUERY), "MISS");
 
-    let default = std::fs::read_to_string(config_dir().join("default.toml")).unwrap();
-    let edited = default.replace("threads = 2", "threads = 3");
-    std::fs::write(&config, format!("{edited}\n[cache]\nenabled = false\n")).unwrap();
+    std::fs::write(&config, default_config(false, 3)).unwrap();
     let response = proxy.admin().post("/admin/reload", "");
     assert_eq!(response.status, 200, "{}", response.text());
     let report = response.json();
@@ -194,7 +219,7 @@ fn reload_applies_cache_tuning_and_reports_what_needs_a_restart() {
     assert_eq!(x_cache(&proxy, "demo", QUERY), "BYPASS");
 
     // SIGHUP does the same: the cache comes back (empty).
-    std::fs::write(&config, format!("{default}\n[cache]\nenabled = true\n")).unwrap();
+    std::fs::write(&config, default_config(true, 2)).unwrap();
     proxy.signal("HUP");
     let mut status = String::new();
     for _ in 0..100 {
@@ -210,7 +235,11 @@ fn reload_applies_cache_tuning_and_reports_what_needs_a_restart() {
     std::fs::write(&config, "[cache]\nmax_bytes = 0\n").unwrap();
     let refused = proxy.admin().post("/admin/reload", "");
     assert_eq!(refused.status, 400);
-    assert!(refused.text().contains("cache.max_bytes"), "{}", refused.text());
+    assert!(
+        refused.text().contains("cache.max_bytes"),
+        "{}",
+        refused.text()
+    );
     assert_ne!(x_cache(&proxy, "demo", QUERY), "BYPASS");
 }
 
@@ -218,7 +247,10 @@ fn reload_applies_cache_tuning_and_reports_what_needs_a_restart() {
 fn one_access_line_per_request_without_credentials() {
     let log = std::env::temp_dir().join(format!("ucs-e2e-access-{}.log", std::process::id()));
     let proxy = Proxy::launch(Launch {
-        env: &[("UCS_PROXY_LOG__LEVEL", "warn,ucs_proxy::access=info"), ("UCS_PROXY_LOG__FORMAT", "json")],
+        env: &[
+            ("UCS_PROXY_LOG__LEVEL", "warn,ucs_proxy::access=info"),
+            ("UCS_PROXY_LOG__FORMAT", "json"),
+        ],
         log_file: Some(log.clone()),
         ..Launch::default()
     });
@@ -241,5 +273,8 @@ fn one_access_line_per_request_without_credentials() {
     assert_eq!(accepted["user_id"], "cc9016eee9c84dfeb266c642d9fd92c5");
     assert!(accepted["reference_id"].as_u64().unwrap() > 0);
     assert_eq!(lines[1]["fields"]["status"], 401);
-    assert!(!text.contains("Basic ") && !text.contains("ZGVtbzpkZW1v"), "{text}");
+    assert!(
+        !text.contains("Basic ") && !text.contains("ZGVtbzpkZW1v"),
+        "{text}"
+    );
 }

@@ -9,4 +9,5 @@ mod support;
 
 mod cache_and_admin;
 mod check_command;
+mod dashboard;
 mod history_endpoint;

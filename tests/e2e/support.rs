@@ -119,7 +119,8 @@ impl Proxy {
             if let Some(status) = self.child.try_wait().unwrap() {
                 panic!("ucs-proxy exited during start-up: {status}");
             }
-            if TcpStream::connect(self.addr).is_ok() && TcpStream::connect(self.admin_addr).is_ok() {
+            if TcpStream::connect(self.addr).is_ok() && TcpStream::connect(self.admin_addr).is_ok()
+            {
                 return;
             }
             std::thread::sleep(Duration::from_millis(25));

@@ -80,6 +80,17 @@ impl HistoryMetrics {
                 &["backend", "media_type", "kind"],
             )?,
         };
+        for cause in ["expired", "size", "explicit", "replaced"] {
+            metrics.evictions.with_label_values(&[cause]);
+        }
+        for media_type in MediaType::ALL {
+            metrics.coalesced.with_label_values(&[media_type.as_str()]);
+            for result in ["hit", "miss", "stale", "bypass"] {
+                metrics
+                    .cache_requests
+                    .with_label_values(&[result, media_type.as_str()]);
+            }
+        }
         registry.register(Box::new(metrics.cache_requests.clone()))?;
         registry.register(Box::new(metrics.coalesced.clone()))?;
         registry.register(Box::new(metrics.evictions.clone()))?;
@@ -90,12 +101,27 @@ impl HistoryMetrics {
         Ok(metrics)
     }
 
+    /// Creates the series of `backend` serving `media_type` at zero, so that dashboards and
+    /// alerts see them before the first call or error.
+    pub(crate) fn declare_backend(&self, backend: &str, media_type: MediaType) {
+        let labels = [backend, media_type.as_str()];
+        self.backend_duration.with_label_values(&labels);
+        for kind in ["timeout", "panic", "invalid_output", "failed"] {
+            self.backend_errors
+                .with_label_values(&[labels[0], labels[1], kind]);
+        }
+    }
+
     /// Lookups so far, by result, over every media type.
     pub fn lookups(&self) -> LookupCounts {
         let total = |result: &str| {
             MediaType::ALL
                 .iter()
-                .map(|m| self.cache_requests.with_label_values(&[result, m.as_str()]).get())
+                .map(|m| {
+                    self.cache_requests
+                        .with_label_values(&[result, m.as_str()])
+                        .get()
+                })
                 .sum()
         };
         LookupCounts {

@@ -1,8 +1,8 @@
 //! The history service: cache lookup before the ack, resolution after it.
 
 use crate::cache::{
-    CachePolicy, CacheError, CacheState, CacheStats, CachedPart, PartKey, PurgeFilter,
-    ResultCache, Store,
+    CacheError, CachePolicy, CacheState, CacheStats, CachedPart, PartKey, PurgeFilter, ResultCache,
+    Store,
 };
 use crate::dispatcher::{Dispatcher, HistoryError};
 use crate::metrics::{error_kind, HistoryMetrics};
@@ -67,6 +67,11 @@ pub struct HistoryService {
 impl HistoryService {
     /// A service over `dispatcher` with the cache tuned by `policy`.
     pub fn new(dispatcher: Dispatcher, policy: CachePolicy, metrics: HistoryMetrics) -> Self {
+        for media_type in dispatcher.media_types() {
+            if let Some(backend) = dispatcher.backend(media_type) {
+                metrics.declare_backend(backend.name(), media_type);
+            }
+        }
         Self {
             dispatcher,
             cache: ResultCache::new(policy, metrics.clone()),
@@ -197,9 +202,7 @@ impl HistoryService {
                 backend,
             } => {
                 let request = backend_request(tenant, query, media_type);
-                Ok(Arc::new(
-                    fetch(&backend, &request, &self.metrics).await?,
-                ))
+                Ok(Arc::new(fetch(&backend, &request, &self.metrics).await?))
             }
             Part::Cached {
                 media_type,

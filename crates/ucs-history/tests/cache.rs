@@ -17,14 +17,21 @@ const CHAT: &[MediaType] = &[MediaType::Chat];
 /// The fault-test plugin next to this test binary's `deps/` folder.
 fn fault_library() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>");
     let name = format!(
         "{}ucs_plugin_fault_test{}",
         std::env::consts::DLL_PREFIX,
         std::env::consts::DLL_SUFFIX
     );
     let path = dir.join(name);
-    assert!(path.exists(), "{} is missing: build the workspace first", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: build the workspace first",
+        path.display()
+    );
     path
 }
 
@@ -59,14 +66,19 @@ fn counting(delay_ms: u64, policy: CachePolicy) -> (Arc<HistoryService>, prometh
 }
 
 fn query(body: &str) -> HistoryQuery {
-    let ctx = ParseContext::new(Utc.with_ymd_and_hms(2015, 10, 20, 8, 0, 0).unwrap(), Tz::UTC);
+    let ctx = ParseContext::new(
+        Utc.with_ymd_and_hms(2015, 10, 20, 8, 0, 0).unwrap(),
+        Tz::UTC,
+    );
     parse_request(&Route::Interactions, body.as_bytes(), &ctx)
         .expect("a valid request")
         .query
 }
 
 fn october() -> HistoryQuery {
-    query(r#"{"operationName":"RetrieveInteractionHistory","fromDate":"2015-10-01","toDate":"2015-10-05"}"#)
+    query(
+        r#"{"operationName":"RetrieveInteractionHistory","fromDate":"2015-10-01","toDate":"2015-10-05"}"#,
+    )
 }
 
 /// Looks up and resolves `q` as `user` of `tenant`.
@@ -76,7 +88,10 @@ async fn ask(
     user: &str,
     media: &[MediaType],
     q: &HistoryQuery,
-) -> (CacheStatus, Result<Vec<Interaction>, ucs_history::HistoryError>) {
+) -> (
+    CacheStatus,
+    Result<Vec<Interaction>, ucs_history::HistoryError>,
+) {
     let lookup = service.lookup(tenant, user, media, q.clone()).await;
     let status = lookup.status();
     (status, service.resolve(lookup).await)
@@ -126,15 +141,29 @@ async fn a_hundred_identical_concurrent_misses_make_one_backend_call() {
     let answers = futures_join(askers).await;
     for (status, result) in &answers {
         assert_eq!(*status, CacheStatus::Miss);
-        assert_eq!(calls(result), ["call 1"], "every caller shares the one call");
+        assert_eq!(
+            calls(result),
+            ["call 1"],
+            "every caller shares the one call"
+        );
     }
-    assert_eq!(counter(&registry, "ucs_proxy_cache_coalesced_total", &[]), 99.0);
+    assert_eq!(
+        counter(&registry, "ucs_proxy_cache_coalesced_total", &[]),
+        99.0
+    );
     // The plugin's own counter moved once: the next distinct query is its second call.
-    let other = query(r#"{"operationName":"RetrieveInteractionHistory","fromDate":"2015-10-02","toDate":"2015-10-05"}"#);
-    assert_eq!(calls(&ask(&service, "cc1", "u1", CHAT, &other).await.1), ["call 2"]);
+    let other = query(
+        r#"{"operationName":"RetrieveInteractionHistory","fromDate":"2015-10-02","toDate":"2015-10-05"}"#,
+    );
+    assert_eq!(
+        calls(&ask(&service, "cc1", "u1", CHAT, &other).await.1),
+        ["call 2"]
+    );
 }
 
-async fn futures_join<T: Send + 'static>(tasks: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
+async fn futures_join<T: Send + 'static>(
+    tasks: impl Iterator<Item = tokio::task::JoinHandle<T>>,
+) -> Vec<T> {
     let mut out = Vec::new();
     for task in tasks.collect::<Vec<_>>() {
         out.push(task.await.expect("no task panics"));
@@ -160,7 +189,11 @@ async fn an_identical_query_is_a_hit_and_per_type_entries_are_shared() {
     assert_eq!(status, CacheStatus::Hit);
     assert_eq!(chat.unwrap()[0].media_type, "chat");
     assert_eq!(
-        counter(&registry, "ucs_proxy_cache_requests_total", &[("result", "hit")]),
+        counter(
+            &registry,
+            "ucs_proxy_cache_requests_total",
+            &[("result", "hit")]
+        ),
         3.0
     );
 }
@@ -180,7 +213,11 @@ async fn user_scope_never_shares_and_tenant_scope_shares_only_within_the_tenant(
     let (service, _) = counting(0, tenant_scope);
     warm(&service, "cc1", CHAT).await;
     let (status, _) = ask(&service, "cc1", "u2", CHAT, &october()).await;
-    assert_eq!(status, CacheStatus::Hit, "same tenant shares under scope=tenant");
+    assert_eq!(
+        status,
+        CacheStatus::Hit,
+        "same tenant shares under scope=tenant"
+    );
     let (status, result) = ask(&service, "cc2", "u1", CHAT, &october()).await;
     assert_eq!(status, CacheStatus::Miss, "another tenant never shares");
     assert_eq!(calls(&result), ["call 2"]);
@@ -199,7 +236,11 @@ async fn errors_and_timeouts_are_not_cached() {
         assert!(result.is_err());
     }
     assert_eq!(
-        counter(&registry, "ucs_proxy_backend_errors_total", &[("kind", "failed")]),
+        counter(
+            &registry,
+            "ucs_proxy_backend_errors_total",
+            &[("kind", "failed")]
+        ),
         2.0
     );
 
@@ -214,7 +255,11 @@ async fn errors_and_timeouts_are_not_cached() {
         assert!(result.is_err());
     }
     assert_eq!(
-        counter(&registry, "ucs_proxy_backend_errors_total", &[("kind", "timeout"), ("backend", "fault-test")]),
+        counter(
+            &registry,
+            "ucs_proxy_backend_errors_total",
+            &[("kind", "timeout"), ("backend", "fault-test")]
+        ),
         2.0
     );
 }
@@ -227,7 +272,10 @@ async fn a_stale_entry_is_served_at_once_and_refreshed_once() {
         ..CachePolicy::default()
     };
     let (service, _) = counting(50, policy);
-    assert_eq!(calls(&ask(&service, "cc1", "u1", CHAT, &october()).await.1), ["call 1"]);
+    assert_eq!(
+        calls(&ask(&service, "cc1", "u1", CHAT, &october()).await.1),
+        ["call 1"]
+    );
     tokio::time::sleep(Duration::from_millis(250)).await;
     // Ten readers of the stale entry: all served the old result, one refresh.
     for _ in 0..10 {
@@ -258,12 +306,24 @@ async fn empty_results_expire_sooner() {
         ..CachePolicy::default()
     };
     let (service, _) = counting(0, policy);
-    let empty = query(r#"{"operationName":"RetrieveInteractionHistory","fromDate":"2015-09-01","toDate":"2015-09-05"}"#);
-    assert!(ask(&service, "cc1", "u1", CHAT, &empty).await.1.unwrap().is_empty());
+    let empty = query(
+        r#"{"operationName":"RetrieveInteractionHistory","fromDate":"2015-09-01","toDate":"2015-09-05"}"#,
+    );
+    assert!(ask(&service, "cc1", "u1", CHAT, &empty)
+        .await
+        .1
+        .unwrap()
+        .is_empty());
     warm(&service, "cc1", CHAT).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(ask(&service, "cc1", "u1", CHAT, &empty).await.0, CacheStatus::Miss);
-    assert_eq!(ask(&service, "cc1", "u1", CHAT, &october()).await.0, CacheStatus::Hit);
+    assert_eq!(
+        ask(&service, "cc1", "u1", CHAT, &empty).await.0,
+        CacheStatus::Miss
+    );
+    assert_eq!(
+        ask(&service, "cc1", "u1", CHAT, &october()).await.0,
+        CacheStatus::Hit
+    );
 }
 
 #[tokio::test]
@@ -279,7 +339,11 @@ async fn a_disabled_cache_bypasses_every_time() {
         assert_eq!(calls(&result), [format!("call {n}")]);
     }
     assert_eq!(
-        counter(&registry, "ucs_proxy_cache_requests_total", &[("result", "bypass")]),
+        counter(
+            &registry,
+            "ucs_proxy_cache_requests_total",
+            &[("result", "bypass")]
+        ),
         2.0
     );
 }
@@ -297,8 +361,14 @@ async fn purges_remove_what_they_name_and_nothing_else() {
             media_type: None,
         })
         .unwrap();
-    assert_eq!(ask(&service, "cc1", "u1", CHAT, &october()).await.0, CacheStatus::Miss);
-    assert_eq!(ask(&service, "cc2", "u1", &both, &october()).await.0, CacheStatus::Hit);
+    assert_eq!(
+        ask(&service, "cc1", "u1", CHAT, &october()).await.0,
+        CacheStatus::Miss
+    );
+    assert_eq!(
+        ask(&service, "cc2", "u1", &both, &october()).await.0,
+        CacheStatus::Hit
+    );
 
     service
         .purge(&PurgeFilter {
@@ -306,11 +376,22 @@ async fn purges_remove_what_they_name_and_nothing_else() {
             media_type: Some(MediaType::Email),
         })
         .unwrap();
-    assert_eq!(ask(&service, "cc2", "u1", CHAT, &october()).await.0, CacheStatus::Hit);
-    assert_eq!(ask(&service, "cc2", "u1", &[MediaType::Email], &october()).await.0, CacheStatus::Miss);
+    assert_eq!(
+        ask(&service, "cc2", "u1", CHAT, &october()).await.0,
+        CacheStatus::Hit
+    );
+    assert_eq!(
+        ask(&service, "cc2", "u1", &[MediaType::Email], &october())
+            .await
+            .0,
+        CacheStatus::Miss
+    );
 
     service.purge(&PurgeFilter::default()).unwrap();
-    assert_eq!(ask(&service, "cc2", "u1", CHAT, &october()).await.0, CacheStatus::Miss);
+    assert_eq!(
+        ask(&service, "cc2", "u1", CHAT, &october()).await.0,
+        CacheStatus::Miss
+    );
 }
 
 #[tokio::test]
@@ -319,7 +400,10 @@ async fn reconfiguring_applies_the_new_policy() {
     warm(&service, "cc1", CHAT).await;
     let stats = service.cache_stats().await;
     assert_eq!(stats.entries, 1);
-    assert!(stats.bytes > 256, "weighed as JSON plus overhead: {stats:?}");
+    assert!(
+        stats.bytes > 256,
+        "weighed as JSON plus overhead: {stats:?}"
+    );
 
     // A new TTL keeps the entries; a new byte budget starts empty.
     let shorter = CachePolicy {
@@ -327,13 +411,19 @@ async fn reconfiguring_applies_the_new_policy() {
         ..CachePolicy::default()
     };
     assert!(!service.reconfigure(shorter.clone()));
-    assert_eq!(ask(&service, "cc1", "u1", CHAT, &october()).await.0, CacheStatus::Hit);
+    assert_eq!(
+        ask(&service, "cc1", "u1", CHAT, &october()).await.0,
+        CacheStatus::Hit
+    );
     assert!(service.reconfigure(CachePolicy {
         max_bytes: 1 << 20,
         ..shorter
     }));
     assert_eq!(service.cache_stats().await.max_bytes, 1 << 20);
-    assert_eq!(ask(&service, "cc1", "u1", CHAT, &october()).await.0, CacheStatus::Miss);
+    assert_eq!(
+        ask(&service, "cc1", "u1", CHAT, &october()).await.0,
+        CacheStatus::Miss
+    );
 
     // Scope tenant: the user-scoped entries are not seen.
     service.reconfigure(CachePolicy {
@@ -341,8 +431,14 @@ async fn reconfiguring_applies_the_new_policy() {
         scope: ScopeKind::Tenant,
         ..CachePolicy::default()
     });
-    assert_eq!(ask(&service, "cc1", "u1", CHAT, &october()).await.0, CacheStatus::Miss);
-    assert_eq!(ask(&service, "cc1", "u9", CHAT, &october()).await.0, CacheStatus::Hit);
+    assert_eq!(
+        ask(&service, "cc1", "u1", CHAT, &october()).await.0,
+        CacheStatus::Miss
+    );
+    assert_eq!(
+        ask(&service, "cc1", "u9", CHAT, &october()).await.0,
+        CacheStatus::Hit
+    );
 }
 
 #[tokio::test]
@@ -350,5 +446,8 @@ async fn a_media_type_without_backend_is_no_backend() {
     let (service, _) = counting(0, CachePolicy::default());
     let (status, result) = ask(&service, "cc1", "u1", &[MediaType::Call], &october()).await;
     assert_eq!(status, CacheStatus::Bypass);
-    assert!(matches!(result, Err(ucs_history::HistoryError::NoBackend(_))));
+    assert!(matches!(
+        result,
+        Err(ucs_history::HistoryError::NoBackend(_))
+    ));
 }

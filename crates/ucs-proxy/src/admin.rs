@@ -63,8 +63,11 @@ impl Admin {
                     json_answer(400, &json!({"error": error.to_string()}))
                 }
             },
-            (_, "/metrics" | "/admin/cache" | "/admin/cache/purge" | "/healthz" | "/readyz"
-            | "/admin/reload") => json_answer(405, &json!({"error": "method not allowed"})),
+            (
+                _,
+                "/metrics" | "/admin/cache" | "/admin/cache/purge" | "/healthz" | "/readyz"
+                | "/admin/reload",
+            ) => json_answer(405, &json!({"error": "method not allowed"})),
             _ => json_answer(404, &json!({"error": "not found"})),
         })
     }

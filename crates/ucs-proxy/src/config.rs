@@ -7,8 +7,8 @@
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use ucs_history::{CachePolicy, ScopeKind};
@@ -429,7 +429,10 @@ impl Config {
             );
         }
         if self.cache.max_bytes == 0 {
-            return value("cache.max_bytes", "must be at least 1 (use cache.enabled = false)");
+            return value(
+                "cache.max_bytes",
+                "must be at least 1 (use cache.enabled = false)",
+            );
         }
         crate::auth::Authenticator::from_config(&self.auth)?;
         Ok(())

@@ -25,6 +25,7 @@ mod reference;
 mod reload;
 mod server;
 
+pub use admin::Admin;
 pub use auth::{
     hash_password, AuthError, Authenticated, Authenticator, Credentials, Principal, SESSION_COOKIE,
 };
@@ -33,11 +34,10 @@ pub use background::Housekeeping;
 pub use config::{
     AdminConfig, ApiConfig, AuthConfig, CacheConfig, CometdConfig, Config, ConfigError,
     LimitsConfig, LogConfig, LogFormat, ServerConfig, UserConfig, DEFAULT_ADMIN_LISTEN,
-    DEFAULT_BODY_READ_TIMEOUT_MS, DEFAULT_LISTEN, DEFAULT_MAX_BODY_BYTES,
-    DEFAULT_PUBLIC_BASE_URL, ENV_CONFIG_FILE, ENV_PREFIX,
+    DEFAULT_BODY_READ_TIMEOUT_MS, DEFAULT_LISTEN, DEFAULT_MAX_BODY_BYTES, DEFAULT_PUBLIC_BASE_URL,
+    ENV_CONFIG_FILE, ENV_PREFIX,
 };
 pub use edge::{App, Edge, RequestLog};
-pub use admin::Admin;
 pub use logging::{init_logging, LogError, LogHandle};
 pub use reference::ReferenceIds;
 pub use reload::{ReloadError, ReloadReport, Reloader};

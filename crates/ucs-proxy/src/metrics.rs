@@ -2,8 +2,8 @@
 //! exposition. The history service registers its cache and backend metrics in the same registry.
 
 use prometheus::{
-    exponential_buckets, Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec,
-    IntGauge, Opts, Registry, TextEncoder,
+    exponential_buckets, Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    Opts, Registry, TextEncoder,
 };
 use std::sync::Mutex;
 use ucs_cometd::EngineStats;
@@ -68,6 +68,23 @@ impl ProxyMetrics {
             registry,
             scrape: Mutex::new(()),
         };
+        for operation in ucs_model::Operation::ALL {
+            for outcome in OUTCOMES {
+                metrics
+                    .requests
+                    .with_label_values(&[operation.name(), outcome]);
+            }
+        }
+        for cache in [
+            CacheStatus::Hit,
+            CacheStatus::Miss,
+            CacheStatus::Stale,
+            CacheStatus::Bypass,
+        ] {
+            metrics
+                .history_duration
+                .with_label_values(&[cache.as_label()]);
+        }
         let r = &metrics.registry;
         r.register(Box::new(metrics.requests.clone()))?;
         r.register(Box::new(metrics.history_duration.clone()))?;
@@ -86,9 +103,7 @@ impl ProxyMetrics {
 
     /// Counts one history request.
     pub(crate) fn count_request(&self, operation: &str, outcome: &str) {
-        self.requests
-            .with_label_values(&[operation, outcome])
-            .inc();
+        self.requests.with_label_values(&[operation, outcome]).inc();
     }
 
     /// Records the time from POST received to notification queued.
@@ -126,6 +141,15 @@ fn catch_up(counter: &IntCounter, total: u64) {
     counter.inc_by(total.saturating_sub(counter.get()));
 }
 
+/// Every `outcome` label value.
+const OUTCOMES: [&str; 5] = [
+    "accepted",
+    "unauthenticated",
+    "forbidden",
+    "invalid",
+    "rejected",
+];
+
 /// The `outcome` label of a history request, from the HTTP status of its answer.
 pub(crate) fn outcome_of(http_status: u16) -> &'static str {
     match http_status {
@@ -154,7 +178,13 @@ mod tests {
         metrics.render(&stats);
         let text = String::from_utf8(metrics.render(&stats)).unwrap();
         assert!(text.contains("ucs_proxy_cometd_sessions 3"), "{text}");
-        assert!(text.contains("ucs_proxy_cometd_deliveries_total 10"), "{text}");
-        assert!(text.contains("ucs_proxy_cometd_dropped_messages_total 1"), "{text}");
+        assert!(
+            text.contains("ucs_proxy_cometd_deliveries_total 10"),
+            "{text}"
+        );
+        assert!(
+            text.contains("ucs_proxy_cometd_dropped_messages_total 1"),
+            "{text}"
+        );
     }
 }

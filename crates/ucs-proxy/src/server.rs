@@ -2,9 +2,9 @@
 
 use crate::admin::Admin;
 use crate::background::Housekeeping;
-use crate::reload::Reloader;
 use crate::config::{Config, ConfigError};
 use crate::edge::{App, Edge};
+use crate::reload::Reloader;
 use pingora::proxy::http_proxy_service;
 use pingora::server::configuration::ServerConf;
 use pingora::server::Server;

@@ -109,7 +109,8 @@ impl Backend for FaultBackend {
         }
         match self.mode {
             Mode::Count => {
-                let mut counted = fixture(&format!("counted-{media}"), media, "2015-10-02T10:00:00Z");
+                let mut counted =
+                    fixture(&format!("counted-{media}"), media, "2015-10-02T10:00:00Z");
                 counted.subject = Some(format!("call {call}"));
                 Ok(request.query.select(&[counted]))
             }

@@ -53,11 +53,11 @@ function demoWorkDir(binary) {
  * Starts target/debug/ucs-proxy (or $UCS_PROXY_BIN) on config/default.toml and a free port, in a
  * working directory holding a small demo database for the embedded store.
  */
-export async function startProxy(env = {}) {
+export async function startProxy(env = {}, { config = `${repo}config/default.toml` } = {}) {
     const port = await freePort();
     const adminPort = await freePort();
     const binary = process.env.UCS_PROXY_BIN ?? `${repo}target/debug/ucs-proxy`;
-    const child = spawn(binary, ["--config", `${repo}config/default.toml`], {
+    const child = spawn(binary, ["--config", config], {
         cwd: demoWorkDir(binary),
         env: {
             ...process.env,
@@ -108,7 +108,31 @@ export async function postHistory(base, user, password, body, path = "/api/v2/uc
         headers: { "Content-Type": "application/json", Authorization: basic(user, password) },
         body: JSON.stringify(body),
     });
-    return { status: response.status, body: await response.json() };
+    return { status: response.status, xCache: response.headers.get("x-cache"), body: await response.json() };
+}
+
+/**
+ * The reference answer (HistoryQuery::select over every interaction of `tenant` in the proxy's
+ * demo database, read without SQL filtering), computed by `ucs-demo-data --reference`.
+ */
+export function referenceAnswer(proxy, tenant, body) {
+    const binary = process.env.UCS_PROXY_BIN ?? `${repo}target/debug/ucs-proxy`;
+    const tool = path.join(path.dirname(binary), "ucs-demo-data");
+    const run = spawnSync(tool, ["--database", "data/demo.db", "--tenant", tenant, "--reference", JSON.stringify(body)],
+        { cwd: proxy.workDir, encoding: "utf8" });
+    if (run.status !== 0) throw new Error(`${tool} failed: ${run.stderr}`);
+    return JSON.parse(run.stdout);
+}
+
+/** The repository's default configuration with its [[backends]] replaced by `backends` (TOML). */
+export function configWithBackends(backends) {
+    const text = fs.readFileSync(`${repo}config/default.toml`, "utf8");
+    const start = text.indexOf("[[backends]]");
+    const end = text.indexOf("[log]");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ucs-proxy-config-"));
+    const file = path.join(dir, "proxy.toml");
+    fs.writeFileSync(file, text.slice(0, start) + backends + "\n" + text.slice(end));
+    return file;
 }
 
 /**

@@ -7,5 +7,5 @@ mod store;
 
 pub(crate) use entry::{CachedPart, PartKey};
 pub use policy::{CachePolicy, ScopeKind};
-pub(crate) use store::{CacheState, ResultCache, Store};
 pub use store::{CacheError, CacheStats, PurgeFilter};
+pub(crate) use store::{CacheState, ResultCache, Store};

@@ -60,9 +60,7 @@ impl RequestLog {
     /// Writes the access line of the finished request; returns its HTTP status (0 when no
     /// response was written).
     pub(crate) fn write(&self, session: &Session) -> u16 {
-        let status = session
-            .response_written()
-            .map_or(0, |r| r.status.as_u16());
+        let status = session.response_written().map_or(0, |r| r.status.as_u16());
         let header = session.req_header();
         tracing::info!(
             target: "ucs_proxy::access",

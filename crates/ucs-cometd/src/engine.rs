@@ -4,10 +4,11 @@ use crate::authorizer::Authorizer;
 use crate::channel::Channel;
 use crate::config::BayeuxConfig;
 use crate::error::BatchError;
-use crate::message::{event_message, EventMessage, Incoming, Response};
+use crate::message::{event_message, event_message_raw, EventMessage, Incoming, Response};
 use crate::meta;
 use crate::session::{Owner, Session};
 use crate::table::SessionTable;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -237,9 +238,23 @@ impl Engine {
     /// Delivers `data` on `channel` to every session of `user_id` that subscribed to the channel
     /// (by name or wildcard). Returns how many sessions it was queued for.
     pub fn deliver_to_user(&self, user_id: &str, channel: &str, data: &Value) -> usize {
-        let message = event_message(channel, data);
+        self.deliver_message_to_user(user_id, &event_message(channel, data), channel)
+    }
+
+    /// As [`Engine::deliver_to_user`], with `data` already serialized (a notification written
+    /// once, straight from its type).
+    pub fn deliver_json_to_user(&self, user_id: &str, channel: &str, data: &RawValue) -> usize {
+        self.deliver_message_to_user(user_id, &event_message_raw(channel, data), channel)
+    }
+
+    fn deliver_message_to_user(&self, user_id: &str, message: &EventMessage, channel: &str) -> usize {
         let sessions = lock(&self.inner.sessions).of_user(user_id);
-        self.deliver_to(&sessions, &message, channel)
+        self.deliver_to(&sessions, message, channel)
+    }
+
+    /// Whether `user_id` has any live session (a notification for them could be delivered).
+    pub fn has_sessions(&self, user_id: &str) -> bool {
+        lock(&self.inner.sessions).has_user(user_id)
     }
 
     /// Publishes `data` on `channel` to every subscribed session of `tenant`. Returns how many

@@ -93,9 +93,15 @@ pub type EventMessage = Arc<RawValue>;
 /// Builds the delivered form of a message: `{"channel":…,"data":…}` (no `clientId`, no `id`, as
 /// the Java server strips them from broadcast copies).
 pub fn event_message(channel: &str, data: &Value) -> EventMessage {
-    let text = serde_json::to_string(&json!({"channel": channel, "data": data}))
-        .expect("a JSON value always serializes");
-    Arc::from(RawValue::from_string(text).expect("serde_json wrote valid JSON"))
+    let data = serde_json::value::to_raw_value(data).expect("a JSON value always serializes");
+    event_message_raw(channel, &data)
+}
+
+/// An event message around data that is already JSON text (no re-serialization).
+pub fn event_message_raw(channel: &str, data: &RawValue) -> EventMessage {
+    let channel = serde_json::to_string(channel).expect("a string always serializes");
+    let text = format!(r#"{{"channel":{channel},"data":{}}}"#, data.get());
+    Arc::from(RawValue::from_string(text).expect("two JSON values make a JSON object"))
 }
 
 /// The engine's answer to one request batch.

@@ -39,6 +39,10 @@ impl SessionTable {
         self.by_user.get(user_id).cloned().unwrap_or_default()
     }
 
+    pub(crate) fn has_user(&self, user_id: &str) -> bool {
+        self.by_user.contains_key(user_id)
+    }
+
     pub(crate) fn all(&self) -> Vec<Arc<Session>> {
         self.by_id.values().cloned().collect()
     }

@@ -182,11 +182,11 @@ impl HistoryService {
         let fetches = parts
             .into_iter()
             .map(|part| self.resolve_part(part, &tenant, &query, &state));
-        let mut merged = Vec::new();
-        for part in join_all(fetches).await {
-            merged.extend(part?.iter().cloned());
-        }
-        Ok(query.sort_and_truncate(merged))
+        let parts = join_all(fetches)
+            .await
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(query.merge_parts(parts.iter().map(|part| part.as_slice())))
     }
 
     async fn resolve_part(

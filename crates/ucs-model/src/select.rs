@@ -64,6 +64,18 @@ impl HistoryQuery {
             .collect()
     }
 
+    /// Merges already-selected parts (e.g. the cached per-media-type results of one query): the
+    /// first `maxSize` of their union in the result order, cloning only those.
+    pub fn merge_parts<'a, I>(&self, parts: I) -> Vec<Interaction>
+    where
+        I: IntoIterator<Item = &'a [Interaction]>,
+    {
+        let mut all: Vec<&Interaction> = parts.into_iter().flatten().collect();
+        all.sort_unstable_by(|a, b| self.compare(a, b));
+        all.truncate(self.max_size as usize);
+        all.into_iter().cloned().collect()
+    }
+
     /// Sorts and cuts already-selected results, e.g. the per-media-type parts of one query
     /// merged into one list.
     pub fn sort_and_truncate(&self, mut results: Vec<Interaction>) -> Vec<Interaction> {

@@ -95,6 +95,10 @@ impl Delivery {
             received,
             cache,
         } = self;
+        // A hit fills nothing; with nobody to receive it, its notification is not even built.
+        if cache == CacheStatus::Hit && !app.engine.has_sessions(&user_id) {
+            return;
+        }
         let settings = &app.settings;
         let notification = match app.history.resolve(lookup).await {
             Ok(mut interactions) => {
@@ -114,8 +118,10 @@ impl Delivery {
                 )
             }
         };
-        let data = serde_json::to_value(&notification).expect("a notification always serializes");
-        app.engine.deliver_to_user(&user_id, HISTORY_CHANNEL, &data);
+        let data = serde_json::value::to_raw_value(&notification)
+            .expect("a notification always serializes");
+        app.engine
+            .deliver_json_to_user(&user_id, HISTORY_CHANNEL, &data);
         app.metrics
             .observe_history(cache, received.elapsed().as_secs_f64());
     }

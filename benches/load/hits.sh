@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Load benchmark of cache hits, end to end, against reference servers run in the same script.
+#
+# (a) Requests/s of cache-hit history POSTs (the ack, with X-Cache: HIT; nobody listening) with
+#     wrk against: ucs-proxy, a bare pingora handler returning the ack's fixed body
+#     (benches/src/bin/bare-pingora.rs), and nginx returning the same body; with the ratios.
+# (b) End-to-end hit queries: CLIENTS simulated desktops (benches/src/bin/ucs-load.rs), each a
+#     CometD session with a long-poll always held plus a connection that POSTs; completed
+#     queries/s at the peak (closed loop), then p50/p99 from POST sent to notification received
+#     at half that rate (open loop).
+#
+#   benches/load/hits.sh                        # 10 s per run, 64 connections / clients
+#   DURATION=30 CONNECTIONS=128 CLIENTS=64 benches/load/hits.sh
+#
+# Everything runs on this machine and shares its cores (the proxy and pingora with 2 worker
+# threads, nginx with 2 workers, wrk with 1 thread); read the ratios, not the absolute numbers.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-64}
+CLIENTS=${CLIENTS:-64}
+PROXY_PORT=${PROXY_PORT:-18480}
+NGINX_PORT=${NGINX_PORT:-18481}
+PINGORA_PORT=${PINGORA_PORT:-18482}
+ADMIN_PORT=${ADMIN_PORT:-18483}
+
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+command -v curl >/dev/null || need+=(curl)
+if [ "${#need[@]}" -gt 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+scripts/deps
+cargo build --release --locked -p ucs-proxy -p ucs-plugin-store-sqlite -p ucs-benches --lib --bins
+ulimit -n 20000 2>/dev/null || true
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The agent desktop's usual query: every media type the user may read, the default window and
+# maxSize (100), over the embedded store's demo data.
+QUERY='{"operationName":"RetrieveInteractionHistory"}'
+ACK='{"statusCode":0,"referenceId":1}'
+
+# The default configuration plus CLIENTS users bench0..benchN (password "bench"), each with
+# every history feature, so that each simulated desktop is notified alone.
+hash=$(echo bench | target/release/ucs-proxy hash-password)
+cp config/default.toml "$work/proxy.toml"
+for i in $(seq 0 $((CLIENTS - 1))); do
+  printf '\n[[auth.users]]\nuser_name = "bench%d"\npassword_hash = "%s"\nid = "%032x"\ntenant = "cc1"\nfeatures = ["api-ucs-voice", "api-multimedia-chat", "api-multimedia-email", "api-multimedia-facebook", "api-multimedia-facebooksession", "api-multimedia-openmedia", "api-multimedia-twitter", "api-multimedia-workitem"]\n' \
+    "$i" "$hash" "$((0xbe00 + i))" >> "$work/proxy.toml"
+done
+
+cat > "$work/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Basic ZGVtbzpkZW1v" -- demo:demo, a user of config/default.toml
+wrk.body = '$QUERY'
+LUA
+
+cat > "$work/nginx.conf" <<NGINX
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location / {
+      default_type "application/json;charset=UTF-8";
+      return 200 '$ACK';
+    }
+  }
+}
+NGINX
+
+(cd "$work" && UCS_PROXY_SERVER__LISTEN=127.0.0.1:$PROXY_PORT UCS_PROXY_ADMIN__LISTEN=127.0.0.1:$ADMIN_PORT \
+  UCS_PROXY_LOG__LEVEL=warn UCS_PROXY_CACHE__TTL_SECONDS=3600 \
+  exec "$OLDPWD/target/release/ucs-proxy" --config proxy.toml) &
+pids+=($!)
+target/release/bare-pingora --listen "127.0.0.1:$PINGORA_PORT" --threads 2 &
+pids+=($!)
+/usr/sbin/nginx -c "$work/nginx.conf"
+
+# Wait for the proxy (it writes its demo database on first start), then warm the cache.
+for _ in $(seq 1 600); do
+  curl -sf "http://127.0.0.1:$ADMIN_PORT/readyz" >/dev/null && break
+  kill -0 "${pids[0]}" 2>/dev/null || { echo "ucs-proxy did not start" >&2; exit 1; }
+  sleep 0.1
+done
+url=/api/v2/ucs/interactions
+curl -sf -u demo:demo -H 'Content-Type: application/json' -d "$QUERY" "http://127.0.0.1:$PROXY_PORT$url" >/dev/null
+for _ in $(seq 1 100); do
+  entries=$(curl -sf "http://127.0.0.1:$ADMIN_PORT/admin/cache" | sed -n 's/.*"entries":\([0-9]*\).*/\1/p')
+  [ "${entries:-0}" -gt 0 ] && break
+  sleep 0.1
+done
+x_cache=$(curl -sf -o /dev/null -D - -u demo:demo -H 'Content-Type: application/json' -d "$QUERY" \
+  "http://127.0.0.1:$PROXY_PORT$url" | tr -d '\r' | sed -n 's/^x-cache: //Ip')
+[ "$x_cache" = "HIT" ] || { echo "the warmed query is not a HIT ($x_cache)" >&2; exit 1; }
+
+rate() { # url -> requests/s
+  wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s "$work/post.lua" "$1" | awk '/Requests\/sec/ {print $2}'
+}
+proxy_rate=$(rate "http://127.0.0.1:$PROXY_PORT$url")
+pingora_rate=$(rate "http://127.0.0.1:$PINGORA_PORT$url")
+nginx_rate=$(rate "http://127.0.0.1:$NGINX_PORT$url")
+hits=$(curl -sf "http://127.0.0.1:$ADMIN_PORT/admin/cache" | sed -n 's/.*"hitRatio":\([0-9.]*\).*/\1/p')
+
+echo "(a) cache-hit history POSTs, ack only, $CONNECTIONS connections, ${DURATION}s each"
+echo "    ucs-proxy (auth + parse + cache lookup + ack): $proxy_rate req/s (cache hit ratio so far $hits)"
+echo "    bare pingora, fixed ack body                 : $pingora_rate req/s"
+echo "    nginx return 200, fixed ack body             : $nginx_rate req/s"
+awk -v p="$proxy_rate" -v b="$pingora_rate" -v n="$nginx_rate" \
+  'BEGIN { printf "    ratio ucs-proxy / bare pingora: %.2f   ucs-proxy / nginx: %.2f\n", p / b, p / n }'
+
+load() { target/release/ucs-load --addr "127.0.0.1:$PROXY_PORT" --clients "$CLIENTS" --seconds "$DURATION" --body "$QUERY" "$@"; }
+peak=$(load)
+peak_rate=$(echo "$peak" | sed -n 's/.* rate=\([0-9]*\) .*/\1/p')
+half=$((peak_rate / 2))
+at_half=$(load --rate "$half")
+echo "(b) end to end, $CLIENTS desktops each with a held long-poll, POST sent -> notification received"
+echo "    peak (closed loop)   : $peak"
+echo "    at half peak ($half/s): $at_half"

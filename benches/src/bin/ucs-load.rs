@@ -1,0 +1,229 @@
+//! The end-to-end load client: simulated agent desktops, each a CometD session (handshake,
+//! subscribe to `/v2/ucs/interactions`, a long-poll `/meta/connect` always held) plus a second
+//! connection that POSTs history queries. Measures, per query, the time from the POST being sent
+//! (or due, in rate mode) to its notification received on the long-poll.
+//!
+//! ```text
+//! ucs-load --addr 127.0.0.1:18480 --clients 64 --seconds 10             # closed loop: peak rate
+//! ucs-load --addr 127.0.0.1:18480 --clients 64 --seconds 10 --rate 5000 # open loop at 5000/s
+//! ```
+//! Client `i` logs in as `<user-prefix><i>` with `--password`; one warm-up query each fills the
+//! cache (scope user), so the measured queries are hits. Prints one summary line.
+
+use clap::Parser;
+use serde_json::{json, Value};
+use std::io;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use ucs_benches::http::{Connection, Response};
+
+#[derive(Debug, Parser)]
+struct Args {
+    /// The proxy's public address.
+    #[arg(long)]
+    addr: String,
+    /// Simulated desktops.
+    #[arg(long, default_value_t = 64)]
+    clients: usize,
+    /// Seconds of measurement (after the warm-up).
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// User names are this prefix plus the client's index.
+    #[arg(long, default_value = "bench")]
+    user_prefix: String,
+    /// The users' password.
+    #[arg(long, default_value = "bench")]
+    password: String,
+    /// Total queries per second over all clients; 0: closed loop, each client asks again as soon
+    /// as its notification arrives.
+    #[arg(long, default_value_t = 0.0)]
+    rate: f64,
+    /// The history request body.
+    #[arg(long, default_value = r#"{"operationName":"RetrieveInteractionHistory"}"#)]
+    body: String,
+}
+
+const NOTIFICATIONS: &str = "/api/v2/notifications";
+const HISTORY: &str = "/api/v2/ucs/interactions";
+const CHANNEL: &str = "/v2/ucs/interactions";
+
+fn basic(user: &str, password: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = format!("{user}:{password}").into_bytes();
+    let mut out = String::from("Basic ");
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().fold(0u32, |a, b| (a << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
+        for i in 0..4 {
+            out.push(if i <= chunk.len() {
+                ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char
+            } else {
+                '='
+            });
+        }
+    }
+    out
+}
+
+fn failed(what: String) -> io::Error {
+    io::Error::other(what)
+}
+
+fn json_of(response: &Response) -> io::Result<Value> {
+    serde_json::from_slice(&response.body).map_err(|e| failed(format!("not JSON: {e}")))
+}
+
+/// A message of a `/meta/connect` answer, read only as far as the load client needs (the
+/// interactions are skipped, not built).
+#[derive(serde::Deserialize)]
+struct Delivered {
+    channel: String,
+    #[serde(default)]
+    data: Option<DeliveredData>,
+}
+
+#[derive(serde::Deserialize)]
+struct DeliveredData {
+    #[serde(rename = "referenceId")]
+    reference_id: Option<u64>,
+}
+
+/// What one client measured.
+#[derive(Debug, Default)]
+struct Measured {
+    latencies: Vec<Duration>,
+    not_hit: u64,
+}
+
+/// One simulated desktop, from login to the end of the measurement.
+async fn desktop(args: &Args, index: usize, start: Instant, end: Instant) -> io::Result<Measured> {
+    let user = format!("{}{index}", args.user_prefix);
+    let authorization = basic(&user, &args.password);
+    let mut poll = Connection::open(&args.addr).await?;
+    let handshake = json!([{"channel": "/meta/handshake", "version": "1.0",
+        "supportedConnectionTypes": ["long-polling"], "id": "1"}]);
+    let reply = poll
+        .post(
+            &format!("{NOTIFICATIONS}/handshake"),
+            &[("Authorization", &authorization)],
+            handshake.to_string().as_bytes(),
+        )
+        .await?;
+    let cookies: Vec<String> = reply
+        .headers
+        .iter()
+        .filter(|(n, _)| n == "set-cookie")
+        .filter_map(|(_, v)| v.split(';').next().map(str::to_owned))
+        .collect();
+    let cookie = cookies.join("; ");
+    let client_id = json_of(&reply)?[0]["clientId"]
+        .as_str()
+        .ok_or_else(|| failed(format!("handshake refused for {user}: {}", String::from_utf8_lossy(&reply.body))))?
+        .to_owned();
+    let subscribe = json!([{"channel": "/meta/subscribe", "clientId": client_id,
+        "subscription": CHANNEL, "id": "2"}]);
+    poll.post(NOTIFICATIONS, &[("Cookie", &cookie)], subscribe.to_string().as_bytes())
+        .await?;
+
+    // The long-poll: every notification goes to the requester side with its arrival time.
+    let (arrivals, mut arrived) = mpsc::unbounded_channel::<(u64, Instant)>();
+    let poll_cookie = cookie.clone();
+    let poller = tokio::spawn(async move {
+        let mut id = 3u64;
+        loop {
+            id += 1;
+            let connect = json!([{"channel": "/meta/connect", "clientId": client_id,
+                "connectionType": "long-polling", "id": id.to_string()}]);
+            let Ok(reply) = poll
+                .post(&format!("{NOTIFICATIONS}/connect"), &[("Cookie", &poll_cookie)], connect.to_string().as_bytes())
+                .await
+            else {
+                return;
+            };
+            let now = Instant::now();
+            let Ok(messages) = serde_json::from_slice::<Vec<Delivered>>(&reply.body) else {
+                return;
+            };
+            for message in messages {
+                if message.channel == CHANNEL {
+                    if let Some(reference) = message.data.and_then(|d| d.reference_id) {
+                        let _ = arrivals.send((reference, now));
+                    }
+                }
+            }
+        }
+    });
+
+    let mut requests = Connection::open(&args.addr).await?;
+    let headers = [("Cookie", cookie.as_str())];
+    let mut ask = async |sent: Instant| -> io::Result<(Duration, bool)> {
+        let ack = requests.post(HISTORY, &headers, args.body.as_bytes()).await?;
+        let reference = json_of(&ack)?["referenceId"]
+            .as_u64()
+            .ok_or_else(|| failed(format!("no ack: {}", String::from_utf8_lossy(&ack.body))))?;
+        let hit = ack.header("x-cache") == Some("HIT");
+        loop {
+            let (got, at) = arrived
+                .recv()
+                .await
+                .ok_or_else(|| failed("the long-poll ended".to_owned()))?;
+            if got == reference {
+                return Ok((at.duration_since(sent), hit));
+            }
+        }
+    };
+
+    ask(Instant::now()).await?; // warm-up: fills this user's cache entry
+    let mut measured = Measured::default();
+    tokio::time::sleep_until(start.into()).await;
+    let interval = (args.rate > 0.0).then(|| Duration::from_secs_f64(args.clients as f64 / args.rate));
+    let mut due = start + interval.map_or(Duration::ZERO, |i| i.mul_f64(index as f64 / args.clients as f64));
+    while due < end {
+        if interval.is_some() {
+            tokio::time::sleep_until(due.into()).await;
+        }
+        let sent = if interval.is_some() { due } else { Instant::now() };
+        let (latency, hit) = ask(sent).await?;
+        measured.latencies.push(latency);
+        measured.not_hit += u64::from(!hit);
+        due = match interval {
+            Some(i) => due + i,
+            None => Instant::now(),
+        };
+    }
+    poller.abort();
+    Ok(measured)
+}
+
+#[tokio::main]
+async fn main() -> io::Result<()> {
+    let args: &'static Args = Box::leak(Box::new(Args::parse()));
+    // Logins and warm-ups first; the measurement starts for everyone at once.
+    let start = Instant::now() + Duration::from_secs(3);
+    let end = start + Duration::from_secs(args.seconds);
+    let tasks: Vec<_> = (0..args.clients)
+        .map(|i| tokio::spawn(desktop(args, i, start, end)))
+        .collect();
+    let mut latencies = Vec::new();
+    let mut not_hit = 0;
+    for task in tasks {
+        let measured = task.await.map_err(|e| failed(e.to_string()))??;
+        latencies.extend(measured.latencies);
+        not_hit += measured.not_hit;
+    }
+    latencies.sort();
+    let quantile = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    println!(
+        "completed={} rate={:.0} p50_ms={:.3} p99_ms={:.3} max_ms={:.3} not_hit={}",
+        latencies.len(),
+        latencies.len() as f64 / args.seconds as f64,
+        quantile(0.5),
+        quantile(0.99),
+        latencies.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0),
+        not_hit
+    );
+    Ok(())
+}

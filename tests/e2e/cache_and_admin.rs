@@ -257,8 +257,16 @@ fn one_access_line_per_request_without_credentials() {
     x_cache(&proxy, "demo", QUERY);
     let refused = proxy.connect_as("demo", "wrong").post(INTERACTIONS, QUERY);
     assert_eq!(refused.status, 401);
+    // The line is written once the answer is out: wait for it before stopping the proxy.
+    let mut text = String::new();
+    for _ in 0..200 {
+        text = std::fs::read_to_string(&log).unwrap();
+        if text.matches("\"access\"").count() >= 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
     drop(proxy);
-    let text = std::fs::read_to_string(&log).unwrap();
     let lines: Vec<Value> = text
         .lines()
         .filter(|l| l.contains("\"access\""))

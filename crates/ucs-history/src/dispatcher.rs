@@ -31,6 +31,8 @@ pub enum HistoryError {
 #[derive(Debug, Default)]
 pub struct Dispatcher {
     backends: BTreeMap<MediaType, Arc<PluginBackend>>,
+    /// Each backend's name, shared by every cache key of its entries.
+    names: BTreeMap<MediaType, Arc<str>>,
 }
 
 impl Dispatcher {
@@ -54,8 +56,10 @@ impl Dispatcher {
                 });
             }
         }
+        let name: Arc<str> = Arc::from(backend.name());
         for media_type in media_types {
             self.backends.insert(*media_type, Arc::clone(&backend));
+            self.names.insert(*media_type, Arc::clone(&name));
         }
         Ok(())
     }
@@ -68,6 +72,11 @@ impl Dispatcher {
     /// The backend serving `media_type`, if any.
     pub fn backend(&self, media_type: MediaType) -> Option<&Arc<PluginBackend>> {
         self.backends.get(&media_type)
+    }
+
+    /// The backend serving `media_type` with its shared name.
+    pub(crate) fn named_backend(&self, media_type: MediaType) -> Option<(&Arc<PluginBackend>, &Arc<str>)> {
+        Some((self.backends.get(&media_type)?, self.names.get(&media_type)?))
     }
 
     /// The distinct backends, each once.

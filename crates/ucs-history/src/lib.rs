@@ -20,6 +20,6 @@ mod status;
 pub use cache::{CacheError, CachePolicy, CacheStats, PurgeFilter, ScopeKind};
 pub use dispatcher::{Dispatcher, HistoryError};
 pub use metrics::{HistoryMetrics, LookupCounts};
-pub use present::present;
+pub use present::{present, Presentation};
 pub use service::{HistoryService, Lookup};
 pub use status::CacheStatus;

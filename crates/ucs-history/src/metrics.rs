@@ -1,11 +1,25 @@
 //! The service's Prometheus metrics. Label values are bounded: media types, backend names from
 //! the configuration, and fixed result/cause/kind words.
 
+use crate::status::CacheStatus;
 use prometheus::{
-    exponential_buckets, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry,
+    exponential_buckets, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
+    Registry,
 };
 use ucs_model::MediaType;
 use ucs_plugin_api::PluginErrorKind;
+
+/// The `result` label values, indexed by [`result_index`].
+const RESULTS: [&str; 4] = ["hit", "miss", "stale", "bypass"];
+
+fn result_index(result: CacheStatus) -> usize {
+    match result {
+        CacheStatus::Hit => 0,
+        CacheStatus::Miss => 1,
+        CacheStatus::Stale => 2,
+        CacheStatus::Bypass => 3,
+    }
+}
 
 /// Histogram buckets of backend calls: from 100 µs doubling to ~13 s.
 fn latency_buckets() -> Vec<f64> {
@@ -17,6 +31,9 @@ fn latency_buckets() -> Vec<f64> {
 pub struct HistoryMetrics {
     /// `ucs_proxy_cache_requests_total{result,media_type}`: one per media type part looked up.
     pub(crate) cache_requests: IntCounterVec,
+    /// The `cache_requests` series, per media type (in `MediaType::ALL` order) and result
+    /// (hit, miss, stale, bypass): resolved once, so a lookup counts without a label search.
+    lookup_series: Vec<[IntCounter; 4]>,
     /// `ucs_proxy_cache_coalesced_total{media_type}`: misses that waited for another caller's
     /// backend call instead of making their own.
     pub(crate) coalesced: IntCounterVec,
@@ -36,14 +53,20 @@ pub struct HistoryMetrics {
 impl HistoryMetrics {
     /// Creates the metrics and registers them in `registry`.
     pub fn register(registry: &Registry) -> prometheus::Result<Self> {
+        let cache_requests = IntCounterVec::new(
+            Opts::new(
+                "ucs_proxy_cache_requests_total",
+                "Cache lookups per media type part of a history query, by result.",
+            ),
+            &["result", "media_type"],
+        )?;
+        let lookup_series = MediaType::ALL
+            .iter()
+            .map(|m| RESULTS.map(|r| cache_requests.with_label_values(&[r, m.as_str()])))
+            .collect();
         let metrics = Self {
-            cache_requests: IntCounterVec::new(
-                Opts::new(
-                    "ucs_proxy_cache_requests_total",
-                    "Cache lookups per media type part of a history query, by result.",
-                ),
-                &["result", "media_type"],
-            )?,
+            cache_requests,
+            lookup_series,
             coalesced: IntCounterVec::new(
                 Opts::new(
                     "ucs_proxy_cache_coalesced_total",
@@ -85,11 +108,6 @@ impl HistoryMetrics {
         }
         for media_type in MediaType::ALL {
             metrics.coalesced.with_label_values(&[media_type.as_str()]);
-            for result in ["hit", "miss", "stale", "bypass"] {
-                metrics
-                    .cache_requests
-                    .with_label_values(&[result, media_type.as_str()]);
-            }
         }
         registry.register(Box::new(metrics.cache_requests.clone()))?;
         registry.register(Box::new(metrics.coalesced.clone()))?;
@@ -112,23 +130,24 @@ impl HistoryMetrics {
         }
     }
 
+    /// The lookup counter of `result` for `media_type`.
+    pub(crate) fn lookup_counter(&self, result: CacheStatus, media_type: MediaType) -> &IntCounter {
+        &self.lookup_series[media_type as usize][result_index(result)]
+    }
+
     /// Lookups so far, by result, over every media type.
     pub fn lookups(&self) -> LookupCounts {
-        let total = |result: &str| {
-            MediaType::ALL
+        let total = |result: CacheStatus| -> u64 {
+            self.lookup_series
                 .iter()
-                .map(|m| {
-                    self.cache_requests
-                        .with_label_values(&[result, m.as_str()])
-                        .get()
-                })
+                .map(|series| series[result_index(result)].get())
                 .sum()
         };
         LookupCounts {
-            hit: total("hit"),
-            miss: total("miss"),
-            stale: total("stale"),
-            bypass: total("bypass"),
+            hit: total(CacheStatus::Hit),
+            miss: total(CacheStatus::Miss),
+            stale: total(CacheStatus::Stale),
+            bypass: total(CacheStatus::Bypass),
         }
     }
 

@@ -1,16 +1,18 @@
 //! The history service: cache lookup before the ack, resolution after it.
 
 use crate::cache::{
-    CacheError, CachePolicy, CacheState, CacheStats, CachedPart, PartKey, PurgeFilter, ResultCache,
-    Store,
+    CacheError, CachePolicy, CacheState, CacheStats, CachedPart, PartKey, PurgeFilter, RenderKey,
+    Rendered, ResultCache, Store,
 };
+use crate::present::{present, Presentation};
+use serde_json::value::RawValue;
 use crate::dispatcher::{Dispatcher, HistoryError};
 use crate::metrics::{error_kind, HistoryMetrics};
 use crate::status::CacheStatus;
 use futures_util::future::join_all;
 use std::sync::Arc;
 use std::time::Instant;
-use ucs_model::{CacheKey, HistoryQuery, Interaction, MediaType};
+use ucs_model::{AuthScope, CacheKey, HistoryQuery, Interaction, MediaType};
 use ucs_plugin_api::{BackendRequest, PluginBackend, PluginError};
 
 /// One media type's share of a query, as the lookup found it.
@@ -38,10 +40,37 @@ enum Part {
     },
 }
 
+impl Part {
+    /// The cache entry of a cached part.
+    fn entry(&self) -> Option<&Arc<CachedPart>> {
+        match self {
+            Part::Cached { entry, .. } => Some(entry),
+            Part::Missing { .. } | Part::Direct { .. } => None,
+        }
+    }
+}
+
+/// One part's answer, and the cache entry it came from (none when the cache is off).
+#[derive(Debug)]
+struct Resolved {
+    interactions: Arc<Vec<Interaction>>,
+    entry: Option<Arc<CachedPart>>,
+}
+
+impl Resolved {
+    fn from_entry(entry: Arc<CachedPart>) -> Self {
+        Self {
+            interactions: Arc::clone(&entry.interactions),
+            entry: Some(entry),
+        }
+    }
+}
+
 /// A looked-up query: its cache status (known before the ack) and what remains to resolve.
 #[derive(Debug)]
 pub struct Lookup {
     status: CacheStatus,
+    scope: AuthScope,
     tenant: String,
     query: HistoryQuery,
     asked: Vec<MediaType>,
@@ -62,6 +91,7 @@ pub struct HistoryService {
     dispatcher: Dispatcher,
     cache: ResultCache,
     metrics: HistoryMetrics,
+    presentation: Presentation,
 }
 
 impl HistoryService {
@@ -76,7 +106,14 @@ impl HistoryService {
             dispatcher,
             cache: ResultCache::new(policy, metrics.clone()),
             metrics,
+            presentation: Presentation::default(),
         }
+    }
+
+    /// The service presenting results as `presentation` says (fixed for the service's life).
+    pub fn with_presentation(mut self, presentation: Presentation) -> Self {
+        self.presentation = presentation;
+        self
     }
 
     /// The backends.
@@ -98,7 +135,7 @@ impl HistoryService {
         let mut parts = Vec::with_capacity(media_types.len());
         let (mut missing, mut stale) = (false, false);
         for &media_type in media_types {
-            let Some(backend) = self.dispatcher.backend(media_type) else {
+            let Some((backend, name)) = self.dispatcher.named_backend(media_type) else {
                 continue;
             };
             let backend = Arc::clone(backend);
@@ -111,7 +148,7 @@ impl HistoryService {
                 continue;
             };
             let key = PartKey {
-                backend: Arc::from(backend.name()),
+                backend: Arc::clone(name),
                 key: CacheKey::for_media_type(scope.clone(), &query, media_type),
             };
             let part = match store.get(&key).await {
@@ -155,6 +192,7 @@ impl HistoryService {
         };
         Lookup {
             status,
+            scope,
             tenant: tenant.to_owned(),
             query,
             asked: media_types.to_vec(),
@@ -167,75 +205,133 @@ impl HistoryService {
     /// refresh), missing ones through the backends (identical concurrent misses make one call),
     /// merged, sorted and cut to `maxSize`. Errors are never cached.
     pub async fn resolve(&self, lookup: Lookup) -> Result<Vec<Interaction>, HistoryError> {
-        let Lookup {
-            tenant,
-            query,
-            asked,
-            parts,
-            state,
-            ..
-        } = lookup;
-        if parts.is_empty() {
-            let asked: Vec<&str> = asked.iter().map(|m| m.as_str()).collect();
+        let (query, parts) = self.resolve_parts(lookup).await?;
+        Ok(query.merge_parts(parts.iter().map(|part| part.interactions.as_slice())))
+    }
+
+    /// As [`HistoryService::resolve`], presented for the caller (see [`Presentation`]) and
+    /// serialized as the JSON array of the notification's `interactions`. The rendered answer is
+    /// kept and reused as long as the query is answered by the very same cache entries.
+    pub async fn resolve_presented(&self, lookup: Lookup) -> Result<Arc<RawValue>, HistoryError> {
+        let render_key = lookup.state.rendered.as_ref().map(|_| RenderKey {
+            key: CacheKey::new(lookup.scope.clone(), &lookup.query),
+            media_types: lookup.asked.clone(),
+        });
+        if let (Some(rendered), Some(key)) = (&lookup.state.rendered, &render_key) {
+            if let Some(answer) = rendered.get(key) {
+                let entries: Option<Vec<&Arc<CachedPart>>> =
+                    lookup.parts.iter().map(Part::entry).collect();
+                if entries.is_some_and(|entries| answer.is_made_of(entries.into_iter())) {
+                    for part in &lookup.parts {
+                        self.refresh_if_stale(part, &lookup);
+                    }
+                    return Ok(Arc::clone(&answer.json));
+                }
+            }
+        }
+        let state = Arc::clone(&lookup.state);
+        let (query, parts) = self.resolve_parts(lookup).await?;
+        let mut interactions =
+            query.merge_parts(parts.iter().map(|part| part.interactions.as_slice()));
+        let presentation = &self.presentation;
+        present(
+            &mut interactions,
+            presentation.time_zone,
+            &presentation.public_base_url,
+        );
+        let json: Arc<RawValue> = Arc::from(
+            serde_json::value::to_raw_value(&interactions)
+                .expect("interactions always serialize"),
+        );
+        if let (Some(rendered), Some(key)) = (&state.rendered, render_key) {
+            let entries: Option<Vec<Arc<CachedPart>>> =
+                parts.into_iter().map(|part| part.entry).collect();
+            if let Some(entries) = entries {
+                rendered.insert(key, Arc::new(Rendered::new(entries, Arc::clone(&json))));
+            }
+        }
+        Ok(json)
+    }
+
+    async fn resolve_parts(
+        &self,
+        lookup: Lookup,
+    ) -> Result<(HistoryQuery, Vec<Resolved>), HistoryError> {
+        if lookup.parts.is_empty() {
+            let asked: Vec<&str> = lookup.asked.iter().map(|m| m.as_str()).collect();
             return Err(HistoryError::NoBackend(asked.join(", ")));
         }
-        let fetches = parts
-            .into_iter()
-            .map(|part| self.resolve_part(part, &tenant, &query, &state));
+        for part in &lookup.parts {
+            self.refresh_if_stale(part, &lookup);
+        }
+        let fetches = lookup
+            .parts
+            .iter()
+            .map(|part| self.resolve_part(part, &lookup.tenant, &lookup.query, &lookup.state));
         let parts = join_all(fetches)
             .await
             .into_iter()
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(query.merge_parts(parts.iter().map(|part| part.as_slice())))
+        Ok((lookup.query, parts))
+    }
+
+    /// Starts the one background refresh of a stale cached part.
+    fn refresh_if_stale(&self, part: &Part, lookup: &Lookup) {
+        let Part::Cached {
+            media_type,
+            key,
+            backend,
+            entry,
+            store,
+        } = part
+        else {
+            return;
+        };
+        if !entry.is_fresh() && entry.claim_refresh() {
+            let request = backend_request(&lookup.tenant, &lookup.query, *media_type);
+            let refresh = Refresh {
+                store: store.clone(),
+                policy: lookup.state.policy.clone(),
+                metrics: self.metrics.clone(),
+            };
+            tokio::spawn(refresh.run(key.clone(), Arc::clone(backend), request));
+        }
     }
 
     async fn resolve_part(
         &self,
-        part: Part,
+        part: &Part,
         tenant: &str,
         query: &HistoryQuery,
         state: &CacheState,
-    ) -> Result<Arc<Vec<Interaction>>, HistoryError> {
+    ) -> Result<Resolved, HistoryError> {
         match part {
             Part::Direct {
                 media_type,
                 backend,
             } => {
-                let request = backend_request(tenant, query, media_type);
-                Ok(Arc::new(fetch(&backend, &request, &self.metrics).await?))
+                let request = backend_request(tenant, query, *media_type);
+                Ok(Resolved {
+                    interactions: Arc::new(fetch(backend, &request, &self.metrics).await?),
+                    entry: None,
+                })
             }
-            Part::Cached {
-                media_type,
-                key,
-                backend,
-                entry,
-                store,
-            } => {
-                if !entry.is_fresh() && entry.claim_refresh() {
-                    let request = backend_request(tenant, query, media_type);
-                    let refresh = Refresh {
-                        store,
-                        policy: state.policy.clone(),
-                        metrics: self.metrics.clone(),
-                    };
-                    tokio::spawn(refresh.run(key, backend, request));
-                }
-                Ok(Arc::clone(&entry.interactions))
-            }
+            Part::Cached { entry, .. } => Ok(Resolved::from_entry(Arc::clone(entry))),
             Part::Missing {
                 media_type,
                 key,
                 backend,
                 store,
             } => {
+                let media_type = *media_type;
                 let request = backend_request(tenant, query, media_type);
                 let (metrics, policy) = (&self.metrics, &state.policy);
                 let load = async move {
-                    let interactions = fetch(&backend, &request, metrics).await?;
+                    let interactions = fetch(backend, &request, metrics).await?;
                     Ok::<_, PluginError>(stored(interactions, policy, media_type))
                 };
                 let entry = store
-                    .entry(key)
+                    .entry(key.clone())
                     .or_try_insert_with(load)
                     .await
                     .map_err(|error| HistoryError::Backend((*error).clone()))?;
@@ -245,7 +341,7 @@ impl HistoryService {
                         .with_label_values(&[media_type.as_str()])
                         .inc();
                 }
-                Ok(Arc::clone(&entry.into_value().interactions))
+                Ok(Resolved::from_entry(entry.into_value()))
             }
         }
     }
@@ -277,10 +373,7 @@ impl HistoryService {
     }
 
     fn count(&self, result: CacheStatus, media_type: MediaType) {
-        self.metrics
-            .cache_requests
-            .with_label_values(&[result.as_label(), media_type.as_str()])
-            .inc();
+        self.metrics.lookup_counter(result, media_type).inc();
     }
 }
 

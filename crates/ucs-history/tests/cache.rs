@@ -451,3 +451,44 @@ async fn a_media_type_without_backend_is_no_backend() {
         Err(ucs_history::HistoryError::NoBackend(_))
     ));
 }
+
+#[tokio::test]
+async fn a_repeated_hit_reuses_its_rendered_answer_until_an_entry_changes() {
+    let (service, _) = counting(0, CachePolicy::default());
+    let both = [MediaType::Chat, MediaType::Email];
+    let render = |media: &'static [MediaType]| {
+        let service = Arc::clone(&service);
+        async move {
+            let lookup = service.lookup("cc1", "u1", media, october()).await;
+            service.resolve_presented(lookup).await.unwrap()
+        }
+    };
+    const BOTH: &[MediaType] = &[MediaType::Chat, MediaType::Email];
+    let first = render(BOTH).await;
+    let again = render(BOTH).await;
+    assert!(Arc::ptr_eq(&first, &again), "the second hit reuses the bytes");
+
+    // The rendering is the presented merge, serialized.
+    let lookup = service.lookup("cc1", "u1", &both, october()).await;
+    let mut expected = service.resolve(lookup).await.unwrap();
+    ucs_history::present(&mut expected, Tz::UTC, "http://127.0.0.1:8080");
+    assert_eq!(first.get(), serde_json::to_string(&expected).unwrap());
+
+    // Another media set is another answer; a purged part makes a new rendering.
+    let chat_only = render(CHAT).await;
+    assert!(!Arc::ptr_eq(&first, &chat_only));
+    service
+        .purge(&PurgeFilter {
+            tenant: None,
+            media_type: Some(MediaType::Email),
+        })
+        .unwrap();
+    let after_purge = render(BOTH).await;
+    assert!(!Arc::ptr_eq(&first, &after_purge));
+    let calls: Vec<String> = serde_json::from_str::<Vec<Interaction>>(after_purge.get())
+        .unwrap()
+        .iter()
+        .map(|i| i.subject.clone().unwrap_or_default())
+        .collect();
+    assert!(calls.contains(&"call 3".to_owned()), "email asked again: {calls:?}");
+}

@@ -64,6 +64,22 @@ struct Wire<I> {
     error_message: Option<String>,
 }
 
+/// The `data` of a successful history message around interactions that are already a JSON array
+/// (a cached, presented result): exactly the bytes of serializing the [`HistoryNotification`]
+/// with those interactions, without serializing them again.
+pub fn interactions_message_json(
+    reference_id: u64,
+    interactions: &serde_json::value::RawValue,
+) -> Box<serde_json::value::RawValue> {
+    serde_json::value::to_raw_value(&Wire {
+        reference_id,
+        message_type: HISTORY_MESSAGE_TYPE.to_owned(),
+        interactions: Some(interactions),
+        error_message: None,
+    })
+    .expect("a message around valid JSON serializes")
+}
+
 impl Serialize for HistoryNotification {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let (interactions, error_message) = match &self.outcome {

@@ -67,3 +67,14 @@ fn another_message_type_is_not_a_history_notification() {
         r#"{"referenceId":1,"messageType":"GetInteractionContentMessage","interactions":[]}"#;
     assert!(serde_json::from_str::<HistoryNotification>(other).is_err());
 }
+
+#[test]
+fn a_message_around_serialized_interactions_has_the_same_bytes() {
+    let notification: HistoryNotification = serde_json::from_str(SEED).unwrap();
+    let HistoryOutcome::Interactions(list) = &notification.outcome else {
+        panic!("the seed is a result");
+    };
+    let interactions = serde_json::value::to_raw_value(list).unwrap();
+    let raw = ucs_model::interactions_message_json(notification.reference_id, &interactions);
+    assert_eq!(raw.get(), serde_json::to_string(&notification).unwrap());
+}

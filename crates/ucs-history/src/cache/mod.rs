@@ -3,9 +3,11 @@
 
 mod entry;
 mod policy;
+mod rendered;
 mod store;
 
 pub(crate) use entry::{CachedPart, PartKey};
+pub(crate) use rendered::{RenderKey, Rendered};
 pub use policy::{CachePolicy, ScopeKind};
 pub use store::{CacheError, CacheStats, PurgeFilter};
 pub(crate) use store::{CacheState, ResultCache, Store};

@@ -2,6 +2,7 @@
 
 use super::entry::{CachedPart, PartKey};
 use super::policy::CachePolicy;
+use super::rendered::{build_render_store, RenderStore};
 use crate::metrics::HistoryMetrics;
 use moka::future::Cache;
 use moka::notification::RemovalCause;
@@ -62,6 +63,8 @@ fn build_store(policy: &CachePolicy, metrics: &HistoryMetrics) -> Store {
 pub(crate) struct CacheState {
     pub(crate) policy: CachePolicy,
     pub(crate) store: Option<Store>,
+    /// Rendered whole answers (present whenever `store` is).
+    pub(crate) rendered: Option<RenderStore>,
 }
 
 /// Which entries a purge removes; every given criterion must match.
@@ -122,8 +125,13 @@ pub(crate) struct ResultCache {
 impl ResultCache {
     pub(crate) fn new(policy: CachePolicy, metrics: HistoryMetrics) -> Self {
         let store = policy.enabled.then(|| build_store(&policy, &metrics));
+        let rendered = policy.enabled.then(|| build_render_store(&policy));
         Self {
-            state: RwLock::new(Arc::new(CacheState { policy, store })),
+            state: RwLock::new(Arc::new(CacheState {
+                policy,
+                store,
+                rendered,
+            })),
             metrics,
         }
     }
@@ -145,13 +153,23 @@ impl ResultCache {
         } else {
             state.store.clone()
         };
-        *state = Arc::new(CacheState { policy, store });
+        // Rendered answers are cheap to redo; their lifetime follows the new TTLs.
+        let rendered = policy.enabled.then(|| build_render_store(&policy));
+        *state = Arc::new(CacheState {
+            policy,
+            store,
+            rendered,
+        });
         rebuild
     }
 
     /// Removes the entries `filter` selects.
     pub(crate) fn purge(&self, filter: &PurgeFilter) -> Result<(), CacheError> {
-        let Some(store) = self.current().store.clone() else {
+        let state = self.current();
+        if let Some(rendered) = &state.rendered {
+            rendered.invalidate_all();
+        }
+        let Some(store) = state.store.clone() else {
             return Ok(());
         };
         if filter.is_everything() {

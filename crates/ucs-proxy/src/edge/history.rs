@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::time::Instant;
 use ucs_history::{CacheStatus, Lookup};
 use ucs_model::{
-    parse_request, HistoryNotification, ParseContext, RequestError, Route, HISTORY_CHANNEL,
+    interactions_message_json, parse_request, HistoryNotification, ParseContext, RequestError,
+    Route, HISTORY_CHANNEL,
 };
 
 /// Answers a POST on a history URL. Always writes a complete response.
@@ -65,6 +66,10 @@ pub(crate) async fn serve(
         .send(session)
         .await?;
 
+    // A hit fills nothing; with nobody to receive it, its notification is not even built.
+    if cache == CacheStatus::Hit && !app.engine.has_sessions(&principal.user_id) {
+        return Ok(());
+    }
     // The ack never waits for the backends: resolution and delivery run in their own task.
     let delivery = Delivery {
         app: Arc::clone(app),
@@ -95,31 +100,16 @@ impl Delivery {
             received,
             cache,
         } = self;
-        // A hit fills nothing; with nobody to receive it, its notification is not even built.
-        if cache == CacheStatus::Hit && !app.engine.has_sessions(&user_id) {
-            return;
-        }
-        let settings = &app.settings;
-        let notification = match app.history.resolve(lookup).await {
-            Ok(mut interactions) => {
-                ucs_history::present(
-                    &mut interactions,
-                    settings.time_zone,
-                    &settings.public_base_url,
-                );
-                HistoryNotification::interactions(reference_id, interactions)
-            }
+        let data = match app.history.resolve_presented(lookup).await {
+            Ok(interactions) => interactions_message_json(reference_id, &interactions),
             Err(error) => {
                 tracing::warn!(reference_id, %error, "history request failed");
                 let reason = error.to_string();
-                HistoryNotification::failed(
-                    reference_id,
-                    settings.verbose_errors.then_some(reason.as_str()),
-                )
+                let verbose = app.settings.verbose_errors;
+                let failed = HistoryNotification::failed(reference_id, verbose.then_some(reason.as_str()));
+                serde_json::value::to_raw_value(&failed).expect("a notification always serializes")
             }
         };
-        let data = serde_json::value::to_raw_value(&notification)
-            .expect("a notification always serializes");
         app.engine
             .deliver_json_to_user(&user_id, HISTORY_CHANNEL, &data);
         app.metrics

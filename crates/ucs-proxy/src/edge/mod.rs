@@ -49,7 +49,6 @@ pub(crate) struct EdgeSettings {
     pub(crate) body_read_timeout: Duration,
     pub(crate) max_size_limit: u32,
     pub(crate) verbose_errors: bool,
-    pub(crate) public_base_url: String,
 }
 
 /// The state shared by every request: settings, the referenceId counter, the CometD engine and
@@ -80,16 +79,21 @@ impl App {
                 body_read_timeout: Duration::from_millis(config.limits.body_read_timeout_ms),
                 max_size_limit: config.limits.max_size,
                 verbose_errors: config.api.verbose_errors,
-                public_base_url: config.api.public_base_url.clone(),
             },
             references: ReferenceIds::new(),
             engine: Engine::new(config.cometd.to_bayeux(), Arc::new(GwsAuthorizer)),
             auth: Arc::new(Authenticator::from_config(&config.auth)?),
-            history: Arc::new(ucs_history::HistoryService::new(
-                dispatcher,
-                config.cache.to_policy(),
-                history_metrics,
-            )),
+            history: Arc::new(
+                ucs_history::HistoryService::new(
+                    dispatcher,
+                    config.cache.to_policy(),
+                    history_metrics,
+                )
+                .with_presentation(ucs_history::Presentation {
+                    time_zone: config.time_zone()?,
+                    public_base_url: config.api.public_base_url.clone(),
+                }),
+            ),
             metrics,
             reloader,
         })

@@ -88,7 +88,9 @@ impl Connection {
             if trimmed.is_empty() {
                 break;
             }
-            let (name, value) = trimmed.split_once(':').ok_or_else(|| invalid("bad header"))?;
+            let (name, value) = trimmed
+                .split_once(':')
+                .ok_or_else(|| invalid("bad header"))?;
             headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
         }
         let length: usize = headers

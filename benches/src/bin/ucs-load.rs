@@ -1,7 +1,8 @@
 //! The end-to-end load client: simulated agent desktops, each a CometD session (handshake,
 //! subscribe to `/v2/ucs/interactions`, a long-poll `/meta/connect` always held) plus a second
 //! connection that POSTs history queries. Measures, per query, the time from the POST being sent
-//! (or due, in rate mode) to its notification received on the long-poll.
+//! to its notification received on the long-poll; in rate mode it also reports how far sends
+//! ran behind their schedule (if that grows, the client, not the proxy, is the bottleneck).
 //!
 //! ```text
 //! ucs-load --addr 127.0.0.1:18480 --clients 64 --seconds 10             # closed loop: peak rate
@@ -39,7 +40,10 @@ struct Args {
     #[arg(long, default_value_t = 0.0)]
     rate: f64,
     /// The history request body.
-    #[arg(long, default_value = r#"{"operationName":"RetrieveInteractionHistory"}"#)]
+    #[arg(
+        long,
+        default_value = r#"{"operationName":"RetrieveInteractionHistory"}"#
+    )]
     body: String,
 }
 
@@ -92,6 +96,10 @@ struct DeliveredData {
 struct Measured {
     latencies: Vec<Duration>,
     not_hit: u64,
+    /// Whether the desktop was still logging in when the measurement began.
+    late: bool,
+    /// How far behind its schedule a send went, at most (rate mode).
+    max_lag: Duration,
 }
 
 /// One simulated desktop, from login to the end of the measurement.
@@ -117,12 +125,21 @@ async fn desktop(args: &Args, index: usize, start: Instant, end: Instant) -> io:
     let cookie = cookies.join("; ");
     let client_id = json_of(&reply)?[0]["clientId"]
         .as_str()
-        .ok_or_else(|| failed(format!("handshake refused for {user}: {}", String::from_utf8_lossy(&reply.body))))?
+        .ok_or_else(|| {
+            failed(format!(
+                "handshake refused for {user}: {}",
+                String::from_utf8_lossy(&reply.body)
+            ))
+        })?
         .to_owned();
     let subscribe = json!([{"channel": "/meta/subscribe", "clientId": client_id,
         "subscription": CHANNEL, "id": "2"}]);
-    poll.post(NOTIFICATIONS, &[("Cookie", &cookie)], subscribe.to_string().as_bytes())
-        .await?;
+    poll.post(
+        NOTIFICATIONS,
+        &[("Cookie", &cookie)],
+        subscribe.to_string().as_bytes(),
+    )
+    .await?;
 
     // The long-poll: every notification goes to the requester side with its arrival time.
     let (arrivals, mut arrived) = mpsc::unbounded_channel::<(u64, Instant)>();
@@ -134,7 +151,11 @@ async fn desktop(args: &Args, index: usize, start: Instant, end: Instant) -> io:
             let connect = json!([{"channel": "/meta/connect", "clientId": client_id,
                 "connectionType": "long-polling", "id": id.to_string()}]);
             let Ok(reply) = poll
-                .post(&format!("{NOTIFICATIONS}/connect"), &[("Cookie", &poll_cookie)], connect.to_string().as_bytes())
+                .post(
+                    &format!("{NOTIFICATIONS}/connect"),
+                    &[("Cookie", &poll_cookie)],
+                    connect.to_string().as_bytes(),
+                )
                 .await
             else {
                 return;
@@ -156,7 +177,9 @@ async fn desktop(args: &Args, index: usize, start: Instant, end: Instant) -> io:
     let mut requests = Connection::open(&args.addr).await?;
     let headers = [("Cookie", cookie.as_str())];
     let mut ask = async |sent: Instant| -> io::Result<(Duration, bool)> {
-        let ack = requests.post(HISTORY, &headers, args.body.as_bytes()).await?;
+        let ack = requests
+            .post(HISTORY, &headers, args.body.as_bytes())
+            .await?;
         let reference = json_of(&ack)?["referenceId"]
             .as_u64()
             .ok_or_else(|| failed(format!("no ack: {}", String::from_utf8_lossy(&ack.body))))?;
@@ -174,14 +197,27 @@ async fn desktop(args: &Args, index: usize, start: Instant, end: Instant) -> io:
 
     ask(Instant::now()).await?; // warm-up: fills this user's cache entry
     let mut measured = Measured::default();
+    // A desktop that logged in late (after `start`) begins its schedule when ready instead of
+    // owing the queries it was due before: they would measure its login, not the proxy.
+    let ready = Instant::now();
+    measured.late = ready > start;
     tokio::time::sleep_until(start.into()).await;
-    let interval = (args.rate > 0.0).then(|| Duration::from_secs_f64(args.clients as f64 / args.rate));
-    let mut due = start + interval.map_or(Duration::ZERO, |i| i.mul_f64(index as f64 / args.clients as f64));
+    let interval =
+        (args.rate > 0.0).then(|| Duration::from_secs_f64(args.clients as f64 / args.rate));
+    let offset = interval.map_or(Duration::ZERO, |i| {
+        i.mul_f64(index as f64 / args.clients as f64)
+    });
+    let mut due = start.max(ready) + offset;
     while due < end {
         if interval.is_some() {
             tokio::time::sleep_until(due.into()).await;
         }
-        let sent = if interval.is_some() { due } else { Instant::now() };
+        // Latency counts from the actual send; how far the sends ran behind their schedule is
+        // reported apart (timer granularity, or a client that cannot keep up).
+        let sent = Instant::now();
+        if interval.is_some() {
+            measured.max_lag = measured.max_lag.max(sent.duration_since(due));
+        }
         let (latency, hit) = ask(sent).await?;
         measured.latencies.push(latency);
         measured.not_hit += u64::from(!hit);
@@ -198,17 +234,19 @@ async fn desktop(args: &Args, index: usize, start: Instant, end: Instant) -> io:
 async fn main() -> io::Result<()> {
     let args: &'static Args = Box::leak(Box::new(Args::parse()));
     // Logins and warm-ups first; the measurement starts for everyone at once.
-    let start = Instant::now() + Duration::from_secs(3);
+    let start = Instant::now() + Duration::from_secs(5);
     let end = start + Duration::from_secs(args.seconds);
     let tasks: Vec<_> = (0..args.clients)
         .map(|i| tokio::spawn(desktop(args, i, start, end)))
         .collect();
     let mut latencies = Vec::new();
-    let mut not_hit = 0;
+    let (mut not_hit, mut late, mut max_lag) = (0, 0, Duration::ZERO);
     for task in tasks {
         let measured = task.await.map_err(|e| failed(e.to_string()))??;
         latencies.extend(measured.latencies);
         not_hit += measured.not_hit;
+        late += u32::from(measured.late);
+        max_lag = max_lag.max(measured.max_lag);
     }
     latencies.sort();
     let quantile = |q: f64| {
@@ -217,13 +255,15 @@ async fn main() -> io::Result<()> {
             .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
     };
     println!(
-        "completed={} rate={:.0} p50_ms={:.3} p99_ms={:.3} max_ms={:.3} not_hit={}",
+        "completed={} rate={:.0} p50_ms={:.3} p99_ms={:.3} max_ms={:.3} not_hit={} late_desktops={} max_send_lag_ms={:.3}",
         latencies.len(),
         latencies.len() as f64 / args.seconds as f64,
         quantile(0.5),
         quantile(0.99),
         latencies.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0),
-        not_hit
+        not_hit,
+        late,
+        max_lag.as_secs_f64() * 1000.0
     );
     Ok(())
 }

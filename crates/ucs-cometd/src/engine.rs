@@ -247,7 +247,12 @@ impl Engine {
         self.deliver_message_to_user(user_id, &event_message_raw(channel, data), channel)
     }
 
-    fn deliver_message_to_user(&self, user_id: &str, message: &EventMessage, channel: &str) -> usize {
+    fn deliver_message_to_user(
+        &self,
+        user_id: &str,
+        message: &EventMessage,
+        channel: &str,
+    ) -> usize {
         let sessions = lock(&self.inner.sessions).of_user(user_id);
         self.deliver_to(&sessions, message, channel)
     }

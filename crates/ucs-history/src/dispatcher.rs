@@ -75,8 +75,14 @@ impl Dispatcher {
     }
 
     /// The backend serving `media_type` with its shared name.
-    pub(crate) fn named_backend(&self, media_type: MediaType) -> Option<(&Arc<PluginBackend>, &Arc<str>)> {
-        Some((self.backends.get(&media_type)?, self.names.get(&media_type)?))
+    pub(crate) fn named_backend(
+        &self,
+        media_type: MediaType,
+    ) -> Option<(&Arc<PluginBackend>, &Arc<str>)> {
+        Some((
+            self.backends.get(&media_type)?,
+            self.names.get(&media_type)?,
+        ))
     }
 
     /// The distinct backends, each once.

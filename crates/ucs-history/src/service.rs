@@ -4,15 +4,15 @@ use crate::cache::{
     CacheError, CachePolicy, CacheState, CacheStats, CachedPart, PartKey, PurgeFilter, RenderKey,
     Rendered, ResultCache, Store,
 };
-use crate::present::{present, Presentation};
-use serde_json::value::RawValue;
 use crate::dispatcher::{Dispatcher, HistoryError};
 use crate::metrics::{error_kind, HistoryMetrics};
+use crate::present::{present, Presentation};
 use crate::status::CacheStatus;
 use futures_util::future::join_all;
+use serde_json::value::RawValue;
 use std::sync::Arc;
 use std::time::Instant;
-use ucs_model::{AuthScope, CacheKey, HistoryQuery, Interaction, MediaType};
+use ucs_model::{CacheKey, HistoryQuery, Interaction, MediaType};
 use ucs_plugin_api::{BackendRequest, PluginBackend, PluginError};
 
 /// One media type's share of a query, as the lookup found it.
@@ -24,14 +24,12 @@ enum Part {
         key: PartKey,
         backend: Arc<PluginBackend>,
         entry: Arc<CachedPart>,
-        store: Store,
     },
     /// Not cached: resolved through the cache, coalesced with identical misses.
     Missing {
         media_type: MediaType,
         key: PartKey,
         backend: Arc<PluginBackend>,
-        store: Store,
     },
     /// Cache off: asked from the backend directly.
     Direct {
@@ -52,14 +50,16 @@ impl Part {
 
 /// One part's answer, and the cache entry it came from (none when the cache is off).
 #[derive(Debug)]
-struct Resolved {
+pub(crate) struct Resolved {
+    media_type: MediaType,
     interactions: Arc<Vec<Interaction>>,
     entry: Option<Arc<CachedPart>>,
 }
 
 impl Resolved {
-    fn from_entry(entry: Arc<CachedPart>) -> Self {
+    pub(crate) fn from_entry(media_type: MediaType, entry: Arc<CachedPart>) -> Self {
         Self {
+            media_type,
             interactions: Arc::clone(&entry.interactions),
             entry: Some(entry),
         }
@@ -70,12 +70,15 @@ impl Resolved {
 #[derive(Debug)]
 pub struct Lookup {
     status: CacheStatus,
-    scope: AuthScope,
     tenant: String,
     query: HistoryQuery,
     asked: Vec<MediaType>,
     parts: Vec<Part>,
     state: Arc<CacheState>,
+    /// The identity of the whole answer (cache on).
+    render_key: Option<RenderKey>,
+    /// A rendered answer whose every part is fresh: the whole query is a hit, nothing to do.
+    answer: Option<Arc<Rendered>>,
 }
 
 impl Lookup {
@@ -132,6 +135,30 @@ impl HistoryService {
     ) -> Lookup {
         let state = self.cache.current();
         let scope = state.policy.scope.scope_of(tenant, user_id);
+        let now = Instant::now();
+        let render_key = state.rendered.as_ref().map(|_| RenderKey {
+            key: CacheKey::new(scope.clone(), &query),
+            media_types: media_types.to_vec(),
+        });
+        // The whole answer, rendered before, with every part still fresh: one lookup, not one
+        // per media type.
+        if let (Some(rendered), Some(key)) = (&state.rendered, &render_key) {
+            if let Some(answer) = rendered.get(key).filter(|a| a.is_fresh_at(now)) {
+                for media_type in answer.media_types() {
+                    self.count(CacheStatus::Hit, *media_type);
+                }
+                return Lookup {
+                    status: CacheStatus::Hit,
+                    tenant: tenant.to_owned(),
+                    query,
+                    asked: media_types.to_vec(),
+                    parts: Vec::new(),
+                    state,
+                    render_key,
+                    answer: Some(answer),
+                };
+            }
+        }
         let mut parts = Vec::with_capacity(media_types.len());
         let (mut missing, mut stale) = (false, false);
         for &media_type in media_types {
@@ -153,7 +180,7 @@ impl HistoryService {
             };
             let part = match store.get(&key).await {
                 Some(entry) => {
-                    let result = if entry.is_fresh() {
+                    let result = if entry.is_fresh_at(now) {
                         CacheStatus::Hit
                     } else {
                         stale = true;
@@ -165,7 +192,6 @@ impl HistoryService {
                         key,
                         backend,
                         entry,
-                        store: store.clone(),
                     }
                 }
                 None => {
@@ -175,7 +201,6 @@ impl HistoryService {
                         media_type,
                         key,
                         backend,
-                        store: store.clone(),
                     }
                 }
             };
@@ -192,12 +217,13 @@ impl HistoryService {
         };
         Lookup {
             status,
-            scope,
             tenant: tenant.to_owned(),
             query,
             asked: media_types.to_vec(),
             parts,
             state,
+            render_key,
+            answer: None,
         }
     }
 
@@ -213,11 +239,10 @@ impl HistoryService {
     /// serialized as the JSON array of the notification's `interactions`. The rendered answer is
     /// kept and reused as long as the query is answered by the very same cache entries.
     pub async fn resolve_presented(&self, lookup: Lookup) -> Result<Arc<RawValue>, HistoryError> {
-        let render_key = lookup.state.rendered.as_ref().map(|_| RenderKey {
-            key: CacheKey::new(lookup.scope.clone(), &lookup.query),
-            media_types: lookup.asked.clone(),
-        });
-        if let (Some(rendered), Some(key)) = (&lookup.state.rendered, &render_key) {
+        if let Some(answer) = &lookup.answer {
+            return Ok(Arc::clone(&answer.json));
+        }
+        if let (Some(rendered), Some(key)) = (&lookup.state.rendered, &lookup.render_key) {
             if let Some(answer) = rendered.get(key) {
                 let entries: Option<Vec<&Arc<CachedPart>>> =
                     lookup.parts.iter().map(Part::entry).collect();
@@ -229,6 +254,7 @@ impl HistoryService {
                 }
             }
         }
+        let render_key = lookup.render_key.clone();
         let state = Arc::clone(&lookup.state);
         let (query, parts) = self.resolve_parts(lookup).await?;
         let mut interactions =
@@ -240,14 +266,15 @@ impl HistoryService {
             &presentation.public_base_url,
         );
         let json: Arc<RawValue> = Arc::from(
-            serde_json::value::to_raw_value(&interactions)
-                .expect("interactions always serialize"),
+            serde_json::value::to_raw_value(&interactions).expect("interactions always serialize"),
         );
         if let (Some(rendered), Some(key)) = (&state.rendered, render_key) {
+            let media_types = parts.iter().map(|part| part.media_type).collect();
             let entries: Option<Vec<Arc<CachedPart>>> =
                 parts.into_iter().map(|part| part.entry).collect();
             if let Some(entries) = entries {
-                rendered.insert(key, Arc::new(Rendered::new(entries, Arc::clone(&json))));
+                let answer = Rendered::new(media_types, entries, Arc::clone(&json));
+                rendered.insert(key, Arc::new(answer));
             }
         }
         Ok(json)
@@ -257,6 +284,9 @@ impl HistoryService {
         &self,
         lookup: Lookup,
     ) -> Result<(HistoryQuery, Vec<Resolved>), HistoryError> {
+        if let Some(answer) = &lookup.answer {
+            return Ok((lookup.query, answer.resolved()));
+        }
         if lookup.parts.is_empty() {
             let asked: Vec<&str> = lookup.asked.iter().map(|m| m.as_str()).collect();
             return Err(HistoryError::NoBackend(asked.join(", ")));
@@ -282,12 +312,14 @@ impl HistoryService {
             key,
             backend,
             entry,
-            store,
         } = part
         else {
             return;
         };
-        if !entry.is_fresh() && entry.claim_refresh() {
+        let Some(store) = &lookup.state.store else {
+            return;
+        };
+        if !entry.is_fresh_at(Instant::now()) && entry.claim_refresh() {
             let request = backend_request(&lookup.tenant, &lookup.query, *media_type);
             let refresh = Refresh {
                 store: store.clone(),
@@ -310,20 +342,23 @@ impl HistoryService {
                 media_type,
                 backend,
             } => {
-                let request = backend_request(tenant, query, *media_type);
-                Ok(Resolved {
-                    interactions: Arc::new(fetch(backend, &request, &self.metrics).await?),
-                    entry: None,
-                })
+                self.fetch_uncached(backend, tenant, query, *media_type)
+                    .await
             }
-            Part::Cached { entry, .. } => Ok(Resolved::from_entry(Arc::clone(entry))),
+            Part::Cached {
+                media_type, entry, ..
+            } => Ok(Resolved::from_entry(*media_type, Arc::clone(entry))),
             Part::Missing {
                 media_type,
                 key,
                 backend,
-                store,
             } => {
                 let media_type = *media_type;
+                let Some(store) = &state.store else {
+                    return self
+                        .fetch_uncached(backend, tenant, query, media_type)
+                        .await;
+                };
                 let request = backend_request(tenant, query, media_type);
                 let (metrics, policy) = (&self.metrics, &state.policy);
                 let load = async move {
@@ -336,14 +371,31 @@ impl HistoryService {
                     .await
                     .map_err(|error| HistoryError::Backend((*error).clone()))?;
                 if !entry.is_fresh() {
+                    // Another caller's call filled it: this miss was coalesced.
                     self.metrics
                         .coalesced
                         .with_label_values(&[media_type.as_str()])
                         .inc();
                 }
-                Ok(Resolved::from_entry(entry.into_value()))
+                Ok(Resolved::from_entry(media_type, entry.into_value()))
             }
         }
+    }
+
+    /// One backend call whose answer is not cached.
+    async fn fetch_uncached(
+        &self,
+        backend: &PluginBackend,
+        tenant: &str,
+        query: &HistoryQuery,
+        media_type: MediaType,
+    ) -> Result<Resolved, HistoryError> {
+        let request = backend_request(tenant, query, media_type);
+        Ok(Resolved {
+            media_type,
+            interactions: Arc::new(fetch(backend, &request, &self.metrics).await?),
+            entry: None,
+        })
     }
 
     /// Removes the cached entries `filter` selects.

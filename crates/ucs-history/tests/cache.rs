@@ -466,7 +466,10 @@ async fn a_repeated_hit_reuses_its_rendered_answer_until_an_entry_changes() {
     const BOTH: &[MediaType] = &[MediaType::Chat, MediaType::Email];
     let first = render(BOTH).await;
     let again = render(BOTH).await;
-    assert!(Arc::ptr_eq(&first, &again), "the second hit reuses the bytes");
+    assert!(
+        Arc::ptr_eq(&first, &again),
+        "the second hit reuses the bytes"
+    );
 
     // The rendering is the presented merge, serialized.
     let lookup = service.lookup("cc1", "u1", &both, october()).await;
@@ -490,5 +493,35 @@ async fn a_repeated_hit_reuses_its_rendered_answer_until_an_entry_changes() {
         .iter()
         .map(|i| i.subject.clone().unwrap_or_default())
         .collect();
-    assert!(calls.contains(&"call 3".to_owned()), "email asked again: {calls:?}");
+    assert!(
+        calls.contains(&"call 3".to_owned()),
+        "email asked again: {calls:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rendered_answer_is_not_a_hit_once_a_part_is_stale() {
+    let policy = CachePolicy {
+        ttl: Duration::from_millis(100),
+        stale_while_revalidate: Duration::from_secs(60),
+        ..CachePolicy::default()
+    };
+    let (service, _) = counting(0, policy);
+    for _ in 0..2 {
+        let lookup = service.lookup("cc1", "u1", CHAT, october()).await;
+        service.resolve_presented(lookup).await.unwrap();
+    }
+    let lookup = service.lookup("cc1", "u1", CHAT, october()).await;
+    assert_eq!(lookup.status(), CacheStatus::Hit);
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let lookup = service.lookup("cc1", "u1", CHAT, october()).await;
+    assert_eq!(
+        lookup.status(),
+        CacheStatus::Stale,
+        "the rendered answer aged with its part"
+    );
+    let stale: Vec<Interaction> =
+        serde_json::from_str(service.resolve_presented(lookup).await.unwrap().get()).unwrap();
+    assert_eq!(stale[0].subject.as_deref(), Some("call 1"));
+    assert_eq!(wait_for_hit(&service, &october()).await, ["call 2"]);
 }

@@ -47,9 +47,9 @@ impl CachedPart {
         }
     }
 
-    /// Whether the entry is still fresh.
-    pub(crate) fn is_fresh(&self) -> bool {
-        Instant::now() < self.fresh_until
+    /// Whether the entry is still fresh at `now`.
+    pub(crate) fn is_fresh_at(&self, now: Instant) -> bool {
+        now < self.fresh_until
     }
 
     /// Claims the refresh of a stale entry: `true` for the first caller only.

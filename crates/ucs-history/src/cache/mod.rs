@@ -7,7 +7,7 @@ mod rendered;
 mod store;
 
 pub(crate) use entry::{CachedPart, PartKey};
-pub(crate) use rendered::{RenderKey, Rendered};
 pub use policy::{CachePolicy, ScopeKind};
+pub(crate) use rendered::{RenderKey, Rendered};
 pub use store::{CacheError, CacheStats, PurgeFilter};
 pub(crate) use store::{CacheState, ResultCache, Store};

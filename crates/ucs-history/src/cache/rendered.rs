@@ -4,8 +4,10 @@
 
 use super::entry::CachedPart;
 use super::policy::CachePolicy;
+use crate::service::Resolved;
 use serde_json::value::RawValue;
 use std::sync::Arc;
+use std::time::Instant;
 use ucs_model::{CacheKey, MediaType};
 
 /// The identity of a whole query's answer: scope and normalized query, and the media types it
@@ -19,34 +21,69 @@ pub(crate) struct RenderKey {
 /// An answer as it is delivered, with the entries it was made of.
 #[derive(Debug)]
 pub(crate) struct Rendered {
+    /// The media type of each part, in order.
+    media_types: Vec<MediaType>,
     parts: Vec<Arc<CachedPart>>,
     /// The interactions as a JSON array, presented for the caller.
     pub(crate) json: Arc<RawValue>,
 }
 
 impl Rendered {
-    pub(crate) fn new(parts: Vec<Arc<CachedPart>>, json: Arc<RawValue>) -> Self {
-        Self { parts, json }
+    pub(crate) fn new(
+        media_types: Vec<MediaType>,
+        parts: Vec<Arc<CachedPart>>,
+        json: Arc<RawValue>,
+    ) -> Self {
+        Self {
+            media_types,
+            parts,
+            json,
+        }
+    }
+
+    /// The media types of its parts.
+    pub(crate) fn media_types(&self) -> &[MediaType] {
+        &self.media_types
+    }
+
+    /// Whether every part is still fresh at `now` (then the whole answer is a hit).
+    pub(crate) fn is_fresh_at(&self, now: Instant) -> bool {
+        self.parts.iter().all(|part| part.is_fresh_at(now))
+    }
+
+    /// Its parts as resolved parts.
+    pub(crate) fn resolved(&self) -> Vec<Resolved> {
+        self.media_types
+            .iter()
+            .zip(&self.parts)
+            .map(|(media_type, part)| Resolved::from_entry(*media_type, Arc::clone(part)))
+            .collect()
     }
 
     /// Whether this answer was made of exactly `parts` (the same entries, not equal ones).
-    pub(crate) fn is_made_of<'a>(&self, parts: impl ExactSizeIterator<Item = &'a Arc<CachedPart>>) -> bool {
-        parts.len() == self.parts.len()
-            && parts.zip(&self.parts).all(|(a, b)| Arc::ptr_eq(a, b))
+    pub(crate) fn is_made_of<'a>(
+        &self,
+        parts: impl ExactSizeIterator<Item = &'a Arc<CachedPart>>,
+    ) -> bool {
+        parts.len() == self.parts.len() && parts.zip(&self.parts).all(|(a, b)| Arc::ptr_eq(a, b))
     }
 }
 
 /// The store of rendered answers: a quarter of the byte budget on top of the entries' own;
 /// entries live as long as the longest result may (they are checked against their parts anyway).
-pub(crate) type RenderStore = moka::sync::Cache<RenderKey, Arc<Rendered>>;
+pub(crate) type RenderStore = moka::sync::Cache<RenderKey, Arc<Rendered>, ahash::RandomState>;
 
 pub(crate) fn build_render_store(policy: &CachePolicy) -> RenderStore {
-    let longest = policy.media_ttl.values().copied().fold(policy.ttl, std::cmp::max);
+    let longest = policy
+        .media_ttl
+        .values()
+        .copied()
+        .fold(policy.ttl, std::cmp::max);
     moka::sync::Cache::builder()
         .max_capacity((policy.max_bytes / 4).max(1))
         .weigher(|_key: &RenderKey, value: &Arc<Rendered>| {
             u32::try_from(value.json.get().len() + 256).unwrap_or(u32::MAX)
         })
         .time_to_live(longest + policy.stale_while_revalidate)
-        .build()
+        .build_with_hasher(ahash::RandomState::new())
 }

@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use ucs_model::MediaType;
 
 /// The moka cache of per-media-type results.
-pub(crate) type Store = Cache<PartKey, Arc<CachedPart>>;
+/// Keys hash with aHash: fast, and randomly keyed per process (keys hold caller-chosen strings).
+pub(crate) type Store = Cache<PartKey, Arc<CachedPart>, ahash::RandomState>;
 
 /// Each entry lives for its own lifetime (fresh TTL + stale window), fixed when it is stored.
 struct EntryLifetime;
@@ -55,7 +56,7 @@ fn build_store(policy: &CachePolicy, metrics: &HistoryMetrics) -> Store {
             };
             evictions.with_label_values(&[cause]).inc();
         })
-        .build()
+        .build_with_hasher(ahash::RandomState::new())
 }
 
 /// The policy in force and the store it applies to (none when the cache is disabled).

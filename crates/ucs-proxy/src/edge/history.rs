@@ -106,7 +106,8 @@ impl Delivery {
                 tracing::warn!(reference_id, %error, "history request failed");
                 let reason = error.to_string();
                 let verbose = app.settings.verbose_errors;
-                let failed = HistoryNotification::failed(reference_id, verbose.then_some(reason.as_str()));
+                let failed =
+                    HistoryNotification::failed(reference_id, verbose.then_some(reason.as_str()));
                 serde_json::value::to_raw_value(&failed).expect("a notification always serializes")
             }
         };

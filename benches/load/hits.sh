@@ -7,7 +7,7 @@
 # (b) End-to-end hit queries: CLIENTS simulated desktops (benches/src/bin/ucs-load.rs), each a
 #     CometD session with a long-poll always held plus a connection that POSTs; completed
 #     queries/s at the peak (closed loop), then p50/p99 from POST sent to notification received
-#     at half that rate (open loop).
+#     at half and at a quarter of that rate (open loop).
 #
 #   benches/load/hits.sh                        # 10 s per run, 64 connections / clients
 #   DURATION=30 CONNECTIONS=128 CLIENTS=64 benches/load/hits.sh
@@ -129,7 +129,10 @@ load() { target/release/ucs-load --addr "127.0.0.1:$PROXY_PORT" --clients "$CLIE
 peak=$(load)
 peak_rate=$(echo "$peak" | sed -n 's/.* rate=\([0-9]*\) .*/\1/p')
 half=$((peak_rate / 2))
+quarter=$((peak_rate / 4))
 at_half=$(load --rate "$half")
+at_quarter=$(load --rate "$quarter")
 echo "(b) end to end, $CLIENTS desktops each with a held long-poll, POST sent -> notification received"
-echo "    peak (closed loop)   : $peak"
-echo "    at half peak ($half/s): $at_half"
+echo "    peak (closed loop)         : $peak"
+echo "    at half peak ($half/s)     : $at_half"
+echo "    at a quarter of peak ($quarter/s): $at_quarter"

@@ -50,6 +50,8 @@ struct Args {
 const NOTIFICATIONS: &str = "/api/v2/notifications";
 const HISTORY: &str = "/api/v2/ucs/interactions";
 const CHANNEL: &str = "/v2/ucs/interactions";
+/// What precedes the referenceId of a history message in a `/meta/connect` answer.
+const REFERENCE_ID: &[u8] = br#"{"referenceId":"#;
 
 fn basic(user: &str, password: &str) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -74,21 +76,6 @@ fn failed(what: String) -> io::Error {
 
 fn json_of(response: &Response) -> io::Result<Value> {
     serde_json::from_slice(&response.body).map_err(|e| failed(format!("not JSON: {e}")))
-}
-
-/// A message of a `/meta/connect` answer, read only as far as the load client needs (the
-/// interactions are skipped, not built).
-#[derive(serde::Deserialize)]
-struct Delivered {
-    channel: String,
-    #[serde(default)]
-    data: Option<DeliveredData>,
-}
-
-#[derive(serde::Deserialize)]
-struct DeliveredData {
-    #[serde(rename = "referenceId")]
-    reference_id: Option<u64>,
 }
 
 /// What one client measured.
@@ -161,14 +148,19 @@ async fn desktop(args: &Args, index: usize, start: Instant, end: Instant) -> io:
                 return;
             };
             let now = Instant::now();
-            let Ok(messages) = serde_json::from_slice::<Vec<Delivered>>(&reply.body) else {
-                return;
-            };
-            for message in messages {
-                if message.channel == CHANNEL {
-                    if let Some(reference) = message.data.and_then(|d| d.reference_id) {
-                        let _ = arrivals.send((reference, now));
-                    }
+            // Only history messages carry "referenceId": find them without parsing the
+            // interactions (the client must stay cheap next to the proxy it measures).
+            for at in memchr::memmem::find_iter(&reply.body, REFERENCE_ID) {
+                let digits = &reply.body[at + REFERENCE_ID.len()..];
+                let end = digits
+                    .iter()
+                    .position(|b| !b.is_ascii_digit())
+                    .unwrap_or(digits.len());
+                if let Some(reference) = std::str::from_utf8(&digits[..end])
+                    .ok()
+                    .and_then(|d| d.parse().ok())
+                {
+                    let _ = arrivals.send((reference, now));
                 }
             }
         }

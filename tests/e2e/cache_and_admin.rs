@@ -62,7 +62,17 @@ fn an_identical_normalized_query_is_a_hit_in_the_header_and_the_metrics() {
     assert_eq!(x_cache(&proxy, "demo", QUERY_PERMUTED), "HIT");
     assert_eq!(x_cache(&proxy, "demo", QUERY), "HIT");
 
-    let text = metrics(&proxy);
+    // Requests are counted when their access line is written, just after the answer: wait for it.
+    let accepted =
+        r#"ucs_proxy_requests_total{operation="RetrieveInteractionHistory",outcome="accepted"}"#;
+    let mut text = metrics(&proxy);
+    for _ in 0..100 {
+        if sample(&text, accepted) >= 3.0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        text = metrics(&proxy);
+    }
     assert_eq!(
         sample(
             &text,
@@ -78,13 +88,7 @@ fn an_identical_normalized_query_is_a_hit_in_the_header_and_the_metrics() {
         ),
         1.0
     );
-    assert_eq!(
-        sample(
-            &text,
-            r#"ucs_proxy_requests_total{operation="RetrieveInteractionHistory",outcome="accepted"}"#
-        ),
-        3.0
-    );
+    assert_eq!(sample(&text, accepted), 3.0);
     assert!(text.contains("ucs_proxy_backend_request_duration_seconds_bucket{backend=\"store-sqlite\",media_type=\"chat\",le=\"0.0001\"}"), "{text}");
     let report = cache_report(&proxy);
     assert_eq!(report["lookups"]["hit"], 2);

@@ -4,11 +4,12 @@ use crate::authorizer::Authorizer;
 use crate::channel::Channel;
 use crate::config::BayeuxConfig;
 use crate::error::BatchError;
-use crate::message::{event_message, event_message_raw, EventMessage, Incoming, Response};
+use crate::message::{
+    event_message, event_message_raw, EventMessage, Incoming, JsonText, Response,
+};
 use crate::meta;
 use crate::session::{Owner, Session};
 use crate::table::SessionTable;
-use serde_json::value::RawValue;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -243,7 +244,7 @@ impl Engine {
 
     /// As [`Engine::deliver_to_user`], with `data` already serialized (a notification written
     /// once, straight from its type).
-    pub fn deliver_json_to_user(&self, user_id: &str, channel: &str, data: &RawValue) -> usize {
+    pub fn deliver_json_to_user(&self, user_id: &str, channel: &str, data: &JsonText) -> usize {
         self.deliver_message_to_user(user_id, &event_message_raw(channel, data), channel)
     }
 

@@ -61,5 +61,5 @@ pub use config::{
 };
 pub use engine::{ConnectionType, Engine, EngineStats, TransportContext};
 pub use error::BatchError;
-pub use message::{event_message, event_message_raw, EventMessage, Response};
+pub use message::{event_message, event_message_raw, EventMessage, JsonText, Response};
 pub use session::Owner;

@@ -1,6 +1,5 @@
 //! Bayeux messages: what arrives, what leaves, and the error strings of the protocol.
 
-use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
@@ -87,21 +86,49 @@ impl Incoming {
     }
 }
 
-/// A message queued for delivery, serialized once however many sessions receive it.
-pub type EventMessage = Arc<RawValue>;
+/// JSON text written by serde_json, so valid by construction: embedded in answers as it is,
+/// never parsed again (a history result is tens of kilobytes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JsonText(String);
+
+impl JsonText {
+    /// `value` serialized.
+    pub fn of<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<JsonText> {
+        serde_json::to_string(value).map(JsonText)
+    }
+
+    /// The text.
+    pub fn get(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A message queued for delivery, serialized once however many sessions receive it: the JSON
+/// text of `{"channel":…,"data":…}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventMessage(Arc<str>);
+
+impl EventMessage {
+    /// The message's JSON text.
+    pub fn get(&self) -> &str {
+        &self.0
+    }
+}
 
 /// Builds the delivered form of a message: `{"channel":…,"data":…}` (no `clientId`, no `id`, as
 /// the Java server strips them from broadcast copies).
 pub fn event_message(channel: &str, data: &Value) -> EventMessage {
-    let data = serde_json::value::to_raw_value(data).expect("a JSON value always serializes");
+    let data = JsonText::of(data).expect("a JSON value always serializes");
     event_message_raw(channel, &data)
 }
 
-/// An event message around data that is already JSON text (no re-serialization).
-pub fn event_message_raw(channel: &str, data: &RawValue) -> EventMessage {
+/// An event message around data that is already JSON text (no re-serialization, no re-parse).
+pub fn event_message_raw(channel: &str, data: &JsonText) -> EventMessage {
     let channel = serde_json::to_string(channel).expect("a string always serializes");
-    let text = format!(r#"{{"channel":{channel},"data":{}}}"#, data.get());
-    Arc::from(RawValue::from_string(text).expect("two JSON values make a JSON object"))
+    EventMessage(Arc::from(format!(
+        r#"{{"channel":{channel},"data":{}}}"#,
+        data.get()
+    )))
 }
 
 /// The engine's answer to one request batch.

@@ -59,8 +59,8 @@ pub use error::{
 pub use interaction::{Interaction, InteractionState, InteractionType, OwnerInformation};
 pub use media::{MediaType, SortOrder, Source};
 pub use notification::{
-    interactions_message_json, HistoryNotification, HistoryOutcome, HISTORY_CHANNEL,
-    HISTORY_MESSAGE_TYPE, REQUEST_FAILED,
+    HistoryMessageJson, HistoryNotification, HistoryOutcome, HISTORY_CHANNEL, HISTORY_MESSAGE_TYPE,
+    REQUEST_FAILED,
 };
 pub use query::{HistoryQuery, DEFAULT_MAX_SIZE, DEFAULT_MAX_SIZE_LIMIT};
 pub use request::{parse_request, ParseContext, ParsedRequest};

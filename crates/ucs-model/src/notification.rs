@@ -64,20 +64,27 @@ struct Wire<I> {
     error_message: Option<String>,
 }
 
-/// The `data` of a successful history message around interactions that are already a JSON array
-/// (a cached, presented result): exactly the bytes of serializing the [`HistoryNotification`]
-/// with those interactions, without serializing them again.
-pub fn interactions_message_json(
-    reference_id: u64,
-    interactions: &serde_json::value::RawValue,
-) -> Box<serde_json::value::RawValue> {
-    serde_json::value::to_raw_value(&Wire {
-        reference_id,
-        message_type: HISTORY_MESSAGE_TYPE.to_owned(),
-        interactions: Some(interactions),
-        error_message: None,
-    })
-    .expect("a message around valid JSON serializes")
+/// A successful history message around interactions that are already a JSON array (a cached,
+/// presented result): it serializes to exactly the bytes of the [`HistoryNotification`] with
+/// those interactions, without serializing them again.
+#[derive(Clone, Copy, Debug)]
+pub struct HistoryMessageJson<'a> {
+    /// The `referenceId` of the ack this result answers.
+    pub reference_id: u64,
+    /// The `interactions` array.
+    pub interactions: &'a serde_json::value::RawValue,
+}
+
+impl Serialize for HistoryMessageJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Wire {
+            reference_id: self.reference_id,
+            message_type: HISTORY_MESSAGE_TYPE.to_owned(),
+            interactions: Some(self.interactions),
+            error_message: None,
+        }
+        .serialize(serializer)
+    }
 }
 
 impl Serialize for HistoryNotification {

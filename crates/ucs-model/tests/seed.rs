@@ -75,6 +75,12 @@ fn a_message_around_serialized_interactions_has_the_same_bytes() {
         panic!("the seed is a result");
     };
     let interactions = serde_json::value::to_raw_value(list).unwrap();
-    let raw = ucs_model::interactions_message_json(notification.reference_id, &interactions);
-    assert_eq!(raw.get(), serde_json::to_string(&notification).unwrap());
+    let message = ucs_model::HistoryMessageJson {
+        reference_id: notification.reference_id,
+        interactions: &interactions,
+    };
+    assert_eq!(
+        serde_json::to_string(&message).unwrap(),
+        serde_json::to_string(&notification).unwrap()
+    );
 }

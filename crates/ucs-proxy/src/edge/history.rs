@@ -8,10 +8,11 @@ use chrono::Utc;
 use pingora::proxy::Session;
 use std::sync::Arc;
 use std::time::Instant;
+use ucs_cometd::JsonText;
 use ucs_history::{CacheStatus, Lookup};
 use ucs_model::{
-    interactions_message_json, parse_request, HistoryNotification, ParseContext, RequestError,
-    Route, HISTORY_CHANNEL,
+    parse_request, HistoryMessageJson, HistoryNotification, ParseContext, RequestError, Route,
+    HISTORY_CHANNEL,
 };
 
 /// Answers a POST on a history URL. Always writes a complete response.
@@ -101,16 +102,21 @@ impl Delivery {
             cache,
         } = self;
         let data = match app.history.resolve_presented(lookup).await {
-            Ok(interactions) => interactions_message_json(reference_id, &interactions),
+            Ok(interactions) => JsonText::of(&HistoryMessageJson {
+                reference_id,
+                interactions: &interactions,
+            }),
             Err(error) => {
                 tracing::warn!(reference_id, %error, "history request failed");
                 let reason = error.to_string();
                 let verbose = app.settings.verbose_errors;
-                let failed =
-                    HistoryNotification::failed(reference_id, verbose.then_some(reason.as_str()));
-                serde_json::value::to_raw_value(&failed).expect("a notification always serializes")
+                JsonText::of(&HistoryNotification::failed(
+                    reference_id,
+                    verbose.then_some(reason.as_str()),
+                ))
             }
-        };
+        }
+        .expect("a notification always serializes");
         app.engine
             .deliver_json_to_user(&user_id, HISTORY_CHANNEL, &data);
         app.metrics

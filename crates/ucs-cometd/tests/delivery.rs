@@ -143,3 +143,21 @@ async fn subscription_errors() {
     assert_eq!(list.only()["successful"], true);
     assert_eq!(list.only()["subscription"], json!(["/a", "/b/**"]));
 }
+
+#[tokio::test(start_paused = true)]
+async fn serialized_data_is_delivered_as_written_and_sessions_are_known_per_user() {
+    let engine = engine();
+    let ctx = ctx("u1", "b1");
+    assert!(!engine.has_sessions("u1"));
+    let id = ready_session(&engine, &ctx, UCS, false).await;
+    assert!(engine.has_sessions("u1"));
+    assert!(!engine.has_sessions("u2"));
+    let data = ucs_cometd::JsonText::of(&json!({"referenceId": 7, "interactions": []})).unwrap();
+    assert_eq!(engine.deliver_json_to_user("u1", UCS, &data), 1);
+    assert_eq!(engine.deliver_json_to_user("u2", UCS, &data), 0);
+    let reply = first_connect(&engine, &ctx, &id).await;
+    assert_eq!(
+        reply.events,
+        [json!({"channel": UCS, "data": {"referenceId": 7, "interactions": []}})]
+    );
+}

@@ -563,6 +563,56 @@ mod tests {
     }
 
     #[test]
+    fn every_cache_key_reaches_the_policy() {
+        let config = load_str(
+            "[cache]\nenabled = false\nscope = \"tenant\"\nmax_bytes = 1024\nttl_seconds = 7\n\
+             empty_ttl_seconds = 2\nstale_while_revalidate_seconds = 0\n\
+             [cache.media_ttl_seconds]\nchat = 3\n",
+        )
+        .unwrap();
+        let policy = config.cache.to_policy();
+        let s = std::time::Duration::from_secs;
+        assert!(!policy.enabled);
+        assert_eq!(policy.scope, ScopeKind::Tenant);
+        assert_eq!(policy.max_bytes, 1024);
+        assert_eq!(
+            (policy.ttl, policy.empty_ttl, policy.stale_while_revalidate),
+            (s(7), s(2), s(0))
+        );
+        assert_eq!(policy.fresh_for(MediaType::Chat, false), s(3));
+        assert_eq!(
+            load_str("").unwrap().cache.to_policy(),
+            CachePolicy::default()
+        );
+    }
+
+    #[test]
+    fn cache_and_admin_values_are_checked() {
+        assert!(matches!(
+            load_str("[cache]\nscope = \"everyone\""),
+            Err(ConfigError::Invalid(_))
+        ));
+        assert!(matches!(
+            load_str("[cache]\nmax_bytes = 0"),
+            Err(ConfigError::Value {
+                key: "cache.max_bytes",
+                ..
+            })
+        ));
+        assert!(matches!(
+            load_str("[cache.media_ttl_seconds]\nfax = 3"),
+            Err(ConfigError::Invalid(_))
+        ));
+        assert!(matches!(
+            load_str("[admin]\nlisten = \"nowhere\""),
+            Err(ConfigError::Value {
+                key: "admin.listen",
+                ..
+            })
+        ));
+    }
+
+    #[test]
     fn a_missing_file_is_an_error_not_the_defaults() {
         assert!(matches!(
             Config::load(Some(Path::new("/nonexistent/proxy.toml"))),

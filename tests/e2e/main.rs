@@ -11,3 +11,4 @@ mod cache_and_admin;
 mod check_command;
 mod dashboard;
 mod history_endpoint;
+mod passthrough;

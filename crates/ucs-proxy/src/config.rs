@@ -67,6 +67,8 @@ pub struct Config {
     pub cache: CacheConfig,
     /// The admin listener (metrics, cache, health, reload).
     pub admin: AdminConfig,
+    /// The GWS nodes every route that is not ours is forwarded to.
+    pub upstream: UpstreamConfig,
     /// The backend plugins (`[[backends]]`), in order.
     pub backends: Vec<BackendConfig>,
     /// Logging.
@@ -152,6 +154,40 @@ impl CacheConfig {
             stale_while_revalidate: Duration::from_secs(self.stale_while_revalidate_seconds),
         }
     }
+}
+
+/// `[upstream]`: the existing GWS nodes behind the proxy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UpstreamConfig {
+    /// `host:port` of each GWS node; none by default (routes that are not ours get the GWS
+    /// `Invalid operation` answer).
+    pub servers: Vec<String>,
+    /// `session_hash` (default: consistent hashing on `JSESSIONID`, so a GWS session and its CSRF
+    /// token stay on one node) or `round_robin`.
+    pub selection: UpstreamSelection,
+    /// Milliseconds between active TCP health checks of every node (default 5000).
+    pub health_check_interval_ms: u64,
+}
+
+impl Default for UpstreamConfig {
+    fn default() -> Self {
+        Self {
+            servers: Vec::new(),
+            selection: UpstreamSelection::SessionHash,
+            health_check_interval_ms: 5000,
+        }
+    }
+}
+
+/// How an upstream node is chosen for a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UpstreamSelection {
+    /// Consistent hashing on the `JSESSIONID` cookie (the client address without one).
+    SessionHash,
+    /// The next healthy node.
+    RoundRobin,
 }
 
 /// `[admin]`: the operator's listener, off the public port.
@@ -427,6 +463,9 @@ impl Config {
                 "cometd",
                 "max_queue and max_sessions_per_browser must be at least 1",
             );
+        }
+        if self.upstream.health_check_interval_ms == 0 {
+            return value("upstream.health_check_interval_ms", "must be at least 1");
         }
         if self.cache.max_bytes == 0 {
             return value(

@@ -24,6 +24,7 @@ mod metrics;
 mod reference;
 mod reload;
 mod server;
+mod upstream;
 
 pub use admin::Admin;
 pub use auth::{
@@ -33,9 +34,9 @@ pub use backends::{library_path, load_backends};
 pub use background::Housekeeping;
 pub use config::{
     AdminConfig, ApiConfig, AuthConfig, CacheConfig, CometdConfig, Config, ConfigError,
-    LimitsConfig, LogConfig, LogFormat, ServerConfig, UserConfig, DEFAULT_ADMIN_LISTEN,
-    DEFAULT_BODY_READ_TIMEOUT_MS, DEFAULT_LISTEN, DEFAULT_MAX_BODY_BYTES, DEFAULT_PUBLIC_BASE_URL,
-    ENV_CONFIG_FILE, ENV_PREFIX,
+    LimitsConfig, LogConfig, LogFormat, ServerConfig, UpstreamConfig, UpstreamSelection,
+    UserConfig, DEFAULT_ADMIN_LISTEN, DEFAULT_BODY_READ_TIMEOUT_MS, DEFAULT_LISTEN,
+    DEFAULT_MAX_BODY_BYTES, DEFAULT_PUBLIC_BASE_URL, ENV_CONFIG_FILE, ENV_PREFIX,
 };
 pub use edge::{App, Edge, RequestLog};
 pub use logging::{init_logging, LogError, LogHandle};

@@ -95,6 +95,7 @@ fn restart_only_changes(running: &Config, new: &Config) -> Vec<&'static str> {
     check("cometd", running.cometd != new.cometd);
     check("auth", running.auth != new.auth);
     check("backends", running.backends != new.backends);
+    check("upstream", running.upstream != new.upstream);
     check("log.format", running.log.format != new.log.format);
     changed
 }

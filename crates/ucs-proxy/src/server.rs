@@ -28,7 +28,14 @@ pub fn build_server(config: &Config, reloader: Reloader) -> Result<Server, Confi
     let mut server = Server::new_with_opt_and_conf(None, conf);
     server.bootstrap();
 
-    let app = Arc::new(App::new(config, reloader)?);
+    let upstream = match crate::upstream::build_pool(&config.upstream)? {
+        Some((pool, health_checks)) => {
+            server.add_boxed_service(health_checks);
+            Some(pool)
+        }
+        None => None,
+    };
+    let app = Arc::new(App::with_upstream(config, reloader, upstream)?);
     let mut edge = http_proxy_service(&server.configuration, Edge::new(app.clone()));
     edge.add_tcp(&config.server.listen);
     server.add_service(edge);

@@ -11,19 +11,32 @@ use std::time::Instant;
 use ucs_cometd::JsonText;
 use ucs_history::{CacheStatus, Lookup};
 use ucs_model::{
-    parse_request, HistoryMessageJson, HistoryNotification, ParseContext, RequestError, Route,
-    HISTORY_CHANNEL,
+    parse_request, ErrorKind, HistoryMessageJson, HistoryNotification, ParseContext, RequestError,
+    Route, HISTORY_CHANNEL,
 };
 
-/// Answers a POST on a history URL. Always writes a complete response.
+/// What became of a POST on a history URL.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Served {
+    /// A complete answer was written.
+    Answered,
+    /// Its `operationName` is not ours and an upstream exists: forward it, body and all (the
+    /// body read here was kept in pingora's retry buffer, which the proxy phase sends on).
+    Forward,
+}
+
+/// Answers a POST on a history URL, or hands it to the upstream (see [`Served`]).
 pub(crate) async fn serve(
     app: &Arc<App>,
     session: &mut Session,
     route: Route,
     log: &mut RequestLog,
-) -> pingora::Result<()> {
+) -> pingora::Result<Served> {
+    if app.upstream.is_some() {
+        session.enable_retry_buffering();
+    }
     let Some((caller, body)) = app.accept(session, log).await? else {
-        return Ok(());
+        return Ok(Served::Answered);
     };
     let settings = &app.settings;
     let ctx = ParseContext::new(Utc::now(), settings.time_zone)
@@ -38,12 +51,16 @@ pub(crate) async fn serve(
         Ok(request)
     }) {
         Ok(request) => request,
+        Err(error) if *error.kind() == ErrorKind::UnknownOperation && app.upstream.is_some() => {
+            return Ok(Served::Forward);
+        }
         Err(error) => {
             log.status_code = Some(error.status_code());
             tracing::debug!(status_code = error.status_code(), %error, "history request refused");
-            return with_session_cookie(Answer::error(&error), &caller)
+            with_session_cookie(Answer::error(&error), &caller)
                 .send(session)
-                .await;
+                .await?;
+            return Ok(Served::Answered);
         }
     };
     let media_types = match request.query.media_type() {
@@ -69,7 +86,7 @@ pub(crate) async fn serve(
 
     // A hit fills nothing; with nobody to receive it, its notification is not even built.
     if cache == CacheStatus::Hit && !app.engine.has_sessions(&principal.user_id) {
-        return Ok(());
+        return Ok(Served::Answered);
     }
     // The ack never waits for the backends: resolution and delivery run in their own task.
     let delivery = Delivery {
@@ -80,7 +97,7 @@ pub(crate) async fn serve(
         cache,
     };
     tokio::spawn(delivery.run(lookup));
-    Ok(())
+    Ok(Served::Answered)
 }
 
 /// Resolving one accepted request and notifying its caller.

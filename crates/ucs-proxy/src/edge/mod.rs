@@ -21,12 +21,15 @@ use crate::config::{Config, ConfigError};
 use crate::metrics::ProxyMetrics;
 use crate::reference::ReferenceIds;
 use crate::reload::Reloader;
+use crate::upstream::UpstreamPool;
 pub use access::RequestLog;
 pub(crate) use access::RouteKind;
 use async_trait::async_trait;
 pub(crate) use body::read_body as read_bounded_body;
 use body::{read_body, BodyError};
 use bytes::Bytes;
+use history::Served;
+use pingora::http::RequestHeader;
 use pingora::prelude::{HttpPeer, ProxyHttp, Session};
 use pingora::{Error, ErrorType};
 use respond::Answer;
@@ -62,12 +65,23 @@ pub struct App {
     pub(crate) history: Arc<ucs_history::HistoryService>,
     pub(crate) metrics: ProxyMetrics,
     pub(crate) reloader: Reloader,
+    /// Where routes that are not ours go; none: they get `Invalid operation`.
+    pub(crate) upstream: Option<UpstreamPool>,
 }
 
 impl App {
     /// Builds the shared state from a validated configuration, loading the backend plugins;
     /// `reloader` re-reads that configuration on demand.
     pub fn new(config: &Config, reloader: Reloader) -> Result<Self, ConfigError> {
+        Self::with_upstream(config, reloader, None)
+    }
+
+    /// As [`App::new`], forwarding routes that are not ours to `upstream`.
+    pub(crate) fn with_upstream(
+        config: &Config,
+        reloader: Reloader,
+        upstream: Option<UpstreamPool>,
+    ) -> Result<Self, ConfigError> {
         let metrics = ProxyMetrics::new().map_err(metrics_error)?;
         let history_metrics =
             ucs_history::HistoryMetrics::register(metrics.registry()).map_err(metrics_error)?;
@@ -96,6 +110,7 @@ impl App {
             ),
             metrics,
             reloader,
+            upstream,
         })
     }
 
@@ -206,7 +221,9 @@ impl ProxyHttp for Edge {
         if let Some(route) = Route::from_path(path) {
             log.route = RouteKind::History;
             if is_post {
-                history::serve(&self.app, session, route, log).await?;
+                if history::serve(&self.app, session, route, log).await? == Served::Forward {
+                    return Ok(false);
+                }
             } else {
                 Answer::json(405, Bytes::from_static(METHOD_NOT_ALLOWED))
                     .with_header("allow", "POST".to_owned())
@@ -216,6 +233,9 @@ impl ProxyHttp for Edge {
         } else if notifications::is_notifications_path(path) {
             log.route = RouteKind::Notifications;
             notifications::serve(&self.app, session, log).await?;
+        } else if self.app.upstream.is_some() {
+            // Not ours: pingora forwards it unchanged (upstream_peer picks the node).
+            return Ok(false);
         } else {
             Answer::json(404, Bytes::from_static(INVALID_OPERATION))
                 .send(session)
@@ -251,15 +271,45 @@ impl ProxyHttp for Edge {
         }
     }
 
-    /// Never reached while every request is answered in `request_filter`.
+    /// The upstream node for a forwarded request: by `JSESSIONID` (or the client address) under
+    /// `session_hash`. No healthy node: HTTP 502.
     async fn upstream_peer(
         &self,
-        _session: &mut Session,
+        session: &mut Session,
         _ctx: &mut RequestLog,
     ) -> pingora::Result<Box<HttpPeer>> {
-        Err(Error::explain(
-            ErrorType::HTTPStatus(502),
-            "no upstream is configured",
-        ))
+        let Some(pool) = &self.app.upstream else {
+            return Err(Error::explain(
+                ErrorType::HTTPStatus(502),
+                "no upstream is configured",
+            ));
+        };
+        let key = cookies::cookie(&session.req_header().headers, crate::auth::SESSION_COOKIE)
+            .map(str::to_owned)
+            .or_else(|| session.client_addr().map(|a| a.to_string()))
+            .unwrap_or_default();
+        let node = pool.select(key.as_bytes()).ok_or_else(|| {
+            Error::explain(ErrorType::HTTPStatus(502), "no healthy upstream node")
+        })?;
+        Ok(Box::new(HttpPeer::new(node.addr, false, String::new())))
+    }
+
+    /// Forwarded requests carry `X-Forwarded-For` (appended) and `X-Forwarded-Proto`.
+    async fn upstream_request_filter(
+        &self,
+        session: &mut Session,
+        upstream_request: &mut RequestHeader,
+        _ctx: &mut RequestLog,
+    ) -> pingora::Result<()> {
+        if let Some(client) = session.client_addr().and_then(|a| a.as_inet()) {
+            let ip = client.ip().to_string();
+            let forwarded = match upstream_request.headers.get("x-forwarded-for") {
+                Some(earlier) => format!("{}, {ip}", earlier.to_str().unwrap_or_default()),
+                None => ip,
+            };
+            upstream_request.insert_header("x-forwarded-for", forwarded)?;
+        }
+        upstream_request.insert_header("x-forwarded-proto", "http")?;
+        Ok(())
     }
 }

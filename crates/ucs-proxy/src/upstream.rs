@@ -1,0 +1,86 @@
+//! The upstream GWS pool: everything the proxy does not serve itself is forwarded there,
+//! unchanged, by pingora (load balancing and active TCP health checks from
+//! pingora-load-balancing; a node that fails its check leaves the rotation until it passes).
+
+use crate::config::{ConfigError, UpstreamConfig, UpstreamSelection};
+use pingora::lb::selection::{BackendIter, BackendSelection, Consistent, RoundRobin};
+use pingora::lb::{health_check::TcpHealthCheck, Backend, LoadBalancer};
+use pingora::services::background::background_service;
+use pingora::services::ServiceWithDependents;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How many candidates a selection may try before giving up (every node of a small pool).
+const MAX_SELECTION_STEPS: usize = 256;
+
+/// The upstream nodes and how one is chosen.
+#[derive(Clone)]
+pub(crate) enum UpstreamPool {
+    /// Each request to the next healthy node.
+    RoundRobin(Arc<LoadBalancer<RoundRobin>>),
+    /// Consistent hashing on the `JSESSIONID` cookie: a GWS session (and its CSRF token) stays
+    /// on one node while that node is healthy.
+    SessionHash(Arc<LoadBalancer<Consistent>>),
+}
+
+impl std::fmt::Debug for UpstreamPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            UpstreamPool::RoundRobin(_) => "UpstreamPool::RoundRobin",
+            UpstreamPool::SessionHash(_) => "UpstreamPool::SessionHash",
+        })
+    }
+}
+
+impl UpstreamPool {
+    /// A healthy node for a request whose session key (the `JSESSIONID`, or the client address)
+    /// is `key`; `None` when every node is down.
+    pub(crate) fn select(&self, key: &[u8]) -> Option<Backend> {
+        match self {
+            UpstreamPool::RoundRobin(lb) => lb.select(key, MAX_SELECTION_STEPS),
+            UpstreamPool::SessionHash(lb) => lb.select(key, MAX_SELECTION_STEPS),
+        }
+    }
+}
+
+/// The background service that runs a pool's health checks (add it to the server).
+pub(crate) type HealthChecks = Box<dyn ServiceWithDependents>;
+
+/// The pool of `config` and the background service that runs its health checks; `None` when no
+/// upstream server is configured.
+pub(crate) fn build_pool(
+    config: &UpstreamConfig,
+) -> Result<Option<(UpstreamPool, HealthChecks)>, ConfigError> {
+    if config.servers.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(match config.selection {
+        UpstreamSelection::RoundRobin => {
+            let (lb, checks) = health_checked::<RoundRobin>(config)?;
+            (UpstreamPool::RoundRobin(lb), checks)
+        }
+        UpstreamSelection::SessionHash => {
+            let (lb, checks) = health_checked::<Consistent>(config)?;
+            (UpstreamPool::SessionHash(lb), checks)
+        }
+    }))
+}
+
+/// A load balancer over the configured servers with TCP health checks at the configured interval.
+fn health_checked<S>(
+    config: &UpstreamConfig,
+) -> Result<(Arc<LoadBalancer<S>>, HealthChecks), ConfigError>
+where
+    S: BackendSelection + Send + Sync + 'static,
+    S::Iter: BackendIter,
+{
+    let mut lb =
+        LoadBalancer::<S>::try_from_iter(&config.servers).map_err(|e| ConfigError::Value {
+            key: "upstream.servers",
+            reason: e.to_string(),
+        })?;
+    lb.set_health_check(TcpHealthCheck::new());
+    lb.health_check_frequency = Some(Duration::from_millis(config.health_check_interval_ms));
+    let service = background_service("upstream health checks", lb);
+    Ok((service.task(), Box::new(service)))
+}

@@ -87,6 +87,9 @@ pub struct ServerConfig {
     pub grace_period_seconds: u64,
     /// Seconds in-flight requests get to finish at shutdown (default 5).
     pub graceful_shutdown_timeout_seconds: u64,
+    /// Whether idle worker threads take tasks from busy ones (default true, pingora's default);
+    /// false keeps each connection's work on one thread, fewer cross-thread wake-ups.
+    pub work_stealing: bool,
 }
 
 impl Default for ServerConfig {
@@ -96,6 +99,7 @@ impl Default for ServerConfig {
             threads: 2,
             grace_period_seconds: 1,
             graceful_shutdown_timeout_seconds: 5,
+            work_stealing: true,
         }
     }
 }

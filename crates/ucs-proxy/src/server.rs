@@ -21,6 +21,7 @@ pub fn build_server(config: &Config, reloader: Reloader) -> Result<Server, Confi
     config.validate()?;
     let conf = ServerConf {
         threads: config.server.threads,
+        work_stealing: config.server.work_stealing,
         grace_period_seconds: Some(config.server.grace_period_seconds),
         graceful_shutdown_timeout_seconds: Some(config.server.graceful_shutdown_timeout_seconds),
         ..ServerConf::default()

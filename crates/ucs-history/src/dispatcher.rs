@@ -69,11 +69,6 @@ impl Dispatcher {
         self.backends.keys().copied().collect()
     }
 
-    /// The backend serving `media_type`, if any.
-    pub fn backend(&self, media_type: MediaType) -> Option<&Arc<PluginBackend>> {
-        self.backends.get(&media_type)
-    }
-
     /// The backend serving `media_type` with its shared name.
     pub(crate) fn named_backend(
         &self,

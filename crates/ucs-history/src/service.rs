@@ -101,8 +101,8 @@ impl HistoryService {
     /// A service over `dispatcher` with the cache tuned by `policy`.
     pub fn new(dispatcher: Dispatcher, policy: CachePolicy, metrics: HistoryMetrics) -> Self {
         for media_type in dispatcher.media_types() {
-            if let Some(backend) = dispatcher.backend(media_type) {
-                metrics.declare_backend(backend.name(), media_type);
+            if let Some((_, name)) = dispatcher.named_backend(media_type) {
+                metrics.declare_backend(name, media_type);
             }
         }
         Self {

@@ -25,15 +25,7 @@ NGINX_PORT=${NGINX_PORT:-18481}
 PINGORA_PORT=${PINGORA_PORT:-18482}
 ADMIN_PORT=${ADMIN_PORT:-18483}
 
-need=()
-command -v wrk >/dev/null || need+=(wrk)
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
-command -v curl >/dev/null || need+=(curl)
-if [ "${#need[@]}" -gt 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
-scripts/deps
+. benches/load/tools.sh
 cargo build --release --locked -p ucs-proxy -p ucs-plugin-store-sqlite -p ucs-benches --lib --bins
 ulimit -n 20000 2>/dev/null || true
 

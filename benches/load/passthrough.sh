@@ -18,15 +18,7 @@ PROXY_PORT=${PROXY_PORT:-18581}
 NGINX_PROXY_PORT=${NGINX_PROXY_PORT:-18582}
 ADMIN_PORT=${ADMIN_PORT:-18583}
 
-need=()
-command -v wrk >/dev/null || need+=(wrk)
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
-command -v curl >/dev/null || need+=(curl)
-if [ "${#need[@]}" -gt 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
-scripts/deps
+. benches/load/tools.sh
 cargo build --release --locked -p ucs-proxy -p ucs-plugin-store-sqlite
 ulimit -n 20000 2>/dev/null || true
 

@@ -225,43 +225,30 @@ async fn user_scope_never_shares_and_tenant_scope_shares_only_within_the_tenant(
 
 #[tokio::test]
 async fn errors_and_timeouts_are_not_cached() {
-    let (service, registry) = fault_service(
-        serde_json::json!({"mode": "error"}),
-        Duration::from_secs(5),
-        CachePolicy::default(),
-    );
-    for _ in 0..2 {
-        let (status, result) = ask(&service, "cc1", "u1", CHAT, &october()).await;
-        assert_eq!(status, CacheStatus::Miss);
-        assert!(result.is_err());
+    for (mode, timeout, kind) in [
+        ("error", Duration::from_secs(5), "failed"),
+        ("hang", Duration::from_millis(100), "timeout"),
+    ] {
+        let (service, registry) = fault_service(
+            serde_json::json!({ "mode": mode }),
+            timeout,
+            CachePolicy::default(),
+        );
+        for _ in 0..2 {
+            let (status, result) = ask(&service, "cc1", "u1", CHAT, &october()).await;
+            assert_eq!(status, CacheStatus::Miss, "{mode}");
+            assert!(result.is_err(), "{mode}");
+        }
+        assert_eq!(
+            counter(
+                &registry,
+                "ucs_proxy_backend_errors_total",
+                &[("kind", kind), ("backend", "fault-test")]
+            ),
+            2.0,
+            "{mode}"
+        );
     }
-    assert_eq!(
-        counter(
-            &registry,
-            "ucs_proxy_backend_errors_total",
-            &[("kind", "failed")]
-        ),
-        2.0
-    );
-
-    let (service, registry) = fault_service(
-        serde_json::json!({"mode": "hang"}),
-        Duration::from_millis(100),
-        CachePolicy::default(),
-    );
-    for _ in 0..2 {
-        let (status, result) = ask(&service, "cc1", "u1", CHAT, &october()).await;
-        assert_eq!(status, CacheStatus::Miss);
-        assert!(result.is_err());
-    }
-    assert_eq!(
-        counter(
-            &registry,
-            "ucs_proxy_backend_errors_total",
-            &[("kind", "timeout"), ("backend", "fault-test")]
-        ),
-        2.0
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -33,6 +33,53 @@ pub enum InteractionState {
     Pending,
 }
 
+impl InteractionType {
+    /// The name GWS prints (and stores keep).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InteractionType::Inbound => "Inbound",
+            InteractionType::Outbound => "Outbound",
+            InteractionType::Internal => "Internal",
+            InteractionType::Consult => "Consult",
+            InteractionType::Unknown => "Unknown",
+        }
+    }
+
+    /// The type a stored name means; a name UCS does not define is `Unknown`.
+    pub fn from_name(name: &str) -> InteractionType {
+        match name {
+            "Inbound" => InteractionType::Inbound,
+            "Outbound" => InteractionType::Outbound,
+            "Internal" => InteractionType::Internal,
+            "Consult" => InteractionType::Consult,
+            _ => InteractionType::Unknown,
+        }
+    }
+}
+
+impl InteractionState {
+    /// The name GWS prints (and stores keep).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InteractionState::New => "New",
+            InteractionState::InProcess => "InProcess",
+            InteractionState::Stopped => "Stopped",
+            InteractionState::Pending => "Pending",
+        }
+    }
+
+    /// The state a stored name means, if it is one.
+    pub fn from_name(name: &str) -> Option<InteractionState> {
+        Some(match name {
+            "New" => InteractionState::New,
+            "InProcess" => InteractionState::InProcess,
+            "Stopped" => InteractionState::Stopped,
+            "Pending" => InteractionState::Pending,
+            _ => return None,
+        })
+    }
+}
+
 /// The agent who owns an interaction. Key order is the one GWS prints.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -26,6 +26,7 @@
 #![deny(missing_docs)]
 
 pub mod abi;
+pub mod demo;
 mod error;
 mod host;
 pub mod sdk;

@@ -4,48 +4,13 @@ use rusqlite::Row;
 use ucs_plugin_api::ucs_model::chrono::{DateTime, FixedOffset, TimeZone};
 use ucs_plugin_api::ucs_model::{Interaction, InteractionState, InteractionType, OwnerInformation};
 
-pub(crate) fn type_name(t: InteractionType) -> &'static str {
-    match t {
-        InteractionType::Inbound => "Inbound",
-        InteractionType::Outbound => "Outbound",
-        InteractionType::Internal => "Internal",
-        InteractionType::Consult => "Consult",
-        InteractionType::Unknown => "Unknown",
-    }
-}
-
-pub(crate) fn state_name(s: InteractionState) -> &'static str {
-    match s {
-        InteractionState::New => "New",
-        InteractionState::InProcess => "InProcess",
-        InteractionState::Stopped => "Stopped",
-        InteractionState::Pending => "Pending",
-    }
-}
-
-fn parse_type(text: &str) -> InteractionType {
-    match text {
-        "Inbound" => InteractionType::Inbound,
-        "Outbound" => InteractionType::Outbound,
-        "Internal" => InteractionType::Internal,
-        "Consult" => InteractionType::Consult,
-        _ => InteractionType::Unknown,
-    }
-}
-
 fn parse_state(text: &str) -> rusqlite::Result<InteractionState> {
-    Ok(match text {
-        "New" => InteractionState::New,
-        "InProcess" => InteractionState::InProcess,
-        "Stopped" => InteractionState::Stopped,
-        "Pending" => InteractionState::Pending,
-        other => {
-            return Err(rusqlite::Error::InvalidColumnType(
-                5,
-                format!("state {other:?}"),
-                rusqlite::types::Type::Text,
-            ))
-        }
+    InteractionState::from_name(text).ok_or_else(|| {
+        rusqlite::Error::InvalidColumnType(
+            5,
+            format!("state {text:?}"),
+            rusqlite::types::Type::Text,
+        )
     })
 }
 
@@ -75,7 +40,7 @@ pub(crate) fn from_row(row: &Row<'_>) -> rusqlite::Result<Interaction> {
     Ok(Interaction {
         id: row.get(0)?,
         media_type: row.get(1)?,
-        type_id: parse_type(&row.get::<_, String>(2)?),
+        type_id: InteractionType::from_name(&row.get::<_, String>(2)?),
         state: parse_state(&row.get::<_, String>(3)?)?,
         start_date: timestamp(row.get(4)?, row.get(5)?)?,
         end_date: match (end_ms, end_offset) {

@@ -13,7 +13,7 @@ mod dump;
 mod query;
 mod schema;
 
-pub use demo::{demo_interaction, write_demo_database, DEMO_OWNERS};
+pub use demo::write_demo_database;
 pub use dump::read_tenant;
 pub use query::run as run_query;
 /// The rusqlite this store is built with (for tools and tests that write its database).

@@ -1,0 +1,93 @@
+//! The upstream-GWS relay: resolves a history miss on an existing GWS installation.
+//!
+//! For each configured service account (one per tenant) the plugin keeps an HTTP session with
+//! the upstream (`GET /api/v2/me` login, `JSESSIONID`, CSRF token) and a CometD long-poll session
+//! subscribed to `/v2/ucs/interactions` (`cometd.rs`: handshake, re-handshake on `402`, back-off).
+//! A query is POSTed to the upstream as the normalized RetrieveInteractionHistory (or
+//! RetrieveContactHistory); the upstream's `GetInteractionsHistoryMessage` is matched by the
+//! upstream's referenceId, and its interactions (or its `errorMessage`) are the plugin's answer.
+//! The proxy then caches them and delivers them with its own referenceId, `uri` rewritten to its
+//! `public_base_url`. Timeouts bound every call, and a circuit breaker makes a dead upstream fail
+//! fast.
+//!
+//! Configuration: see [`config::Config`] (`[backends.config]` of the proxy, as JSON).
+
+mod breaker;
+mod cometd;
+pub mod config;
+mod error;
+mod pending;
+mod relay;
+mod request;
+mod session;
+
+pub use breaker::CircuitBreaker;
+pub use error::RelayError;
+
+use config::Config;
+use relay::Relay;
+use session::ServiceSession;
+use std::collections::HashMap;
+use ucs_plugin_api::ucs_model::{Interaction, MediaType, Tz};
+use ucs_plugin_api::{export_plugin, Backend, BackendRequest, Description};
+
+/// The relay backend: one [`Relay`] per tenant's service account.
+#[derive(Debug)]
+pub struct GwsUpstream {
+    relays: HashMap<String, Relay>,
+}
+
+impl Backend for GwsUpstream {
+    fn create(config: ucs_plugin_api::serde_json::Value) -> Result<Self, String> {
+        let config: Config = ucs_plugin_api::serde_json::from_value(config)
+            .map_err(|e| format!("invalid gws-upstream configuration: {e}"))?;
+        config
+            .validate()
+            .map_err(|e| format!("invalid gws-upstream configuration: {e}"))?;
+        let time_zone: Tz = config.time_zone.parse().map_err(|_| {
+            format!(
+                "invalid gws-upstream configuration: time_zone {:?} is not an IANA zone",
+                config.time_zone
+            )
+        })?;
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(16)
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let mut relays = HashMap::new();
+        for account in &config.accounts {
+            let session = ServiceSession::new(
+                http.clone(),
+                config.base(),
+                account.clone(),
+                config.request_timeout(),
+            )?;
+            relays.insert(
+                account.tenant.clone(),
+                Relay::new(session, &config, time_zone),
+            );
+        }
+        Ok(Self { relays })
+    }
+
+    fn describe(&self) -> Description {
+        Description {
+            name: "gws-upstream".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            media_types: MediaType::ALL.to_vec(),
+            archive: true,
+        }
+    }
+
+    async fn query(&self, request: BackendRequest) -> Result<Vec<Interaction>, String> {
+        let relay = self.relays.get(&request.tenant).ok_or_else(|| {
+            format!(
+                "tenant {:?} has no service account on the upstream",
+                request.tenant
+            )
+        })?;
+        relay.query(&request).await.map_err(|e| e.to_string())
+    }
+}
+
+export_plugin!(GwsUpstream);

@@ -1,0 +1,191 @@
+//! The UCS-like schema on PostgreSQL and its migrations.
+//!
+//! Same tables as the embedded SQLite store, with PostgreSQL types: `start_at`/`end_at` are
+//! `timestamptz` (the original offset is kept beside them so results print as stored), ids use
+//! the `"C"` collation so that ties on the start order by id byte-wise, exactly as the reference
+//! semantics (`HistoryQuery::select`) do, whatever the database's locale.
+
+use crate::error::StoreError;
+
+/// One migration: its version and the statements that take the schema there. `{schema}` stands
+/// for the (validated, quoted) schema name.
+struct Migration {
+    version: i32,
+    statements: &'static str,
+}
+
+/// Every migration, in order. Append only: an applied migration is never changed.
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    statements: r#"
+CREATE TABLE {schema}.interactions (
+    id               TEXT COLLATE "C" PRIMARY KEY,
+    tenant           TEXT NOT NULL,
+    media_type       TEXT NOT NULL,
+    media_key        TEXT NOT NULL,
+    type_id          TEXT NOT NULL,
+    state            TEXT NOT NULL,
+    start_at         TIMESTAMPTZ NOT NULL,
+    start_offset     INTEGER NOT NULL,
+    end_at           TIMESTAMPTZ,
+    end_offset       INTEGER,
+    subject          TEXT,
+    contact_id       TEXT,
+    owner_id         TEXT,
+    owner_user_name  TEXT,
+    owner_first_name TEXT,
+    owner_last_name  TEXT,
+    path             TEXT NOT NULL,
+    uri              TEXT NOT NULL
+);
+CREATE TABLE {schema}.custom_attributes (
+    interaction_id TEXT COLLATE "C" NOT NULL REFERENCES {schema}.interactions(id) ON DELETE CASCADE,
+    name           TEXT NOT NULL,
+    value          TEXT NOT NULL,
+    PRIMARY KEY (interaction_id, name)
+);
+CREATE INDEX interactions_window  ON {schema}.interactions (tenant, media_key, start_at, id);
+CREATE INDEX interactions_owner   ON {schema}.interactions (tenant, owner_id, media_key, start_at);
+CREATE INDEX interactions_contact ON {schema}.interactions (tenant, contact_id, media_key, start_at);
+CREATE INDEX attributes_search    ON {schema}.custom_attributes (name, value, interaction_id);
+"#,
+}];
+
+/// The schema version this build reads and writes.
+pub const SCHEMA_VERSION: i32 = 1;
+
+/// A schema name: a plain lower-case SQL identifier, so it can be written into statements
+/// (identifiers cannot be bound parameters) without any quoting question.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SchemaName(String);
+
+impl SchemaName {
+    /// Checks `name`: 1 to 63 characters of `a-z`, `0-9`, `_`, not starting with a digit.
+    pub fn new(name: &str) -> Result<SchemaName, StoreError> {
+        let valid = (1..=63).contains(&name.len())
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if valid {
+            Ok(SchemaName(name.to_owned()))
+        } else {
+            Err(StoreError::Config(format!(
+                "schema {name:?}: use 1-63 characters of a-z, 0-9 and _, not starting with a digit"
+            )))
+        }
+    }
+
+    /// The name, quoted for SQL.
+    pub fn quoted(&self) -> String {
+        format!("\"{}\"", self.0)
+    }
+
+    /// The name as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The version the schema is at (0: not created).
+pub async fn schema_version(
+    client: &tokio_postgres::Client,
+    schema: &SchemaName,
+) -> Result<i32, StoreError> {
+    let exists = client
+        .query_one(
+            "SELECT to_regclass($1) IS NOT NULL",
+            &[&format!("{}.schema_migrations", schema.quoted())],
+        )
+        .await?
+        .get::<_, bool>(0);
+    if !exists {
+        return Ok(0);
+    }
+    let row = client
+        .query_one(
+            &format!(
+                "SELECT COALESCE(MAX(version), 0) FROM {}.schema_migrations",
+                schema.quoted()
+            ),
+            &[],
+        )
+        .await?;
+    Ok(row.get(0))
+}
+
+/// Creates the schema or brings it to [`SCHEMA_VERSION`], each migration in its own transaction;
+/// returns the versions applied (none when it was up to date).
+pub async fn migrate(
+    client: &mut tokio_postgres::Client,
+    schema: &SchemaName,
+) -> Result<Vec<i32>, StoreError> {
+    let quoted = schema.quoted();
+    client
+        .batch_execute(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {quoted};
+             CREATE TABLE IF NOT EXISTS {quoted}.schema_migrations (
+                 version    INTEGER PRIMARY KEY,
+                 applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+             );"
+        ))
+        .await?;
+    let mut applied = Vec::new();
+    for migration in MIGRATIONS {
+        let tx = client.transaction().await?;
+        // Serialises concurrent migrators of one schema.
+        tx.batch_execute(&format!(
+            "LOCK TABLE {quoted}.schema_migrations IN EXCLUSIVE MODE"
+        ))
+        .await?;
+        let done = tx
+            .query_opt(
+                &format!("SELECT 1 FROM {quoted}.schema_migrations WHERE version = $1"),
+                &[&migration.version],
+            )
+            .await?
+            .is_some();
+        if !done {
+            tx.batch_execute(&migration.statements.replace("{schema}", &quoted))
+                .await?;
+            tx.execute(
+                &format!("INSERT INTO {quoted}.schema_migrations (version) VALUES ($1)"),
+                &[&migration.version],
+            )
+            .await?;
+            applied.push(migration.version);
+        }
+        tx.commit().await?;
+    }
+    Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_names_are_plain_identifiers() {
+        for good in ["ucs", "ucs_archive", "a1", "_x"] {
+            assert!(SchemaName::new(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "1ucs",
+            "UCS",
+            "ucs;drop",
+            "u\"cs",
+            "a b",
+            &"x".repeat(64),
+        ] {
+            assert!(SchemaName::new(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn migrations_are_in_order_and_reach_the_current_version() {
+        let versions: Vec<i32> = MIGRATIONS.iter().map(|m| m.version).collect();
+        assert!(versions.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(versions.last(), Some(&SCHEMA_VERSION));
+    }
+}

@@ -290,23 +290,45 @@ impl CometdConfig {
     }
 }
 
-/// `[auth]`: the static user list (HTTP Basic, then a `JSESSIONID` session).
+/// `[auth]`: who may call — the static user list (HTTP Basic, then a `JSESSIONID` session of the
+/// proxy's), or the upstream GWS (`mode = "upstream"`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthConfig {
-    /// Seconds an unused session lives (default 1800).
+    /// `static` (default: `[[auth.users]]`) or `upstream` (the `[upstream]` GWS checks each
+    /// caller's credentials with `GET /api/v2/me?subresources=features`).
+    pub mode: AuthMode,
+    /// Seconds an unused session lives (static mode; default 1800).
     pub session_idle_timeout_seconds: u64,
-    /// The users (`[[auth.users]]`); none by default.
+    /// The users (`[[auth.users]]`, static mode); none by default.
     pub users: Vec<UserConfig>,
+    /// Seconds a principal the upstream confirmed is reused without asking again (upstream mode;
+    /// default 30). A password changed or a user disabled upstream takes this long to show.
+    pub upstream_cache_seconds: u64,
+    /// Milliseconds the upstream's `/api/v2/me` may take (upstream mode; default 3000).
+    pub upstream_timeout_ms: u64,
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
         Self {
+            mode: AuthMode::Static,
             session_idle_timeout_seconds: 1800,
             users: Vec::new(),
+            upstream_cache_seconds: 30,
+            upstream_timeout_ms: 3000,
         }
     }
+}
+
+/// Who authenticates callers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMode {
+    /// The proxy, against `[[auth.users]]`.
+    Static,
+    /// The upstream GWS, through `GET /api/v2/me`.
+    Upstream,
 }
 
 /// One `[[auth.users]]` entry.
@@ -477,7 +499,16 @@ impl Config {
                 "must be at least 1 (use cache.enabled = false)",
             );
         }
-        crate::auth::Authenticator::from_config(&self.auth)?;
+        if self.auth.mode == AuthMode::Upstream && self.upstream.servers.is_empty() {
+            return value("auth.mode", "\"upstream\" needs [upstream] servers");
+        }
+        if self.auth.upstream_cache_seconds == 0 || self.auth.upstream_timeout_ms == 0 {
+            return value(
+                "auth",
+                "upstream_cache_seconds and upstream_timeout_ms must be at least 1",
+            );
+        }
+        crate::auth::Authenticator::check_config(&self.auth)?;
         Ok(())
     }
 

@@ -33,7 +33,7 @@ pub use auth::{
 pub use backends::{library_path, load_backends};
 pub use background::Housekeeping;
 pub use config::{
-    AdminConfig, ApiConfig, AuthConfig, CacheConfig, CometdConfig, Config, ConfigError,
+    AdminConfig, ApiConfig, AuthConfig, AuthMode, CacheConfig, CometdConfig, Config, ConfigError,
     LimitsConfig, LogConfig, LogFormat, ServerConfig, UpstreamConfig, UpstreamSelection,
     UserConfig, DEFAULT_ADMIN_LISTEN, DEFAULT_BODY_READ_TIMEOUT_MS, DEFAULT_LISTEN,
     DEFAULT_MAX_BODY_BYTES, DEFAULT_PUBLIC_BASE_URL, ENV_CONFIG_FILE, ENV_PREFIX,

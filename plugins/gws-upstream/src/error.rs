@@ -72,6 +72,7 @@ fn without_url(error: &reqwest::Error) -> String {
     if let Some(url) = error.url() {
         text = text
             .replace(&format!(" ({url})"), "")
+            .replace(" for url", "")
             .replace(url.as_str(), "upstream");
     }
     let cause = std::error::Error::source(error).map(|c| c.to_string());

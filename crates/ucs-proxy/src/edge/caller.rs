@@ -2,13 +2,18 @@
 
 use super::cookies::{cookie, set_cookie};
 use super::respond::Answer;
-use crate::auth::{Authenticated, Authenticator, Credentials, SESSION_COOKIE};
+use crate::auth::{AuthError, Authenticated, Authenticator, Credentials, SESSION_COOKIE};
 use pingora::proxy::Session;
 use std::sync::Arc;
 use ucs_model::RequestError;
 
+/// The answer when the upstream that authenticates (upstream mode) cannot be asked.
+const AUTH_UNAVAILABLE: &[u8] =
+    br#"{"statusCode":1,"statusMessage":"Authentication service unavailable"}"#;
+
 /// Authenticates the request, or returns the GWS answer for an unauthenticated one
-/// (HTTP 401, `{"statusCode":20,"statusMessage":"Access denied"}`).
+/// (HTTP 401, `{"statusCode":20,"statusMessage":"Access denied"}`), or HTTP 503 when the upstream
+/// that decides cannot be asked.
 pub(crate) async fn authenticate(
     auth: &Arc<Authenticator>,
     session: &Session,
@@ -22,7 +27,15 @@ pub(crate) async fn authenticate(
     };
     auth.authenticate(credentials)
         .await
-        .map_err(|_| Answer::error(&RequestError::not_authenticated()))
+        .map_err(|error| match error {
+            AuthError::Unavailable(reason) => {
+                tracing::warn!(%reason, "cannot authenticate: the upstream is unavailable");
+                Answer::json(503, bytes::Bytes::from_static(AUTH_UNAVAILABLE))
+            }
+            AuthError::Missing | AuthError::Refused => {
+                Answer::error(&RequestError::not_authenticated())
+            }
+        })
 }
 
 /// Adds `Set-Cookie: JSESSIONID=…` when authentication opened a session.

@@ -96,7 +96,7 @@ impl App {
             },
             references: ReferenceIds::new(),
             engine: Engine::new(config.cometd.to_bayeux(), Arc::new(GwsAuthorizer)),
-            auth: Arc::new(Authenticator::from_config(&config.auth)?),
+            auth: Arc::new(Authenticator::new(&config.auth, upstream.as_ref())?),
             history: Arc::new(
                 ucs_history::HistoryService::new(
                     dispatcher,

@@ -1,0 +1,263 @@
+//! The static user list of `[auth]` (the embedded default): HTTP Basic verified against argon2
+//! hashes, then a `JSESSIONID` session of the proxy's own.
+//!
+//! Verified credentials are remembered by a salted SHA-256 of the `Authorization` header (never
+//! the password itself), mapped to the session they opened: a client that sends Basic on every
+//! request (curl, the CometD client's `requestHeaders`) costs one argon2 verification per
+//! session, not one per request, and keeps one session.
+
+use super::password::{is_valid_hash, verify_password};
+use super::sessions::SessionStore;
+use super::{decode_basic, AuthError, Authenticated, Credentials, Principal};
+use crate::config::{AuthConfig, ConfigError};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+#[derive(Debug)]
+struct StaticUser {
+    principal: Arc<Principal>,
+    password_hash: String,
+}
+
+/// Authenticates requests against the static user list of `[auth]`.
+#[derive(Debug)]
+pub(crate) struct StaticUsers {
+    users: HashMap<String, StaticUser>,
+    sessions: SessionStore,
+    verified: Mutex<HashMap<[u8; 32], String>>,
+    salt: [u8; 32],
+    /// Bounds concurrent argon2 verifications: each takes ~19 MiB and a core for tens of
+    /// milliseconds, so a burst of logins (500 clients handshaking at once) must queue rather
+    /// than run 500 at a time. Waiters for the same credentials find them verified once they get
+    /// a permit, so a burst of one user's requests costs one verification.
+    verifications: tokio::sync::Semaphore,
+}
+
+/// Verified against when the user name is unknown, so that an unknown name costs as much time as
+/// a wrong password and response times do not reveal which names exist.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0hTcbZuJ1F3BCDqqUtlvYRnmYH8Tc+5Y1tH6ewPdJSk";
+
+impl StaticUsers {
+    /// Builds the user table; refuses duplicate names and unreadable hashes.
+    pub(crate) fn from_config(config: &AuthConfig) -> Result<Self, ConfigError> {
+        let mut users = HashMap::new();
+        for user in &config.users {
+            if !is_valid_hash(&user.password_hash) {
+                return Err(ConfigError::Value {
+                    key: "auth.users.password_hash",
+                    reason: format!(
+                        "user {:?}: not an argon2 PHC string (use `ucs-proxy hash-password`)",
+                        user.user_name
+                    ),
+                });
+            }
+            let principal = Principal {
+                user_id: user.id.clone(),
+                user_name: user.user_name.clone(),
+                tenant: user.tenant.clone(),
+                features: user.features.iter().cloned().collect::<BTreeSet<_>>(),
+            };
+            let previous = users.insert(
+                user.user_name.clone(),
+                StaticUser {
+                    principal: Arc::new(principal),
+                    password_hash: user.password_hash.clone(),
+                },
+            );
+            if previous.is_some() {
+                return Err(ConfigError::Value {
+                    key: "auth.users.user_name",
+                    reason: format!("user {:?} is listed twice", user.user_name),
+                });
+            }
+        }
+        let mut salt = [0u8; 32];
+        getrandom::fill(&mut salt).expect("the OS random source is available");
+        Ok(Self {
+            users,
+            sessions: SessionStore::new(Duration::from_secs(config.session_idle_timeout_seconds)),
+            verified: Mutex::new(HashMap::new()),
+            salt,
+            verifications: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
+        })
+    }
+
+    fn verified(&self) -> MutexGuard<'_, HashMap<[u8; 32], String>> {
+        self.verified.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Authenticates a request: Basic credentials when present (they are explicit), else the
+    /// session cookie.
+    pub(crate) async fn authenticate(
+        self: &Arc<Self>,
+        credentials: Credentials<'_>,
+    ) -> Result<Authenticated, AuthError> {
+        if let Some(header) = credentials.authorization {
+            return self.basic(header, credentials.session_cookie).await;
+        }
+        let principal = credentials
+            .session_cookie
+            .and_then(|id| self.sessions.touch(id))
+            .ok_or(AuthError::Missing)?;
+        Ok(Authenticated {
+            principal,
+            new_session: None,
+        })
+    }
+
+    async fn basic(
+        self: &Arc<Self>,
+        header: &str,
+        cookie: Option<&str>,
+    ) -> Result<Authenticated, AuthError> {
+        let digest: [u8; 32] = Sha256::new()
+            .chain_update(self.salt)
+            .chain_update(header.as_bytes())
+            .finalize()
+            .into();
+        if let Some(known) = self.remembered(&digest, cookie) {
+            return Ok(known);
+        }
+        let _permit = self
+            .verifications
+            .acquire()
+            .await
+            .map_err(|_| AuthError::Refused)?;
+        if let Some(known) = self.remembered(&digest, cookie) {
+            return Ok(known);
+        }
+        let (name, password) = decode_basic(header).ok_or(AuthError::Refused)?;
+        let user = self.users.get(&name);
+        let hash = user
+            .map_or(DUMMY_HASH, |u| u.password_hash.as_str())
+            .to_owned();
+        // argon2 takes tens of milliseconds by design: keep it off the async workers.
+        let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .unwrap_or(false);
+        let user = user.filter(|_| matches).ok_or(AuthError::Refused)?;
+        let session_id = self.sessions.open(user.principal.clone());
+        self.verified().insert(digest, session_id.clone());
+        Ok(Authenticated {
+            principal: user.principal.clone(),
+            new_session: Some(session_id),
+        })
+    }
+
+    /// The live session that these credentials (by digest) opened before, if any.
+    fn remembered(&self, digest: &[u8; 32], cookie: Option<&str>) -> Option<Authenticated> {
+        let session_id = self.verified().get(digest).cloned()?;
+        let principal = self.sessions.touch(&session_id)?;
+        let new_session = (cookie != Some(session_id.as_str())).then_some(session_id);
+        Some(Authenticated {
+            principal,
+            new_session,
+        })
+    }
+
+    /// Drops idle sessions and the remembered credentials that pointed at them.
+    pub(crate) fn sweep(&self) {
+        if self.sessions.sweep() > 0 {
+            self.verified()
+                .retain(|_, session_id| self.sessions.touch_free(session_id));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::hash_password;
+    use crate::config::UserConfig;
+    use base64::Engine as _;
+
+    fn basic(user: &str, password: &str) -> String {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+        )
+    }
+
+    fn authenticator() -> Arc<StaticUsers> {
+        let config = AuthConfig {
+            users: vec![UserConfig {
+                user_name: "demo".into(),
+                password_hash: hash_password("demo"),
+                id: "u1".into(),
+                tenant: "cc1".into(),
+                first_name: String::new(),
+                last_name: String::new(),
+                features: vec!["api-ucs-voice".into()],
+            }],
+            ..AuthConfig::default()
+        };
+        Arc::new(StaticUsers::from_config(&config).unwrap())
+    }
+
+    #[tokio::test]
+    async fn basic_credentials_open_one_session_that_the_cookie_then_carries() {
+        let auth = authenticator();
+        let header = basic("demo", "demo");
+        let first = auth
+            .authenticate(Credentials {
+                authorization: Some(&header),
+                session_cookie: None,
+            })
+            .await
+            .unwrap();
+        assert_eq!(first.principal.user_id, "u1");
+        let session = first.new_session.expect("a new JSESSIONID");
+        let again = auth
+            .authenticate(Credentials {
+                authorization: Some(&header),
+                session_cookie: Some(&session),
+            })
+            .await
+            .unwrap();
+        assert_eq!(again.new_session, None, "same credentials, same session");
+        let by_cookie = auth
+            .authenticate(Credentials {
+                authorization: None,
+                session_cookie: Some(&session),
+            })
+            .await
+            .unwrap();
+        assert_eq!(by_cookie.principal.user_id, "u1");
+    }
+
+    #[tokio::test]
+    async fn wrong_or_missing_credentials_are_refused() {
+        let auth = authenticator();
+        for header in [
+            basic("demo", "wrong"),
+            basic("nobody", "demo"),
+            "Bearer x".into(),
+            "Basic !!".into(),
+        ] {
+            let result = auth
+                .authenticate(Credentials {
+                    authorization: Some(&header),
+                    session_cookie: None,
+                })
+                .await;
+            assert_eq!(result.unwrap_err(), AuthError::Refused, "{header}");
+        }
+        let result = auth
+            .authenticate(Credentials {
+                authorization: None,
+                session_cookie: Some("forged"),
+            })
+            .await;
+        assert_eq!(result.unwrap_err(), AuthError::Missing);
+    }
+
+    #[test]
+    fn the_dummy_hash_is_a_valid_hash() {
+        assert!(is_valid_hash(DUMMY_HASH));
+    }
+}

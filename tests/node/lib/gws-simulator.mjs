@@ -1,0 +1,276 @@
+// A GWS simulator: the stand-in for the existing Genesys Web Services node that the proxy is
+// deployed in front of (there is no GWS/UCS on this machine). It reuses no part of the proxy: its
+// CometD server is the official `cometd-nodejs-server` (GWS itself runs a CometD server), and its
+// HTTP side is a small handler written here from the public GWS documentation
+// (shared/notes/gws-api-notes.md):
+//   * HTTP Basic or the JSESSIONID session cookie; a Basic login opens a session;
+//   * optional CSRF: every GET returns X-CSRF-HEADER / X-CSRF-TOKEN, every POST must send it
+//     (HTTP 403 "Missing or invalid Csrf token");
+//   * GET /api/v2/me[?subresources=features] → {"statusCode":0,"user":{...,"contactCenterId",
+//     "features":[{"name":...}]}}; no or bad credentials → HTTP 401 {"statusCode":20,...};
+//   * POST /api/v2/ucs/interactions (RetrieveInteractionHistory, RetrieveAgentHistory) and
+//     POST /api/v2/ucs/contacts/{id}/interactions (RetrieveContactHistory): the ack
+//     {"statusCode":0,"referenceId":N}, then after `delayMs` a GetInteractionsHistoryMessage on
+//     /v2/ucs/interactions to the caller's CometD sessions (or its errorMessage form);
+//   * /api/v2/notifications/** → the CometD server (handshake only with valid credentials);
+//   * a few other routes (GET /api/v2/me/calls, GET /api/v2/diagnostics/version, POST /api/v2/me,
+//     and /api/v2/diagnostics/echo, which answers what it received) so passthrough can be seen.
+// Every answer carries `X-Gws-Node: <name>`.
+import http from "node:http";
+import { createRequire } from "node:module";
+import { randomBytes } from "node:crypto";
+import { freePort } from "./servers.mjs";
+
+const require = createRequire(import.meta.url);
+const HISTORY_CHANNEL = "/v2/ucs/interactions";
+const ACCESS_DENIED = { statusCode: 20, statusMessage: "Access denied" };
+const OPERATIONS = ["RetrieveInteractionHistory", "RetrieveAgentHistory"];
+
+/** Every history feature GWS knows. */
+export const ALL_FEATURES = ["api-ucs-voice", "api-multimedia-chat", "api-multimedia-email",
+    "api-multimedia-facebook", "api-multimedia-facebooksession", "api-multimedia-openmedia",
+    "api-multimedia-twitter", "api-multimedia-workitem"];
+
+/** The simulator's users (tenant cc1 unless said). */
+export const SIM_USERS = [
+    { userName: "svc", password: "svc-secret", id: "5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e", firstName: "Service", lastName: "Account", contactCenterId: "cc1", features: ALL_FEATURES },
+    { userName: "alice", password: "alice-pw", id: "a11ce000000000000000000000000001", firstName: "Alice", lastName: "Agent", contactCenterId: "cc1", features: ALL_FEATURES },
+    { userName: "bob", password: "bob-pw", id: "b0b00000000000000000000000000002", firstName: "Bob", lastName: "Agent", contactCenterId: "cc1", features: ALL_FEATURES.filter((f) => f !== "api-ucs-voice") },
+];
+
+const pad = (n, w = 2) => String(n).padStart(w, "0");
+/** `yyyy-MM-dd HH:mm:ss.SSS+0000`, as GWS prints dates (the simulator runs in UTC). */
+export function gwsDate(ms) {
+    const d = new Date(ms);
+    return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}+0000`;
+}
+
+/** A deterministic UCS history of tenant cc1 over the last 60 days, in GWS's printed form. */
+export function simulatedHistory(count = 400, now = Date.now()) {
+    let state = 0x2545f491;
+    const next = (n) => {
+        state ^= state << 13; state >>>= 0;
+        state ^= state >>> 17;
+        state ^= state << 5; state >>>= 0;
+        return state % n;
+    };
+    const media = ["Chat", "Email", "Call", "workitem"];
+    const owners = SIM_USERS.slice(1);
+    const day = 86400000;
+    const start = Math.floor((now - 60 * day) / 1000) * 1000;
+    return Array.from({ length: count }, (_, i) => {
+        const id = `00${pad(i.toString(16).toUpperCase(), 4)}SIM${pad(next(100000), 7)}`;
+        const begin = start + next(61 * 24) * 3600000 + next(3600) * 1000;
+        const owner = next(5) === 0 ? null : owners[next(owners.length)];
+        const interaction = {
+            path: `/api/v2/interactions/${id}`,
+            mediaType: media[next(media.length)],
+            typeId: ["Inbound", "Outbound"][next(2)],
+            state: next(8) === 0 ? "InProcess" : "Stopped",
+            startDate: gwsDate(begin),
+            subject: ["Order status", "Billing", "Callback"][next(3)],
+            contactId: `0000Fa${pad(next(40), 10)}`,
+            uri: `http://gws.internal:8090/api/v2/interactions/${id}`,
+            id,
+        };
+        if (interaction.state === "Stopped") interaction.endDate = gwsDate(begin + 60000 + next(3600) * 1000);
+        if (owner) interaction.ownerInformation = { userName: owner.userName, lastName: owner.lastName, id: owner.id, firstName: owner.firstName };
+        interaction.customAttributes = { SearchId: String(100 + next(20)) };
+        if (next(2) === 0) interaction.customAttributes.CustomerId = `c${next(9)}`;
+        // GWS key order: endDate after startDate.
+        const ordered = {};
+        for (const key of ["path", "mediaType", "typeId", "state", "startDate", "endDate", "subject", "contactId", "uri", "ownerInformation", "id", "customAttributes"]) {
+            if (interaction[key] !== undefined) ordered[key] = interaction[key];
+        }
+        return { tenant: "cc1", interaction: ordered };
+    });
+}
+
+const startMs = (i) => Date.parse(i.startDate.replace(" ", "T").replace(/([+-]\d\d)(\d\d)$/, "$1:$2"));
+const dayStart = (text) => Date.parse(`${text}T00:00:00.000Z`);
+const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * GWS's answer to a history request of `user`, read from the public documentation: UTC days,
+ * both bounds inclusive, case-insensitive media type, owner/contact/custom-attribute filters,
+ * sorted by start (then id), cut at maxSize, custom attributes only when asked for.
+ */
+export function answerOf(history, user, body, contactId) {
+    const now = Date.now();
+    const from = dayStart(body.fromDate ?? isoDay(now - 30 * 86400000));
+    const to = dayStart(body.toDate ?? isoDay(now)) + 86400000 - 1;
+    const asc = String(body.sort ?? "desc").toLowerCase() === "asc";
+    const wanted = body.customAttributes ?? [];
+    const search = Object.entries(body.searchCustomAttributes ?? {});
+    const rows = history
+        .filter((r) => r.tenant === user.contactCenterId)
+        .map((r) => r.interaction)
+        .filter((i) => startMs(i) >= from && startMs(i) <= to)
+        .filter((i) => !body.mediaType || i.mediaType.toLowerCase() === String(body.mediaType).toLowerCase())
+        .filter((i) => !body.userId || i.ownerInformation?.id === body.userId)
+        .filter((i) => !contactId || i.contactId === contactId)
+        .filter((i) => search.every(([k, v]) => i.customAttributes?.[k] === v))
+        .sort((a, b) => (startMs(a) - startMs(b)) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    if (!asc) rows.reverse();
+    const cut = contactId ? rows : rows.slice(0, body.maxSize ?? 100);
+    return cut.map((i) => {
+        const copy = { ...i };
+        const kept = Object.fromEntries(Object.entries(i.customAttributes ?? {}).filter(([k]) => wanted.includes(k)));
+        delete copy.customAttributes;
+        if (Object.keys(kept).length) copy.customAttributes = kept;
+        return copy;
+    });
+}
+
+function parseCookies(header) {
+    const cookies = {};
+    for (const part of (header ?? "").split(";")) {
+        const at = part.indexOf("=");
+        if (at > 0) cookies[part.slice(0, at).trim()] = part.slice(at + 1).trim();
+    }
+    return cookies;
+}
+
+function readBody(req) {
+    return new Promise((resolve) => {
+        const chunks = [];
+        req.on("data", (c) => chunks.push(c));
+        req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    });
+}
+
+/**
+ * Starts one simulated GWS node. Options: `name` (X-Gws-Node), `users`, `history`, `delayMs`
+ * (ack → notification), `csrf` (default true), `sessions` (a Map shared by the nodes of one
+ * cluster, as GWS replicates HTTP sessions).
+ */
+export async function startGwsSimulator({ name = "gws1", users = SIM_USERS, history = simulatedHistory(), delayMs = 30, csrf = true, sessions = new Map() } = {}) {
+    const { createCometDServer } = require("cometd-nodejs-server");
+    const cometd = createCometDServer({ timeout: 5000 });
+    const cometdUsers = new Map(); // CometD session id → user
+    const stats = { me: 0, historyPosts: [], handshakes: 0, refused: 0, requests: 0 };
+    let referenceIds = 1000;
+    const failures = [];
+
+    const byBasic = (header) => {
+        if (!header?.startsWith("Basic ")) return undefined;
+        const [user, ...rest] = Buffer.from(header.slice(6), "base64").toString("utf8").split(":");
+        const found = users.find((u) => u.userName === user && u.password === rest.join(":"));
+        return found ?? null;
+    };
+    /** The caller: { user, session, newSession } or null (refused) / undefined (no credentials). */
+    const authenticate = (req) => {
+        const basic = byBasic(req.headers.authorization);
+        if (basic === null) return null;
+        const cookie = parseCookies(req.headers.cookie).JSESSIONID;
+        const known = cookie && sessions.get(cookie);
+        if (basic) {
+            if (known && known.user === basic) return { user: basic, session: known };
+            const id = randomBytes(16).toString("hex");
+            const session = { id, user: basic, csrf: randomBytes(12).toString("hex") };
+            sessions.set(id, session);
+            return { user: basic, session, newSession: id };
+        }
+        if (known) return { user: known.user, session: known };
+        return undefined;
+    };
+
+    cometd.policy = {
+        canHandshake: (session, message, callback) => {
+            const caller = authenticate(cometd.context.request);
+            if (caller) {
+                cometdUsers.set(session.id, caller.user);
+                session.addListener("removed", () => cometdUsers.delete(session.id));
+                stats.handshakes += 1;
+                if (caller.newSession) cometd.context.response.setHeader("Set-Cookie", `JSESSIONID=${caller.newSession}; Path=/; HttpOnly`);
+            } else {
+                stats.refused += 1;
+            }
+            callback(null, Boolean(caller));
+        },
+    };
+
+    const publishTo = (user, data) => {
+        for (const [id, owner] of cometdUsers) {
+            if (owner !== user) continue;
+            const session = cometd.getServerSession(id);
+            if (session && session.subscriptions.some((c) => c.name === HISTORY_CHANNEL)) {
+                session.deliver(null, HISTORY_CHANNEL, data);
+            }
+        }
+    };
+
+    const server = http.createServer(async (req, res) => {
+        stats.requests += 1;
+        res.setHeader("X-Gws-Node", name);
+        const url = new URL(req.url, "http://gws");
+        if (url.pathname.startsWith("/api/v2/notifications")) return cometd.handle(req, res);
+        const body = await readBody(req);
+        const send = (status, json, headers = {}) => {
+            res.writeHead(status, { "Content-Type": "application/json", ...headers });
+            res.end(JSON.stringify(json));
+        };
+        if (url.pathname === "/api/v2/diagnostics/echo") {
+            res.setHeader("Set-Cookie", ["GWSECHO=1; Path=/", "SECOND=2; Path=/api"]);
+            return send(201, { statusCode: 0, node: name, method: req.method, url: req.url, headers: req.headers, body });
+        }
+        if (url.pathname === "/api/v2/diagnostics/version") return send(200, { statusCode: 0, version: "8.5.2-simulator" });
+        const caller = authenticate(req);
+        if (!caller) return send(401, ACCESS_DENIED);
+        const headers = caller.newSession ? { "Set-Cookie": `JSESSIONID=${caller.newSession}; Path=/; HttpOnly` } : {};
+        if (csrf) {
+            if (req.method === "GET") {
+                headers["X-CSRF-HEADER"] = "X-CSRF-TOKEN";
+                headers["X-CSRF-TOKEN"] = caller.session.csrf;
+            } else if (req.headers["x-csrf-token"] !== caller.session.csrf) {
+                return send(403, { statusCode: 3, statusMessage: "Missing or invalid Csrf token" }, headers);
+            }
+        }
+        const { user } = caller;
+        if (url.pathname === "/api/v2/me" && req.method === "GET") {
+            stats.me += 1;
+            return send(200, { statusCode: 0, user: { id: user.id, userName: user.userName, firstName: user.firstName, lastName: user.lastName, contactCenterId: user.contactCenterId, roles: ["ROLE_AGENT"], enabled: true, features: user.features.map((f) => ({ name: f })) } }, headers);
+        }
+        if (url.pathname === "/api/v2/me" && req.method === "POST") return send(200, { statusCode: 0 }, headers);
+        if (url.pathname === "/api/v2/me/calls") return send(200, { statusCode: 0, calls: [] }, headers);
+        const contact = url.pathname.match(/^\/api\/v2\/ucs\/contacts\/([^/]+)\/interactions$/);
+        if ((url.pathname === "/api/v2/ucs/interactions" || contact) && req.method === "POST") {
+            let request;
+            try { request = JSON.parse(body); } catch { return send(400, { statusCode: 2, statusMessage: "Invalid JSON" }, headers); }
+            const expected = contact ? ["RetrieveContactHistory"] : OPERATIONS;
+            if (!expected.includes(request.operationName)) return send(400, { statusCode: 2, statusMessage: "Invalid operation" }, headers);
+            const referenceId = ++referenceIds;
+            stats.historyPosts.push({ user: user.userName, path: url.pathname, body: request, referenceId });
+            const failure = failures.shift();
+            setTimeout(() => {
+                const data = failure
+                    ? { referenceId, messageType: "GetInteractionsHistoryMessage", errorMessage: failure }
+                    : { referenceId, messageType: "GetInteractionsHistoryMessage", interactions: answerOf(history, user, request, contact?.[1]) };
+                publishTo(user, data);
+            }, delayMs);
+            return send(200, { statusCode: 0, referenceId }, headers);
+        }
+        return send(404, { statusCode: 2, statusMessage: "Invalid operation" }, headers);
+    });
+    const sockets = new Set();
+    server.on("connection", (s) => { sockets.add(s); s.on("close", () => sockets.delete(s)); });
+    const port = await freePort();
+    await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
+    return {
+        name,
+        port,
+        base: `http://127.0.0.1:${port}`,
+        address: `127.0.0.1:${port}`,
+        stats,
+        history,
+        sessions,
+        /** The next history request's notification carries this errorMessage. */
+        failNext: (message) => failures.push(message),
+        /** Stops the node at once: listener closed, every connection cut. */
+        stop: () => new Promise((resolve) => {
+            cometd.close();
+            for (const s of sockets) s.destroy();
+            server.close(() => resolve());
+        }),
+    };
+}

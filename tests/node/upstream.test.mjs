@@ -1,0 +1,237 @@
+// The proxy in front of an existing GWS (config/upstream.toml), against two nodes of the GWS
+// simulator (lib/gws-simulator.mjs: the official cometd-nodejs-server plus a small GWS HTTP
+// handler; no GWS exists on this machine), with the official CometD JS client as the desktop:
+// misses are resolved on the upstream by the gws-upstream plugin and relayed, hits never reach
+// it, other routes pass through unchanged, callers are authenticated by the upstream, upstream
+// failures become the errorMessage form, a dead node leaves the rotation.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Browser } from "./lib/browser.mjs";
+import { startProxy, postHistory, basic, freePort } from "./lib/servers.mjs";
+import { startGwsSimulator, answerOf, SIM_USERS, simulatedHistory } from "./lib/gws-simulator.mjs";
+
+const UCS = "/v2/ucs/interactions";
+const PUBLIC_BASE = "http://ucs-proxy.example.internal:8080";
+const repo = fileURLToPath(new URL("../../", import.meta.url));
+const svc = SIM_USERS.find((u) => u.userName === "svc");
+const day = (offset) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
+const cleanups = [];
+let gws1, gws2, proxy;
+
+/**
+ * config/upstream.toml with the example hosts replaced by the simulator nodes and with shorter
+ * timeouts; `pluginBase` is where the gws-upstream plugin goes.
+ */
+function upstreamConfig({ nodes, pluginBase, overrides = {} }) {
+    let text = fs.readFileSync(`${repo}config/upstream.toml`, "utf8");
+    const replace = (from, to) => {
+        assert.ok(text.includes(from), `config/upstream.toml holds ${from}`);
+        text = text.replace(from, to);
+    };
+    replace(`servers = ["gws1.example.internal:8090", "gws2.example.internal:8090"]`,
+        `servers = ${JSON.stringify(nodes)}`);
+    replace(`base_url = "http://gws1.example.internal:8090"`, `base_url = "${pluginBase}"`);
+    replace(`user_name = "svc-ucs-proxy"`, `user_name = "${svc.userName}"`);
+    replace(`password = "change-me"`, `password = "${svc.password}"`);
+    replace(`health_check_interval_ms = 2000`, `health_check_interval_ms = 200`);
+    replace(`timeout_ms = 25000`, `timeout_ms = 8000`);
+    replace(`result_timeout_ms = 20000`, `result_timeout_ms = 4000`);
+    for (const [from, to] of Object.entries(overrides)) replace(from, to);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ucs-proxy-upstream-"));
+    const file = path.join(dir, "upstream.toml");
+    fs.writeFileSync(file, text);
+    return file;
+}
+
+async function started(config) {
+    const p = await startProxy({ UCS_PROXY_LOG__FORMAT: "human" }, { config });
+    cleanups.push(() => p.stop());
+    return p;
+}
+
+async function desktop(p, user, password) {
+    const b = new Browser(p.cometdUrl, user, password);
+    cleanups.push(() => b.close());
+    assert.equal((await b.handshake()).successful, true);
+    assert.equal((await b.subscribe(UCS)).successful, true);
+    return b;
+}
+
+/** POSTs `body` as `user`, then waits for the notification of its referenceId. */
+async function ask(p, b, user, password, body) {
+    const ack = await postHistory(p.base, user, password, body);
+    assert.equal(ack.status, 200, JSON.stringify(ack.body));
+    const { referenceId } = ack.body;
+    const message = await b.waitFor((e) => e.ev === "message" && e.data.referenceId === referenceId);
+    assert.equal(message.channel, UCS);
+    return { xCache: ack.xCache, referenceId, data: message.data };
+}
+
+/** What GWS answers, as the proxy presents it: `uri` on the proxy's public base. */
+function relayed(interactions) {
+    return interactions.map((i) => ({ ...i, uri: PUBLIC_BASE + i.path }));
+}
+
+before(async () => {
+    const sessions = new Map();
+    const history = simulatedHistory();
+    gws1 = await startGwsSimulator({ name: "gws1", sessions, history });
+    gws2 = await startGwsSimulator({ name: "gws2", sessions, history });
+    cleanups.push(() => gws1.stop(), () => gws2.stop());
+    proxy = await started(upstreamConfig({ nodes: [gws1.address, gws2.address], pluginBase: gws1.base }));
+});
+
+after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+test("a miss is resolved on the upstream and relayed to the official client; the same query again is a HIT the upstream never sees", async () => {
+    const alice = await desktop(proxy, "alice", "alice-pw");
+    const body = { operationName: "RetrieveInteractionHistory", fromDate: day(-20), toDate: day(0),
+        mediaType: "chat", sort: "asc", customAttributes: ["SearchId"] };
+    const postsBefore = gws1.stats.historyPosts.length + gws2.stats.historyPosts.length;
+
+    const miss = await ask(proxy, alice, "alice", "alice-pw", body);
+    assert.equal(miss.xCache, "MISS");
+    assert.equal(miss.data.messageType, "GetInteractionsHistoryMessage");
+    const posts = gws1.stats.historyPosts.slice(-1);
+    assert.equal(gws1.stats.historyPosts.length + gws2.stats.historyPosts.length, postsBefore + 1, "one upstream request");
+    const [upstream] = posts;
+    assert.equal(upstream.user, "svc", "asked with the service account");
+    assert.deepEqual(upstream.body, { operationName: "RetrieveInteractionHistory", fromDate: body.fromDate,
+        toDate: body.toDate, mediaType: "chat", sort: "asc", source: "main", maxSize: 100, customAttributes: ["SearchId"] });
+    const expected = relayed(answerOf(gws1.history, svc, upstream.body));
+    assert.ok(expected.length > 3, "the simulated history has chats in the window");
+    // Byte-compatible: same interactions, same key order, uri rewritten to the proxy.
+    assert.equal(JSON.stringify(miss.data.interactions), JSON.stringify(expected));
+
+    const again = await ask(proxy, alice, "alice", "alice-pw",
+        { sort: "ASC", customAttributes: ["SearchId", "SearchId"], mediaType: "Chat", toDate: body.toDate, fromDate: body.fromDate, operationName: "RetrieveInteractionHistory" });
+    assert.equal(again.xCache, "HIT");
+    assert.notEqual(again.referenceId, miss.referenceId, "each request has the proxy's own referenceId");
+    assert.equal(JSON.stringify(again.data.interactions), JSON.stringify(expected));
+    assert.equal(gws1.stats.historyPosts.length + gws2.stats.historyPosts.length, postsBefore + 1, "the upstream saw no second request");
+});
+
+test("a contact's history is asked on the upstream's contact URL and cut to maxSize here", async () => {
+    const alice = await desktop(proxy, "alice", "alice-pw");
+    const contactId = gws1.history.find((r) => r.interaction.mediaType === "Email").interaction.contactId;
+    const ack = await fetch(`${proxy.base}/api/v2/ucs/contacts/${contactId}/interactions`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: basic("alice", "alice-pw") },
+        body: JSON.stringify({ operationName: "RetrieveContactHistory", fromDate: day(-70), toDate: day(0), mediaType: "email" }),
+    });
+    assert.equal(ack.status, 200);
+    const { referenceId } = await ack.json();
+    const message = await alice.waitFor((e) => e.ev === "message" && e.data.referenceId === referenceId);
+    const upstream = gws1.stats.historyPosts.at(-1);
+    assert.equal(upstream.path, `/api/v2/ucs/contacts/${contactId}/interactions`);
+    assert.equal(upstream.body.operationName, "RetrieveContactHistory");
+    const expected = relayed(answerOf(gws1.history, svc, upstream.body, contactId)).slice(0, 100);
+    assert.ok(expected.length >= 1);
+    assert.equal(JSON.stringify(message.data.interactions), JSON.stringify(expected));
+});
+
+test("callers are authenticated by the upstream: bad credentials are refused as it refuses them, its session cookie is accepted, its features decide", async () => {
+    const before = gws1.stats.historyPosts.length + gws2.stats.historyPosts.length;
+    for (const [user, password] of [["alice", "wrong"], ["mallory", "x"]]) {
+        const refused = await postHistory(proxy.base, user, password, { operationName: "RetrieveInteractionHistory" });
+        assert.equal(refused.status, 401);
+        assert.deepEqual(refused.body, { statusCode: 20, statusMessage: "Access denied" });
+    }
+    const anonymous = await fetch(`${proxy.base}/api/v2/ucs/interactions`, { method: "POST", body: "{}" });
+    assert.equal(anonymous.status, 401);
+
+    const intruder = new Browser(proxy.cometdUrl, "alice", "wrong");
+    cleanups.push(() => intruder.close());
+    assert.equal((await intruder.handshake()).successful, false);
+
+    // A GWS session opened through the passthrough route /api/v2/me authenticates on its own.
+    const me = await fetch(`${proxy.base}/api/v2/me`, { headers: { Authorization: basic("alice", "alice-pw") } });
+    assert.equal(me.status, 200);
+    assert.equal((await me.json()).user.userName, "alice");
+    const cookie = me.headers.getSetCookie().find((c) => c.startsWith("JSESSIONID=")).split(";")[0];
+    const byCookie = await fetch(`${proxy.base}/api/v2/ucs/interactions`, {
+        method: "POST", headers: { Cookie: cookie, "Content-Type": "application/json" },
+        body: JSON.stringify({ operationName: "RetrieveInteractionHistory", mediaType: "workitem" }),
+    });
+    assert.equal(byCookie.status, 200, await byCookie.clone().text());
+    assert.equal((await byCookie.json()).statusCode, 0);
+
+    // bob has no api-ucs-voice upstream.
+    const call = await postHistory(proxy.base, "bob", "bob-pw", { operationName: "RetrieveInteractionHistory", mediaType: "call" });
+    assert.equal(call.status, 403);
+    assert.equal(call.body.statusCode, 3);
+    const chat = await postHistory(proxy.base, "bob", "bob-pw", { operationName: "RetrieveInteractionHistory", mediaType: "chat" });
+    assert.equal(chat.status, 200);
+    // Only the two accepted queries (workitem by cookie, bob's chat) reached the upstream.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(gws1.stats.historyPosts.length + gws2.stats.historyPosts.length, before + 2);
+});
+
+test("an upstream error becomes the errorMessage form and is not cached", async () => {
+    const alice = await desktop(proxy, "alice", "alice-pw");
+    const body = { operationName: "RetrieveInteractionHistory", mediaType: "email", fromDate: day(-5) };
+    gws1.failNext("Request failed: UCS is not available");
+    const failed = await ask(proxy, alice, "alice", "alice-pw", body);
+    assert.equal(failed.xCache, "MISS");
+    assert.equal(JSON.stringify(failed.data),
+        JSON.stringify({ referenceId: failed.referenceId, messageType: "GetInteractionsHistoryMessage", errorMessage: "Request failed" }));
+    const retried = await ask(proxy, alice, "alice", "alice-pw", body);
+    assert.equal(retried.xCache, "MISS", "the failure was not cached");
+    assert.ok(Array.isArray(retried.data.interactions));
+    assert.equal(retried.data.errorMessage, undefined);
+});
+
+test("an unrelated route, its headers, body and cookies pass through unchanged", async () => {
+    const response = await fetch(`${proxy.base}/api/v2/diagnostics/echo?x=1&y=%20z`, {
+        method: "PUT",
+        headers: { Cookie: "JSESSIONID=abc123; pref=blue", "X-Custom": "kept", "Content-Type": "text/plain" },
+        body: "hello, gws",
+    });
+    assert.equal(response.status, 201);
+    assert.deepEqual(response.headers.getSetCookie(), ["GWSECHO=1; Path=/", "SECOND=2; Path=/api"]);
+    const echo = await response.json();
+    assert.equal(echo.method, "PUT");
+    assert.equal(echo.url, "/api/v2/diagnostics/echo?x=1&y=%20z");
+    assert.equal(echo.body, "hello, gws");
+    assert.equal(echo.headers.cookie, "JSESSIONID=abc123; pref=blue");
+    assert.equal(echo.headers["x-custom"], "kept");
+    assert.equal(echo.headers["x-forwarded-for"], "127.0.0.1");
+    assert.equal(echo.headers["x-forwarded-proto"], "http");
+});
+
+test("a dead relay upstream fails fast: the circuit opens and says so", async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const p = await started(upstreamConfig({
+        nodes: [gws1.address], pluginBase: dead,
+        overrides: { "breaker_failures = 5": "breaker_failures = 1", "request_timeout_ms = 5000": "request_timeout_ms = 500",
+            "verbose_errors = false": "verbose_errors = true" },
+    }));
+    const alice = await desktop(p, "alice", "alice-pw");
+    const first = await ask(p, alice, "alice", "alice-pw", { operationName: "RetrieveInteractionHistory", mediaType: "chat" });
+    assert.match(first.data.errorMessage, /^Request failed: .*no notification session to the upstream/);
+    const second = await ask(p, alice, "alice", "alice-pw", { operationName: "RetrieveInteractionHistory", mediaType: "chat" });
+    assert.match(second.data.errorMessage, /^Request failed: .*circuit open/);
+});
+
+test("a dead upstream node is taken out of rotation", async () => {
+    const nodes = async () => {
+        const seen = [];
+        for (let i = 0; i < 16; i++) {
+            const r = await fetch(`${proxy.base}/api/v2/diagnostics/version`, { headers: { Cookie: `JSESSIONID=s${i}` } });
+            assert.equal(r.status, 200);
+            seen.push(r.headers.get("x-gws-node"));
+            await r.arrayBuffer();
+        }
+        return new Set(seen);
+    };
+    assert.deepEqual(await nodes(), new Set(["gws1", "gws2"]), "sessions spread over both nodes");
+    await gws2.stop();
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(await nodes(), new Set(["gws1"]), "every session now on the live node");
+});

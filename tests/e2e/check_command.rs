@@ -23,6 +23,51 @@ fn check_prints_the_effective_configuration_with_environment_overrides() {
 }
 
 #[test]
+fn every_example_configuration_is_valid() {
+    for (file, mode, backend) in [
+        ("default.toml", "static", "libucs_plugin_store_sqlite.so"),
+        ("upstream.toml", "upstream", "libucs_plugin_gws_upstream.so"),
+        (
+            "postgres.toml",
+            "upstream",
+            "libucs_plugin_store_postgres.so",
+        ),
+    ] {
+        let output = Command::new(proxy_binary())
+            .args(["check", "--config"])
+            .arg(config_dir().join(file))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let printed: toml::Value =
+            toml::from_str(&String::from_utf8(output.stdout).unwrap()).unwrap();
+        assert_eq!(printed["auth"]["mode"].as_str(), Some(mode), "{file}");
+        assert_eq!(
+            printed["backends"][0]["library"].as_str(),
+            Some(backend),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn upstream_authentication_needs_upstream_servers() {
+    let output = Command::new(proxy_binary())
+        .args(["check", "--config"])
+        .arg(config_dir().join("upstream.toml"))
+        .env("UCS_PROXY_UPSTREAM__SERVERS", "[]")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("auth.mode"), "{stderr}");
+}
+
+#[test]
 fn check_refuses_a_bad_configuration_and_names_the_key() {
     let dir = std::env::temp_dir().join(format!("ucs-proxy-check-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -58,13 +58,14 @@ impl<'a> CometdClient<'a> {
         self.next_id.to_string()
     }
 
-    /// Sends one meta message and returns its reply and the other messages of the answer.
+    /// Sends one meta message and returns its reply (if the answer holds one) and the other
+    /// messages of the answer.
     async fn exchange(
         &mut self,
         verb: &str,
         mut message: Value,
         timeout: Duration,
-    ) -> Result<(Value, Vec<Value>), RelayError> {
+    ) -> Result<(Option<Value>, Vec<Value>), RelayError> {
         let channel = format!("/meta/{verb}");
         message["channel"] = Value::from(channel.as_str());
         message["id"] = Value::from(self.id());
@@ -84,11 +85,7 @@ impl<'a> CometdClient<'a> {
         let (replies, others): (Vec<Value>, Vec<Value>) = messages
             .into_iter()
             .partition(|m| m.get("channel").and_then(Value::as_str) == Some(channel.as_str()));
-        let reply = replies
-            .into_iter()
-            .next()
-            .ok_or_else(|| RelayError::Protocol(format!("no {channel} reply")))?;
-        Ok((reply, others))
+        Ok((replies.into_iter().next(), others))
     }
 
     /// Opens a session; returns messages that came with the reply.
@@ -105,6 +102,7 @@ impl<'a> CometdClient<'a> {
                 timeout,
             )
             .await?;
+        let reply = required("handshake", reply)?;
         if reply.get("successful") != Some(&Value::Bool(true)) {
             return Err(refusal("handshake", &reply));
         }
@@ -128,6 +126,7 @@ impl<'a> CometdClient<'a> {
         let (reply, others) = self
             .exchange("subscribe", json!({ "subscription": channel }), timeout)
             .await?;
+        let reply = required("subscribe", reply)?;
         if reply.get("successful") != Some(&Value::Bool(true)) {
             return Err(refusal("subscribe", &reply));
         }
@@ -144,18 +143,35 @@ impl<'a> CometdClient<'a> {
                 timeout,
             )
             .await?;
+        // The server may end the session while the connect is held: the answer then carries a
+        // `/meta/disconnect` (and perhaps no connect reply).
+        let disconnected = messages
+            .iter()
+            .any(|m| m.get("channel").and_then(Value::as_str) == Some("/meta/disconnect"));
+        let reply = match reply {
+            Some(reply) => reply,
+            None if disconnected => Value::Null,
+            None => return Err(RelayError::Protocol("no /meta/connect reply".into())),
+        };
         let advice = reply.pointer("/advice/reconnect").and_then(Value::as_str);
         let successful = reply.get("successful") == Some(&Value::Bool(true));
-        let reconnect = if successful && advice != Some("handshake") && advice != Some("none") {
-            Reconnect::Retry
-        } else {
-            Reconnect::Handshake
-        };
+        let reconnect =
+            if successful && !disconnected && advice != Some("handshake") && advice != Some("none")
+            {
+                Reconnect::Retry
+            } else {
+                Reconnect::Handshake
+            };
         Ok(Exchange {
             messages,
             reconnect,
         })
     }
+}
+
+/// The reply of a meta message that must have one.
+fn required(verb: &str, reply: Option<Value>) -> Result<Value, RelayError> {
+    reply.ok_or_else(|| RelayError::Protocol(format!("no /meta/{verb} reply")))
 }
 
 /// A refused meta message as an error: `402::Unknown client` and the like.

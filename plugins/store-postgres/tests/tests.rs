@@ -8,3 +8,4 @@ mod history_fixture;
 mod database;
 mod equivalence;
 mod injection;
+mod tool;

@@ -148,7 +148,7 @@ export async function startGwsSimulator({ name = "gws1", users = SIM_USERS, hist
     const { createCometDServer } = require("cometd-nodejs-server");
     const cometd = createCometDServer({ timeout: 5000 });
     const cometdUsers = new Map(); // CometD session id → user
-    const stats = { me: 0, historyPosts: [], handshakes: 0, refused: 0, requests: 0 };
+    const stats = { me: 0, historyPosts: [], handshakes: 0, handshakesBy: {}, refused: 0, requests: 0 };
     let referenceIds = 1000;
     const failures = [];
 
@@ -182,6 +182,7 @@ export async function startGwsSimulator({ name = "gws1", users = SIM_USERS, hist
                 cometdUsers.set(session.id, caller.user);
                 session.addListener("removed", () => cometdUsers.delete(session.id));
                 stats.handshakes += 1;
+                stats.handshakesBy[caller.user.userName] = (stats.handshakesBy[caller.user.userName] ?? 0) + 1;
                 if (caller.newSession) cometd.context.response.setHeader("Set-Cookie", `JSESSIONID=${caller.newSession}; Path=/; HttpOnly`);
             } else {
                 stats.refused += 1;
@@ -264,6 +265,12 @@ export async function startGwsSimulator({ name = "gws1", users = SIM_USERS, hist
         stats,
         history,
         sessions,
+        /** Ends every CometD session of `userName` on the server side (as a GWS restart would). */
+        dropSessions: (userName) => {
+            for (const [id, owner] of cometdUsers) {
+                if (owner.userName === userName) cometd.getServerSession(id)?.disconnect();
+            }
+        },
         /** The next history request's notification carries this errorMessage. */
         failNext: (message) => failures.push(message),
         /** Stops the node at once: listener closed, every connection cut. */

@@ -1,20 +1,18 @@
 //! The PostgreSQL store on 1 000 000 generated interactions (the shared demo history): a one-month
 //! window, `maxSize` 100, one media type of one tenant, the custom attributes an agent desktop
-//! asks for — the query an agent desktop sends most. Prints the median and p99 of 2 000 timed
-//! queries through the store's pool, then lets criterion measure the same query.
+//! asks for. Prints the median and p99 of 2 000 timed queries through the store's pool, then lets
+//! criterion measure the same query.
 //!
 //! cargo bench -p ucs-benches --bench store_postgres
 //! (PostgreSQL at 127.0.0.1:5432, database `test`, or UCS_TEST_POSTGRES_URL; the history is
 //! written once into schema `ucs_bench_<size>` and reused; UCS_BENCH_INTERACTIONS changes its size)
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use ucs_benches::store::{bench_size, month_request, print_latencies};
 use ucs_model::chrono::Utc;
-use ucs_model::{parse_request, MediaType, ParseContext, Route, Tz};
-use ucs_plugin_api::demo::{demo_interaction, DEMO_SEED};
-use ucs_plugin_api::BackendRequest;
 use ucs_plugin_store_postgres::{
-    migrate, schema_version, tokio_postgres, write_interactions, Database, SchemaName,
+    migrate, schema_version, tokio_postgres, write_demo_history, Database, SchemaName,
     SCHEMA_VERSION,
 };
 
@@ -30,18 +28,16 @@ async fn database(size: u64) -> SchemaName {
         .await
         .expect("PostgreSQL is required");
     tokio::spawn(connection);
-    if schema_version(&client, &schema).await.unwrap() == SCHEMA_VERSION {
-        let count: i64 = client
-            .query_one(
-                &format!("SELECT count(*) FROM {}.interactions", schema.quoted()),
-                &[],
-            )
+    let count = format!("SELECT count(*) FROM {}.interactions", schema.quoted());
+    if schema_version(&client, &schema).await.unwrap() == SCHEMA_VERSION
+        && client
+            .query_one(&count, &[])
             .await
             .unwrap()
-            .get(0);
-        if count as u64 == size {
-            return schema;
-        }
+            .get::<_, i64>(0) as u64
+            == size
+    {
+        return schema;
     }
     eprintln!(
         "writing {size} interactions into schema {} …",
@@ -55,47 +51,14 @@ async fn database(size: u64) -> SchemaName {
         .await
         .unwrap();
     migrate(&mut client, &schema).await.unwrap();
-    let now = Utc::now();
-    let mut written = 0;
-    while written < size {
-        let end = (written + 20_000).min(size);
-        let rows: Vec<_> = (written..end)
-            .map(|i| demo_interaction(DEMO_SEED, i, now))
-            .collect();
-        let tx = client.transaction().await.unwrap();
-        write_interactions(&tx, &schema, &rows).await.unwrap();
-        tx.commit().await.unwrap();
-        written = end;
-    }
-    client
-        .batch_execute(&format!(
-            "ANALYZE {0}.interactions; ANALYZE {0}.custom_attributes",
-            schema.quoted()
-        ))
+    write_demo_history(&mut client, &schema, size, Utc::now(), |_| {})
         .await
         .unwrap();
     schema
 }
 
-fn month_request() -> BackendRequest {
-    let ctx = ParseContext::new(Utc::now(), Tz::UTC);
-    let body = br#"{"operationName":"RetrieveInteractionHistory","customAttributes":["SearchId","CustomerId"]}"#;
-    let query = parse_request(&Route::Interactions, body, &ctx)
-        .unwrap()
-        .query
-        .with_media_type(MediaType::Chat);
-    BackendRequest {
-        tenant: "cc1".into(),
-        media_type: MediaType::Chat,
-        query,
-    }
-}
-
 fn store(c: &mut Criterion) {
-    let size: u64 = std::env::var("UCS_BENCH_INTERACTIONS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+    let size = bench_size();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -109,22 +72,12 @@ fn store(c: &mut Criterion) {
         100,
         "the window holds more than maxSize interactions"
     );
-
-    let mut samples: Vec<Duration> = (0..2000)
-        .map(|_| {
-            let started = Instant::now();
+    print_latencies(
+        &format!("store-postgres ({size} interactions) one-month window, maxSize 100"),
+        || {
             std::hint::black_box(runtime.block_on(store.query(&request)).unwrap());
-            started.elapsed()
-        })
-        .collect();
-    samples.sort();
-    println!(
-        "store-postgres ({size} interactions) one-month window, maxSize 100: median {:?}, p99 {:?}, max {:?}",
-        samples[samples.len() / 2],
-        samples[samples.len() * 99 / 100],
-        samples[samples.len() - 1]
+        },
     );
-
     c.bench_function("store_postgres/month_window_max100", |b| {
         b.iter(|| runtime.block_on(store.query(&request)).unwrap())
     });

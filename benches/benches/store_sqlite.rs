@@ -8,18 +8,12 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use ucs_benches::store::{bench_size, month_request, print_latencies};
 use ucs_model::chrono::Utc;
-use ucs_model::{parse_request, MediaType, ParseContext, Route, Tz};
-use ucs_plugin_api::BackendRequest;
 use ucs_plugin_store_sqlite::rusqlite::Connection;
 use ucs_plugin_store_sqlite::{run_query, write_demo_database};
 
-fn database() -> PathBuf {
-    let size: u64 = std::env::var("UCS_BENCH_INTERACTIONS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+fn database(size: u64) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench-data");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("demo-{size}.db"));
@@ -33,22 +27,8 @@ fn database() -> PathBuf {
     path
 }
 
-fn month_request() -> BackendRequest {
-    let ctx = ParseContext::new(Utc::now(), Tz::UTC);
-    let body = br#"{"operationName":"RetrieveInteractionHistory","customAttributes":["SearchId","CustomerId"]}"#;
-    let query = parse_request(&Route::Interactions, body, &ctx)
-        .unwrap()
-        .query
-        .with_media_type(MediaType::Chat);
-    BackendRequest {
-        tenant: "cc1".into(),
-        media_type: MediaType::Chat,
-        query,
-    }
-}
-
 fn store(c: &mut Criterion) {
-    let connection = Connection::open(database()).unwrap();
+    let connection = Connection::open(database(bench_size())).unwrap();
     let request = month_request();
     let warm = run_query(&connection, &request).unwrap();
     assert_eq!(
@@ -56,22 +36,9 @@ fn store(c: &mut Criterion) {
         100,
         "the window holds more than maxSize interactions"
     );
-
-    let mut samples: Vec<Duration> = (0..2000)
-        .map(|_| {
-            let started = Instant::now();
-            std::hint::black_box(run_query(&connection, &request).unwrap());
-            started.elapsed()
-        })
-        .collect();
-    samples.sort();
-    println!(
-        "store-sqlite one-month window, maxSize 100: median {:?}, p99 {:?}, max {:?}",
-        samples[samples.len() / 2],
-        samples[samples.len() * 99 / 100],
-        samples[samples.len() - 1]
-    );
-
+    print_latencies("store-sqlite one-month window, maxSize 100", || {
+        std::hint::black_box(run_query(&connection, &request).unwrap());
+    });
     c.bench_function("store_sqlite/month_window_max100", |b| {
         b.iter(|| run_query(&connection, &request).unwrap())
     });

@@ -1,5 +1,6 @@
 //! Benchmarks of ucs-history-proxy: criterion micro-benchmarks in `benches/`, load scripts in
 //! `load/`, and the load tools in `src/bin` (a bare pingora reference server and a CometD-aware
-//! load client) with this small HTTP client.
+//! load client) with this small HTTP client, and what the store benches share.
 
 pub mod http;
+pub mod store;

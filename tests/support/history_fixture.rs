@@ -5,7 +5,6 @@
 //! `HistoryQuery::select` over the same data.
 
 use proptest::prelude::*;
-use std::path::PathBuf;
 use ucs_plugin_api::ucs_model::chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use ucs_plugin_api::ucs_model::{
     Interaction, InteractionState, InteractionType, MediaType, OwnerInformation,
@@ -112,22 +111,4 @@ pub(crate) fn body_strategy() -> impl Strategy<Value = (String, MediaType, Strin
             body.push('}');
             (body, media, tenant.to_owned())
         })
-}
-
-/// The built plugin library `lib_name` (e.g. `ucs_plugin_store_sqlite`) next to the test binary's
-/// directory (`target/<profile>/`).
-pub(crate) fn plugin_path(lib_name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(|d| d.parent()).unwrap();
-    let path = dir.join(format!(
-        "{}{lib_name}{}",
-        std::env::consts::DLL_PREFIX,
-        std::env::consts::DLL_SUFFIX
-    ));
-    assert!(
-        path.exists(),
-        "{} missing: build the workspace first",
-        path.display()
-    );
-    path
 }

@@ -320,7 +320,7 @@ impl HistoryService {
             return;
         };
         if !entry.is_fresh_at(Instant::now()) && entry.claim_refresh() {
-            let request = backend_request(&lookup.tenant, &lookup.query, *media_type);
+            let request = BackendRequest::new(lookup.tenant.as_str(), &lookup.query, *media_type);
             let refresh = Refresh {
                 store: store.clone(),
                 policy: lookup.state.policy.clone(),
@@ -359,7 +359,7 @@ impl HistoryService {
                         .fetch_uncached(backend, tenant, query, media_type)
                         .await;
                 };
-                let request = backend_request(tenant, query, media_type);
+                let request = BackendRequest::new(tenant, query, media_type);
                 let (metrics, policy) = (&self.metrics, &state.policy);
                 let load = async move {
                     let interactions = fetch(backend, &request, metrics).await?;
@@ -390,7 +390,7 @@ impl HistoryService {
         query: &HistoryQuery,
         media_type: MediaType,
     ) -> Result<Resolved, HistoryError> {
-        let request = backend_request(tenant, query, media_type);
+        let request = BackendRequest::new(tenant, query, media_type);
         Ok(Resolved {
             media_type,
             interactions: Arc::new(fetch(backend, &request, &self.metrics).await?),
@@ -426,14 +426,6 @@ impl HistoryService {
 
     fn count(&self, result: CacheStatus, media_type: MediaType) {
         self.metrics.lookup_counter(result, media_type).inc();
-    }
-}
-
-fn backend_request(tenant: &str, query: &HistoryQuery, media_type: MediaType) -> BackendRequest {
-    BackendRequest {
-        tenant: tenant.to_owned(),
-        media_type,
-        query: query.with_media_type(media_type),
     }
 }
 

@@ -7,6 +7,7 @@
 //!   (magic, major/minor version, size, then `create`, `describe`, `query_start`, `destroy`);
 //! * [`sdk`]: for plugin authors, the safe [`Backend`] trait and [`export_plugin!`], which
 //!   generate all the glue, so a plugin crate holds no `unsafe`;
+//! * [`sql`]: the pushdown every SQL store shares (one statement per backend request);
 //! * the host side: [`PluginLibrary::load`] checks a library and [`PluginBackend::query`] runs a
 //!   query with a timeout and validates the answer.
 //!
@@ -30,6 +31,7 @@ pub mod demo;
 mod error;
 mod host;
 pub mod sdk;
+pub mod sql;
 mod validate;
 mod wire;
 

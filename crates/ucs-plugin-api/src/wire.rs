@@ -31,3 +31,14 @@ pub struct BackendRequest {
     /// The normalized query.
     pub query: HistoryQuery,
 }
+
+impl BackendRequest {
+    /// The request for `media_type`'s part of `query` (narrowed to that type) in `tenant`.
+    pub fn new(tenant: impl Into<String>, query: &HistoryQuery, media_type: MediaType) -> Self {
+        Self {
+            tenant: tenant.into(),
+            media_type,
+            query: query.with_media_type(media_type),
+        }
+    }
+}

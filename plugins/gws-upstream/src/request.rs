@@ -105,15 +105,8 @@ mod tests {
             Utc.with_ymd_and_hms(2015, 10, 20, 8, 0, 0).unwrap(),
             Tz::UTC,
         );
-        let query = parse_request(&route, body.as_bytes(), &ctx)
-            .unwrap()
-            .query
-            .with_media_type(MediaType::Chat);
-        BackendRequest {
-            tenant: "cc1".into(),
-            media_type: MediaType::Chat,
-            query,
-        }
+        let query = parse_request(&route, body.as_bytes(), &ctx).unwrap().query;
+        BackendRequest::new("cc1", &query, MediaType::Chat)
     }
 
     #[test]

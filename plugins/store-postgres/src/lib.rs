@@ -28,7 +28,7 @@ pub use query::run as run_query;
 pub use schema::{migrate, schema_version, SchemaName, SCHEMA_VERSION};
 /// The driver this store is built with (for its tool, tests and benches).
 pub use tokio_postgres;
-pub use write::write_interactions;
+pub use write::{write_demo_history, write_interactions, DEMO_BATCH};
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use serde::Deserialize;

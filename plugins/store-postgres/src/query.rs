@@ -7,55 +7,38 @@ use crate::error::StoreError;
 use crate::schema::SchemaName;
 use std::collections::HashMap;
 use tokio_postgres::types::ToSql;
-use ucs_plugin_api::ucs_model::{Interaction, SortOrder};
+use ucs_plugin_api::sql::{select_statement, SqlDialect, SqlValue};
+use ucs_plugin_api::ucs_model::Interaction;
 use ucs_plugin_api::BackendRequest;
 
 type Param = Box<dyn ToSql + Sync + Send>;
 
+fn placeholder(n: usize) -> String {
+    format!("${n}")
+}
+
 /// The statement and its parameters for `request` in `schema`.
 fn statement(schema: &SchemaName, request: &BackendRequest) -> (String, Vec<Param>) {
-    let query = &request.query;
-    let mut params: Vec<Param> = vec![
-        Box::new(request.tenant.clone()),
-        Box::new(request.media_type.as_str()),
-        Box::new(query.from()),
-        Box::new(query.to()),
-    ];
-    let mut sql = format!(
-        "SELECT {COLUMNS} FROM {}.interactions i
-         WHERE i.tenant = $1 AND i.media_key = $2 AND i.start_at BETWEEN $3 AND $4",
-        schema.quoted()
-    );
-    // `#` in a clause is the next parameter's placeholder.
-    let mut bind = |sql: &mut String, clause: &str, value: Param| {
-        params.push(value);
-        sql.push_str(&clause.replace('#', &format!("${}", params.len())));
+    let tables = format!("{}.", schema.quoted());
+    let dialect = SqlDialect {
+        tables: &tables,
+        placeholder,
+        start_column: "start_at",
+        instant: SqlValue::Instant,
     };
-    if let Some(user) = query.user_id() {
-        bind(&mut sql, " AND i.owner_id = #", Box::new(user.to_owned()));
-    }
-    if let Some(contact) = query.contact_id() {
-        bind(
-            &mut sql,
-            " AND i.contact_id = #",
-            Box::new(contact.to_owned()),
-        );
-    }
-    for (name, value) in query.search_custom_attributes() {
-        let exists = format!(
-            " AND EXISTS (SELECT 1 FROM {}.custom_attributes c \
-             WHERE c.interaction_id = i.id AND c.name = #",
-            schema.quoted()
-        );
-        bind(&mut sql, &exists, Box::new(name.clone()));
-        bind(&mut sql, " AND c.value = #)", Box::new(value.clone()));
-    }
-    sql.push_str(match query.sort() {
-        SortOrder::Asc => " ORDER BY i.start_at ASC, i.id ASC",
-        SortOrder::Desc => " ORDER BY i.start_at DESC, i.id DESC",
-    });
-    bind(&mut sql, " LIMIT #", Box::new(i64::from(query.max_size())));
-    (sql, params)
+    let select = select_statement(request, COLUMNS, &dialect);
+    let params = select
+        .values
+        .into_iter()
+        .map(|value| -> Param {
+            match value {
+                SqlValue::Text(text) => Box::new(text),
+                SqlValue::Integer(n) => Box::new(n),
+                SqlValue::Instant(at) => Box::new(at),
+            }
+        })
+        .collect();
+    (select.sql, params)
 }
 
 /// Runs `request` on `client` against `schema`.
@@ -108,33 +91,25 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ucs_plugin_api::ucs_model::chrono::{TimeZone, Utc};
+    use ucs_plugin_api::ucs_model::chrono::Utc;
     use ucs_plugin_api::ucs_model::{parse_request, MediaType, ParseContext, Route, Tz};
 
     #[test]
-    fn every_value_is_a_parameter_and_only_the_schema_is_written_in() {
-        let ctx = ParseContext::new(
-            Utc.with_ymd_and_hms(2015, 10, 20, 8, 0, 0).unwrap(),
-            Tz::UTC,
-        );
-        let body = br#"{"operationName":"RetrieveInteractionHistory","userId":"x' OR '1'='1",
-            "searchCustomAttributes":{"a'b":"c;d","e":"f"},"sort":"asc"}"#;
+    fn both_tables_are_read_in_the_configured_schema() {
+        let ctx = ParseContext::new(Utc::now(), Tz::UTC);
+        let body =
+            br#"{"operationName":"RetrieveInteractionHistory","searchCustomAttributes":{"a":"b"}}"#;
         let query = parse_request(&Route::Interactions, body, &ctx)
             .unwrap()
-            .query
-            .with_media_type(MediaType::Chat);
-        let request = BackendRequest {
-            tenant: "t'--".into(),
-            media_type: MediaType::Chat,
-            query,
-        };
-        let (sql, params) = statement(&SchemaName::new("ucs").unwrap(), &request);
+            .query;
+        let request = BackendRequest::new("cc1", &query, MediaType::Chat);
+        let (sql, params) = statement(&SchemaName::new("ucs_x").unwrap(), &request);
+        assert!(sql.contains(r#"FROM "ucs_x".interactions i"#), "{sql}");
+        assert!(sql.contains(r#"FROM "ucs_x".custom_attributes c"#), "{sql}");
         assert_eq!(
             params.len(),
-            10,
-            "tenant, media, 2 dates, owner, 2×2 attributes, limit"
+            7,
+            "tenant, media, 2 dates, an attribute pair, limit"
         );
-        assert!(!sql.contains('\''), "no literal in {sql}");
-        assert!(sql.contains("$10") && sql.contains("ORDER BY i.start_at ASC, i.id ASC"));
     }
 }

@@ -6,6 +6,7 @@ use crate::schema::SchemaName;
 use std::pin::pin;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
+use ucs_plugin_api::demo::{demo_interaction, DEMO_SEED};
 use ucs_plugin_api::ucs_model::chrono::{DateTime, Utc};
 use ucs_plugin_api::ucs_model::Interaction;
 
@@ -13,26 +14,15 @@ const INTERACTION_COLUMNS: &str = "id, tenant, media_type, media_key, type_id, s
      start_offset, end_at, end_offset, subject, contact_id, owner_id, owner_user_name, \
      owner_first_name, owner_last_name, path, uri";
 
-const INTERACTION_TYPES: [Type; 18] = [
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TIMESTAMPTZ,
-    Type::INT4,
-    Type::TIMESTAMPTZ,
-    Type::INT4,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-];
+/// The column types of [`INTERACTION_COLUMNS`]: six texts, start and end (instant, offset), eight
+/// texts.
+fn interaction_types() -> Vec<Type> {
+    let texts = |n| std::iter::repeat_n(Type::TEXT, n);
+    texts(6)
+        .chain([Type::TIMESTAMPTZ, Type::INT4, Type::TIMESTAMPTZ, Type::INT4])
+        .chain(texts(8))
+        .collect()
+}
 
 /// Writes `rows` (tenant, interaction with all its custom attributes) into `schema`; returns how
 /// many interactions were written. All or nothing: it runs in the caller's transaction.
@@ -47,7 +37,7 @@ pub async fn write_interactions(
             "COPY {quoted}.interactions ({INTERACTION_COLUMNS}) FROM STDIN (FORMAT binary)"
         ))
         .await?;
-    let mut writer = pin!(BinaryCopyInWriter::new(sink, &INTERACTION_TYPES));
+    let mut writer = pin!(BinaryCopyInWriter::new(sink, &interaction_types()));
     for (tenant, interaction) in rows {
         let owner = interaction.owner_information.as_ref();
         let start: DateTime<Utc> = interaction.start_date.to_utc();
@@ -96,4 +86,38 @@ pub async fn write_interactions(
     }
     writer.finish().await?;
     Ok(written)
+}
+
+/// Demo interactions written per transaction by [`write_demo_history`].
+pub const DEMO_BATCH: u64 = 20_000;
+
+/// Appends the shared demo history (`ucs_plugin_api::demo`, the embedded store's) of `count`
+/// interactions starting `now` to `schema`, one transaction per [`DEMO_BATCH`], then analyzes the
+/// tables; `progress` gets the number written after each batch.
+pub async fn write_demo_history(
+    client: &mut tokio_postgres::Client,
+    schema: &SchemaName,
+    count: u64,
+    now: DateTime<Utc>,
+    mut progress: impl FnMut(u64),
+) -> Result<(), StoreError> {
+    let mut written = 0;
+    while written < count {
+        let end = (written + DEMO_BATCH).min(count);
+        let rows: Vec<_> = (written..end)
+            .map(|i| demo_interaction(DEMO_SEED, i, now))
+            .collect();
+        let tx = client.transaction().await?;
+        write_interactions(&tx, schema, &rows).await?;
+        tx.commit().await?;
+        written = end;
+        progress(written);
+    }
+    client
+        .batch_execute(&format!(
+            "ANALYZE {0}.interactions; ANALYZE {0}.custom_attributes",
+            schema.quoted()
+        ))
+        .await?;
+    Ok(())
 }

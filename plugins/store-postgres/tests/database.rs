@@ -1,7 +1,7 @@
 //! A scratch schema per test in the real database, filled through the store's own writer, and
 //! the plugin library loaded on it.
 
-use crate::history_fixture::plugin_path;
+use crate::plugin_requests::plugin_path;
 use std::time::Duration;
 use ucs_plugin_api::ucs_model::Interaction;
 use ucs_plugin_api::{PluginBackend, PluginLibrary};

@@ -4,12 +4,10 @@
 
 use crate::database::{create_plugin, drop_schema, scratch_schema, url};
 use crate::history_fixture::{body_strategy, generated};
+use crate::plugin_requests::seed_day_request;
 use proptest::prelude::*;
 use std::sync::OnceLock;
-use ucs_plugin_api::ucs_model::chrono::{TimeZone, Utc};
-use ucs_plugin_api::ucs_model::{
-    parse_request, Interaction, MediaType, ParseContext, Route, Source, Tz,
-};
+use ucs_plugin_api::ucs_model::{Interaction, MediaType, Route, Source};
 use ucs_plugin_api::{BackendRequest, PluginBackend};
 
 struct Fixture {
@@ -52,19 +50,7 @@ fn fixture() -> &'static Fixture {
 }
 
 fn request(body: &str, media: MediaType, tenant: &str) -> BackendRequest {
-    let ctx = ParseContext::new(
-        Utc.with_ymd_and_hms(2015, 10, 20, 8, 0, 0).unwrap(),
-        Tz::UTC,
-    );
-    let query = parse_request(&Route::Interactions, body.as_bytes(), &ctx)
-        .unwrap()
-        .query
-        .with_media_type(media);
-    BackendRequest {
-        tenant: tenant.to_owned(),
-        media_type: media,
-        query,
-    }
+    seed_day_request(&Route::Interactions, body, media, tenant)
 }
 
 fn reference(data: &[(String, Interaction)], request: &BackendRequest) -> Vec<Interaction> {

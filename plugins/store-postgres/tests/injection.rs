@@ -4,9 +4,9 @@
 
 use crate::database::{connect, create_plugin, drop_schema, scratch_schema, url};
 use crate::history_fixture::generated;
+use crate::plugin_requests::seed_day_request;
 use ucs_plugin_api::ucs_model::chrono::{TimeZone, Utc};
-use ucs_plugin_api::ucs_model::{parse_request, Interaction, MediaType, ParseContext, Route, Tz};
-use ucs_plugin_api::BackendRequest;
+use ucs_plugin_api::ucs_model::{Interaction, MediaType, Route};
 
 /// Strings that would change a statement if they were spliced into it, and LIKE wildcards.
 const NASTY: [&str; 7] = [
@@ -86,10 +86,6 @@ fn metacharacters_are_values_and_change_nothing() {
     .unwrap();
     let client = runtime.block_on(connect());
     let before = runtime.block_on(counts(&client, schema.as_str()));
-    let ctx = ParseContext::new(
-        Utc.with_ymd_and_hms(2015, 10, 20, 8, 0, 0).unwrap(),
-        Tz::UTC,
-    );
 
     for value in NASTY {
         let expected: Vec<&Interaction> = rows
@@ -119,15 +115,7 @@ fn metacharacters_are_values_and_change_nothing() {
             (&routes[0], &bodies[1]),
             (&routes[1], &contact_body),
         ] {
-            let query = parse_request(route, body.as_bytes(), &ctx)
-                .unwrap_or_else(|e| panic!("{body}: {e}"))
-                .query
-                .with_media_type(MediaType::Chat);
-            let request = BackendRequest {
-                tenant: value.to_owned(),
-                media_type: MediaType::Chat,
-                query,
-            };
+            let request = seed_day_request(route, body, MediaType::Chat, value);
             let got = runtime.block_on(backend.query(&request)).unwrap();
             let reference = request.query.select(expected.iter().copied());
             assert_eq!(got, reference, "{body}");

@@ -4,6 +4,8 @@
 
 #[path = "../../../tests/support/history_fixture.rs"]
 mod history_fixture;
+#[path = "../../../tests/support/plugin_requests.rs"]
+mod plugin_requests;
 
 mod database;
 mod equivalence;

@@ -56,13 +56,8 @@ fn migrate_then_demo_data_gives_a_history_the_plugin_serves() {
     let body = br#"{"operationName":"RetrieveInteractionHistory","fromDate":"2000-01-01","maxSize":1000,"customAttributes":["SearchId"]}"#;
     let query = parse_request(&Route::Interactions, body, &ctx)
         .unwrap()
-        .query
-        .with_media_type(MediaType::Email);
-    let request = BackendRequest {
-        tenant: "cc1".into(),
-        media_type: MediaType::Email,
-        query,
-    };
+        .query;
+    let request = BackendRequest::new("cc1", &query, MediaType::Email);
     let got = runtime.block_on(backend.query(&request)).unwrap();
     // The tool wrote the history of its own "now"; compare ids and order, not the exact instants.
     let now = Utc::now();

@@ -2,61 +2,44 @@
 //! bound parameters only; the result equals `HistoryQuery::select` over the same data.
 
 use crate::codec::{from_row, COLUMNS};
-use rusqlite::types::ToSql;
+use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
-use ucs_plugin_api::ucs_model::{Interaction, SortOrder};
+use ucs_plugin_api::sql::{select_statement, SqlDialect, SqlValue};
+use ucs_plugin_api::ucs_model::Interaction;
 use ucs_plugin_api::BackendRequest;
+
+fn placeholder(n: usize) -> String {
+    format!("?{n}")
+}
 
 /// Runs `request` on `connection`.
 pub fn run(
     connection: &Connection,
     request: &BackendRequest,
 ) -> rusqlite::Result<Vec<Interaction>> {
-    let query = &request.query;
-    let mut values: Vec<Box<dyn ToSql>> = vec![
-        Box::new(request.tenant.clone()),
-        Box::new(request.media_type.as_str()),
-        Box::new(query.from().timestamp_millis()),
-        Box::new(query.to().timestamp_millis()),
-    ];
-    let mut sql = format!(
-        "SELECT {COLUMNS} FROM interactions i
-         WHERE i.tenant = ?1 AND i.media_key = ?2 AND i.start_ms BETWEEN ?3 AND ?4"
-    );
-    let mut bind = |sql: &mut String, clause: &str, value: Box<dyn ToSql>| {
-        values.push(value);
-        sql.push_str(&clause.replace('#', &format!("?{}", values.len())));
+    let dialect = SqlDialect {
+        tables: "",
+        placeholder,
+        start_column: "start_ms",
+        instant: |at| SqlValue::Integer(at.timestamp_millis()),
     };
-    if let Some(user) = query.user_id() {
-        bind(&mut sql, " AND i.owner_id = #", Box::new(user.to_owned()));
-    }
-    if let Some(contact) = query.contact_id() {
-        bind(
-            &mut sql,
-            " AND i.contact_id = #",
-            Box::new(contact.to_owned()),
-        );
-    }
-    for (name, value) in query.search_custom_attributes() {
-        bind(
-            &mut sql,
-            " AND EXISTS (SELECT 1 FROM custom_attributes c WHERE c.interaction_id = i.id AND c.name = #",
-            Box::new(name.clone()),
-        );
-        bind(&mut sql, " AND c.value = #)", Box::new(value.clone()));
-    }
-    sql.push_str(match query.sort() {
-        SortOrder::Asc => " ORDER BY i.start_ms ASC, i.id ASC",
-        SortOrder::Desc => " ORDER BY i.start_ms DESC, i.id DESC",
-    });
-    bind(&mut sql, " LIMIT #", Box::new(i64::from(query.max_size())));
-
+    let select = select_statement(request, COLUMNS, &dialect);
+    let values: Vec<Value> = select
+        .values
+        .into_iter()
+        .map(|value| match value {
+            SqlValue::Text(text) => Value::Text(text),
+            SqlValue::Integer(n) => Value::Integer(n),
+            SqlValue::Instant(at) => Value::Integer(at.timestamp_millis()),
+        })
+        .collect();
+    let sql = select.sql;
     let mut statement = connection.prepare_cached(&sql)?;
     let mut interactions = statement
         .query_map(params_from_iter(values.iter()), from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
 
-    let names = query.custom_attributes();
+    let names = request.query.custom_attributes();
     if !names.is_empty() && !interactions.is_empty() {
         // One statement for every (interaction, requested name) pair: the ids and names travel
         // as two bound JSON arrays, read back with json_each.

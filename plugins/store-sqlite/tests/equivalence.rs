@@ -1,13 +1,13 @@
 //! Property: for random data and random queries, the plugin's answer equals
 //! `HistoryQuery::select` over the same tenant's interactions of the asked media type.
 
-use crate::history_fixture::{body_strategy, generated, plugin_path};
+use crate::history_fixture::{body_strategy, generated};
+use crate::plugin_requests::{plugin_path, seed_day_request};
 use proptest::prelude::*;
 use std::sync::OnceLock;
 use std::time::Duration;
-use ucs_plugin_api::ucs_model::chrono::{TimeZone, Utc};
-use ucs_plugin_api::ucs_model::{parse_request, Interaction, ParseContext, Route, Tz};
-use ucs_plugin_api::{BackendRequest, PluginBackend, PluginLibrary};
+use ucs_plugin_api::ucs_model::{Interaction, Route};
+use ucs_plugin_api::{PluginBackend, PluginLibrary};
 use ucs_plugin_store_sqlite::{create_schema, insert_interaction};
 
 struct Fixture {
@@ -70,11 +70,9 @@ proptest! {
     #[test]
     fn the_plugin_answers_exactly_the_reference_selection((body, media, tenant) in body_strategy()) {
         let fixture = fixture();
-        let ctx = ParseContext::new(Utc.with_ymd_and_hms(2015, 10, 20, 8, 0, 0).unwrap(), Tz::UTC);
-        let query = parse_request(&Route::Interactions, body.as_bytes(), &ctx).unwrap().query.with_media_type(media);
-        let request = BackendRequest { tenant: tenant.clone(), media_type: media, query: query.clone() };
+        let request = seed_day_request(&Route::Interactions, &body, media, &tenant);
         let got = fixture.runtime.block_on(fixture.backend.query(&request)).unwrap();
-        let expected = query.select(fixture.data.iter().filter(|(t, _)| *t == tenant).map(|(_, i)| i));
+        let expected = request.query.select(fixture.data.iter().filter(|(t, _)| *t == tenant).map(|(_, i)| i));
         prop_assert_eq!(got, expected, "{}", body);
     }
 }

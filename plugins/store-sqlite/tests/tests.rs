@@ -2,5 +2,7 @@
 
 #[path = "../../../tests/support/history_fixture.rs"]
 mod history_fixture;
+#[path = "../../../tests/support/plugin_requests.rs"]
+mod plugin_requests;
 
 mod equivalence;

@@ -10,14 +10,10 @@
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::process::ExitCode;
-use ucs_plugin_api::demo::{demo_interaction, DEMO_SEED};
 use ucs_plugin_api::ucs_model::chrono::Utc;
 use ucs_plugin_store_postgres::{
-    migrate, tokio_postgres, write_interactions, SchemaName, StoreError,
+    migrate, tokio_postgres, write_demo_history, SchemaName, StoreError,
 };
-
-/// Interactions written per transaction by `demo-data`.
-const DEMO_BATCH: u64 = 10_000;
 
 /// Administers a store-postgres database.
 #[derive(Debug, Parser)]
@@ -65,23 +61,11 @@ async fn run(args: Args) -> Result<(), StoreError> {
             ProgressStyle::with_template("{bar:40} {pos}/{len} interactions, {per_sec}, eta {eta}")
                 .expect("a valid template"),
         );
-        let now = Utc::now();
-        let mut written = 0;
-        while written < interactions {
-            let end = (written + DEMO_BATCH).min(interactions);
-            let rows: Vec<_> = (written..end)
-                .map(|i| demo_interaction(DEMO_SEED, i, now))
-                .collect();
-            let tx = client.transaction().await?;
-            write_interactions(&tx, &schema, &rows).await?;
-            tx.commit().await?;
-            written = end;
-            bar.set_position(written);
-        }
+        write_demo_history(&mut client, &schema, interactions, Utc::now(), |written| {
+            bar.set_position(written)
+        })
+        .await?;
         bar.finish();
-        client
-            .batch_execute(&format!("ANALYZE {}.interactions", schema.quoted()))
-            .await?;
         println!("wrote {interactions} interactions to {}", schema.as_str());
     }
     Ok(())

@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Browser } from "./lib/browser.mjs";
-import { startProxy, postHistory, referenceAnswer, configWithBackends } from "./lib/servers.mjs";
+import { startProxy, postHistory, referenceAnswer, configWithBackends, metric } from "./lib/servers.mjs";
 
 const UCS = "/v2/ucs/interactions";
 const DEMO_ID = "cc9016eee9c84dfeb266c642d9fd92c5";
@@ -69,12 +69,6 @@ function permuted(request) {
         fromDate: request.fromDate,
         operationName: request.operationName,
     };
-}
-
-async function metric(p, series) {
-    const text = await (await fetch(`${p.adminBase}/metrics`)).text();
-    const line = text.split("\n").find((l) => l.startsWith(series + " "));
-    return line ? Number(line.slice(series.length + 1)) : 0;
 }
 
 before(async () => { proxy = await started(); });

@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Browser } from "./lib/browser.mjs";
-import { startProxy, postHistory, basic, freePort } from "./lib/servers.mjs";
+import { startProxy, postHistory, basic, freePort, metric } from "./lib/servers.mjs";
 import { startGwsSimulator, answerOf, SIM_USERS, simulatedHistory } from "./lib/gws-simulator.mjs";
 
 const UCS = "/v2/ucs/interactions";
@@ -145,6 +145,8 @@ test("callers are authenticated by the upstream: bad credentials are refused as 
     }
     const anonymous = await fetch(`${proxy.base}/api/v2/ucs/interactions`, { method: "POST", body: "{}" });
     assert.equal(anonymous.status, 401);
+    const checks = await metric(proxy, 'ucs_proxy_auth_upstream_checks_total{result="refused"}');
+    assert.ok(checks >= 2, `both refusals were asked of the upstream (${checks})`);
 
     const intruder = new Browser(proxy.cometdUrl, "alice", "wrong");
     cleanups.push(() => intruder.close());

@@ -22,6 +22,9 @@ pub(crate) struct ProxyMetrics {
     cometd_deliveries: IntCounter,
     cometd_dropped: IntCounter,
     cometd_expired: IntCounter,
+    /// `ucs_proxy_auth_upstream_checks_total{result}`: calls to the upstream's `/api/v2/me`
+    /// (upstream authentication mode; cached principals are not counted).
+    auth_upstream_checks: IntCounterVec,
     /// Serializes scrapes: the CometD counters are brought up to the engine's totals.
     scrape: Mutex<()>,
 }
@@ -65,9 +68,20 @@ impl ProxyMetrics {
                 "ucs_proxy_cometd_expired_sessions_total",
                 "CometD sessions removed after missing their connects.",
             )?,
+            auth_upstream_checks: IntCounterVec::new(
+                Opts::new(
+                    "ucs_proxy_auth_upstream_checks_total",
+                    "Callers checked with the upstream's /api/v2/me, by result (accepted, \
+                     refused, unavailable).",
+                ),
+                &["result"],
+            )?,
             registry,
             scrape: Mutex::new(()),
         };
+        for result in AUTH_CHECK_RESULTS {
+            metrics.auth_upstream_checks.with_label_values(&[result]);
+        }
         for operation in ucs_model::Operation::ALL {
             for outcome in OUTCOMES {
                 metrics
@@ -93,7 +107,13 @@ impl ProxyMetrics {
         r.register(Box::new(metrics.cometd_deliveries.clone()))?;
         r.register(Box::new(metrics.cometd_dropped.clone()))?;
         r.register(Box::new(metrics.cometd_expired.clone()))?;
+        r.register(Box::new(metrics.auth_upstream_checks.clone()))?;
         Ok(metrics)
+    }
+
+    /// The counter of upstream authentication checks, for the authenticator.
+    pub(crate) fn auth_upstream_checks(&self) -> IntCounterVec {
+        self.auth_upstream_checks.clone()
     }
 
     /// The registry other components register in.
@@ -135,6 +155,9 @@ impl ProxyMetrics {
         out
     }
 }
+
+/// The `result` labels of `ucs_proxy_auth_upstream_checks_total`.
+pub(crate) const AUTH_CHECK_RESULTS: [&str; 3] = ["accepted", "refused", "unavailable"];
 
 /// Raises a counter mirroring a monotonic total to that total.
 fn catch_up(counter: &IntCounter, total: u64) {

@@ -96,6 +96,13 @@ export async function startReference({ timeout = 30000 } = {}) {
     };
 }
 
+/** The value of one series (`name{labels}` as exposed) on proxy `p`'s /metrics; 0 when absent. */
+export async function metric(p, series) {
+    const text = await (await fetch(`${p.adminBase}/metrics`)).text();
+    const line = text.split("\n").find((l) => l.startsWith(series + " "));
+    return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
 /** `Authorization` header value for Basic credentials. */
 export function basic(user, password) {
     return "Basic " + Buffer.from(`${user}:${password}`).toString("base64");

@@ -78,14 +78,16 @@ impl Authenticator {
 
     /// The authenticator of `config`; upstream mode asks `upstream` (which configuration
     /// validation guarantees is there).
+    /// `checks` counts the upstream's answers (`ucs_proxy_auth_upstream_checks_total`).
     pub(crate) fn new(
         config: &AuthConfig,
         upstream: Option<&UpstreamPool>,
+        checks: prometheus::IntCounterVec,
     ) -> Result<Self, ConfigError> {
         let mode = match (config.mode, upstream) {
             (AuthMode::Static, _) => Mode::Static(Arc::new(StaticUsers::from_config(config)?)),
             (AuthMode::Upstream, Some(pool)) => {
-                Mode::Upstream(UpstreamAuth::new(config, pool.clone())?)
+                Mode::Upstream(UpstreamAuth::new(config, pool.clone(), checks)?)
             }
             (AuthMode::Upstream, None) => {
                 return Err(ConfigError::Value {

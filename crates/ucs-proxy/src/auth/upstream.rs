@@ -35,6 +35,7 @@ pub(crate) struct UpstreamAuth {
     principals: moka::future::Cache<[u8; 32], Checked>,
     salt: [u8; 32],
     timeout: Duration,
+    checks: prometheus::IntCounterVec,
 }
 
 impl std::fmt::Debug for UpstreamAuth {
@@ -47,7 +48,11 @@ impl std::fmt::Debug for UpstreamAuth {
 }
 
 impl UpstreamAuth {
-    pub(crate) fn new(config: &AuthConfig, pool: UpstreamPool) -> Result<Self, ConfigError> {
+    pub(crate) fn new(
+        config: &AuthConfig,
+        pool: UpstreamPool,
+        checks: prometheus::IntCounterVec,
+    ) -> Result<Self, ConfigError> {
         let mut salt = [0u8; 32];
         getrandom::fill(&mut salt).expect("the OS random source is available");
         let http = reqwest::Client::builder()
@@ -66,6 +71,7 @@ impl UpstreamAuth {
                 .build(),
             salt,
             timeout: Duration::from_millis(config.upstream_timeout_ms),
+            checks,
         })
     }
 
@@ -89,7 +95,7 @@ impl UpstreamAuth {
         let node_key = credentials.session_cookie.unwrap_or(&value).to_owned();
         let (principal, session) = self
             .principals
-            .try_get_with(digest, self.ask(name, &value, &node_key))
+            .try_get_with(digest, self.counted(name, &value, &node_key))
             .await
             .map_err(|e| (*e).clone())?;
         let new_session = session.filter(|s| credentials.session_cookie != Some(s.as_str()));
@@ -97,6 +103,23 @@ impl UpstreamAuth {
             principal,
             new_session,
         })
+    }
+
+    /// [`Self::ask`], counted by result.
+    async fn counted(
+        &self,
+        name: http::HeaderName,
+        value: &str,
+        node_key: &str,
+    ) -> Result<Checked, AuthError> {
+        let checked = self.ask(name, value, node_key).await;
+        let result = match &checked {
+            Ok(_) => "accepted",
+            Err(AuthError::Unavailable(_)) => "unavailable",
+            Err(AuthError::Missing | AuthError::Refused) => "refused",
+        };
+        self.checks.with_label_values(&[result]).inc();
+        checked
     }
 
     /// One `GET /api/v2/me` on the node for `node_key`.

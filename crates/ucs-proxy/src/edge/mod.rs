@@ -96,7 +96,11 @@ impl App {
             },
             references: ReferenceIds::new(),
             engine: Engine::new(config.cometd.to_bayeux(), Arc::new(GwsAuthorizer)),
-            auth: Arc::new(Authenticator::new(&config.auth, upstream.as_ref())?),
+            auth: Arc::new(Authenticator::new(
+                &config.auth,
+                upstream.as_ref(),
+                metrics.auth_upstream_checks(),
+            )?),
             history: Arc::new(
                 ucs_history::HistoryService::new(
                     dispatcher,

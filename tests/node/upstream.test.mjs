@@ -189,22 +189,34 @@ test("an upstream error becomes the errorMessage form and is not cached", async 
     assert.equal(retried.data.errorMessage, undefined);
 });
 
-test("the relay handshakes again when the upstream ends its CometD session, and keeps answering", async () => {
-    const alice = await desktop(proxy, "alice", "alice-pw");
-    const handshakes = gws1.stats.handshakesBy.svc;
-    assert.ok(handshakes >= 1, "the relay holds a CometD session on gws1");
-    gws1.dropSessions("svc");
+/** Waits until the relay's service account has handshaken on gws1 more than `count` times. */
+async function handshakenAgain(count) {
     const deadline = Date.now() + 5000;
-    while (gws1.stats.handshakesBy.svc === handshakes && Date.now() < deadline) {
+    while (gws1.stats.handshakesBy.svc === count && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 50));
     }
-    assert.equal(gws1.stats.handshakesBy.svc, handshakes + 1, "one new handshake");
-    const body = { operationName: "RetrieveInteractionHistory", mediaType: "call", fromDate: day(-3) };
-    const answer = await ask(proxy, alice, "alice", "alice-pw", body);
-    assert.equal(answer.xCache, "MISS");
-    const upstream = gws1.stats.historyPosts.at(-1);
-    assert.equal(JSON.stringify(answer.data.interactions), JSON.stringify(relayed(answerOf(gws1.history, svc, upstream.body))));
-});
+    assert.equal(gws1.stats.handshakesBy.svc, count + 1, "one new handshake");
+}
+
+for (const [how, end] of [
+    ["ends its CometD session (/meta/disconnect)", () => gws1.dropSessions("svc")],
+    ["forgets its CometD session (402::session_unknown)", () => gws1.forgetSessions("svc")],
+]) {
+    test(`the relay handshakes again when the upstream ${how}, and keeps answering`, async () => {
+        const alice = await desktop(proxy, "alice", "alice-pw");
+        const handshakes = gws1.stats.handshakesBy.svc;
+        const unknown = gws1.stats.unknownSession;
+        assert.ok(handshakes >= 1, "the relay holds a CometD session on gws1");
+        end();
+        await handshakenAgain(handshakes);
+        if (how.includes("402")) assert.ok(gws1.stats.unknownSession > unknown, "the relay was told 402");
+        const body = { operationName: "RetrieveInteractionHistory", mediaType: "call", fromDate: day(-3 - handshakes) };
+        const answer = await ask(proxy, alice, "alice", "alice-pw", body);
+        assert.equal(answer.xCache, "MISS");
+        const upstream = gws1.stats.historyPosts.at(-1);
+        assert.equal(JSON.stringify(answer.data.interactions), JSON.stringify(relayed(answerOf(gws1.history, svc, upstream.body))));
+    });
+}
 
 test("an unrelated route, its headers, body and cookies pass through unchanged", async () => {
     const response = await fetch(`${proxy.base}/api/v2/diagnostics/echo?x=1&y=%20z`, {

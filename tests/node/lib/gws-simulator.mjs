@@ -148,7 +148,7 @@ export async function startGwsSimulator({ name = "gws1", users = SIM_USERS, hist
     const { createCometDServer } = require("cometd-nodejs-server");
     const cometd = createCometDServer({ timeout: 5000 });
     const cometdUsers = new Map(); // CometD session id → user
-    const stats = { me: 0, historyPosts: [], handshakes: 0, handshakesBy: {}, refused: 0, requests: 0 };
+    const stats = { me: 0, historyPosts: [], handshakes: 0, handshakesBy: {}, unknownSession: 0, refused: 0, requests: 0 };
     let referenceIds = 1000;
     const failures = [];
 
@@ -190,6 +190,14 @@ export async function startGwsSimulator({ name = "gws1", users = SIM_USERS, hist
             callback(null, Boolean(caller));
         },
     };
+
+    // Counts the replies that tell a client its session is unknown (402).
+    cometd.addExtension({
+        outgoing: (server, sender, session, message, callback) => {
+            if (message.error?.startsWith("402")) stats.unknownSession += 1;
+            callback(null, true);
+        },
+    });
 
     const publishTo = (user, data) => {
         for (const [id, owner] of cometdUsers) {
@@ -269,6 +277,20 @@ export async function startGwsSimulator({ name = "gws1", users = SIM_USERS, hist
         dropSessions: (userName) => {
             for (const [id, owner] of cometdUsers) {
                 if (owner.userName === userName) cometd.getServerSession(id)?.disconnect();
+            }
+        },
+        /**
+         * Forgets every CometD session of `userName` without telling its client (as a GWS node
+         * that lost its state would): the held connect returns, the next one gets
+         * `402::session_unknown`.
+         */
+        forgetSessions: (userName) => {
+            for (const [id, owner] of cometdUsers) {
+                if (owner.userName !== userName) continue;
+                const session = cometd.getServerSession(id);
+                if (!session) continue;
+                cometd._removeServerSession(session, true);
+                session._flush();
             }
         },
         /** The next history request's notification carries this errorMessage. */

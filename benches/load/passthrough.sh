@@ -6,6 +6,7 @@
 #   benches/load/passthrough.sh            # 10 s per run
 #   DURATION=30 benches/load/passthrough.sh
 #
+#   PROXY_THREADS=1 benches/load/passthrough.sh   # one worker thread, like the nginx proxy
 # Everything shares this machine's cores (proxy 2 threads, each nginx 1 worker, wrk 1 thread):
 # read the ratio, not the absolute numbers.
 set -euo pipefail
@@ -17,6 +18,8 @@ UPSTREAM_PORT=${UPSTREAM_PORT:-18580}
 PROXY_PORT=${PROXY_PORT:-18581}
 NGINX_PROXY_PORT=${NGINX_PROXY_PORT:-18582}
 ADMIN_PORT=${ADMIN_PORT:-18583}
+# Worker threads of ucs-proxy (nginx runs one worker).
+PROXY_THREADS=${PROXY_THREADS:-2}
 
 . benches/load/tools.sh
 cargo build --release --locked -p ucs-proxy -p ucs-plugin-store-sqlite
@@ -54,7 +57,7 @@ nginx_conf upstream "listen 127.0.0.1:$UPSTREAM_PORT; location / { default_type 
 nginx_conf nginx-proxy "listen 127.0.0.1:$NGINX_PROXY_PORT; location / { proxy_pass http://gws; proxy_http_version 1.1; proxy_set_header Connection \"\"; }"
 
 (cd "$work" && UCS_PROXY_SERVER__LISTEN=127.0.0.1:$PROXY_PORT UCS_PROXY_ADMIN__LISTEN=127.0.0.1:$ADMIN_PORT \
-  UCS_PROXY_LOG__LEVEL=warn UCS_PROXY_UPSTREAM__SERVERS="[\"127.0.0.1:$UPSTREAM_PORT\"]" \
+  UCS_PROXY_SERVER__THREADS=$PROXY_THREADS UCS_PROXY_LOG__LEVEL=warn UCS_PROXY_UPSTREAM__SERVERS="[\"127.0.0.1:$UPSTREAM_PORT\"]" \
   exec "$OLDPWD/target/release/ucs-proxy" --config "$OLDPWD/config/default.toml") &
 proxy_pid=$!
 for _ in $(seq 1 600); do
@@ -68,7 +71,7 @@ rate() { wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" "$1" | awk '/Requests\/sec/ {
 direct=$(rate "http://127.0.0.1:$UPSTREAM_PORT/api/v2/me")
 proxied=$(rate "http://127.0.0.1:$PROXY_PORT/api/v2/me")
 nginx=$(rate "http://127.0.0.1:$NGINX_PROXY_PORT/api/v2/me")
-echo "passthrough GET /api/v2/me, $CONNECTIONS connections, ${DURATION}s each"
+echo "passthrough GET /api/v2/me, $CONNECTIONS connections, ${DURATION}s each, ucs-proxy on $PROXY_THREADS threads"
 echo "    upstream directly (ceiling)      : $direct req/s"
 echo "    through ucs-proxy (pingora)      : $proxied req/s"
 echo "    through nginx proxy_pass         : $nginx req/s"

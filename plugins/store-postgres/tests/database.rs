@@ -22,10 +22,40 @@ pub(crate) async fn connect() -> tokio_postgres::Client {
     client
 }
 
+/// Drops the scratch schemas of test processes that are gone (`ucs_test_<purpose>_<pid>`), so
+/// runs do not pile up in the shared database. Once per process: the first caller does it.
+async fn drop_stale_schemas(client: &tokio_postgres::Client) {
+    static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if DONE.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
+    let rows = client
+        .query(
+            r"SELECT nspname FROM pg_namespace WHERE nspname LIKE 'ucs\_test\_%'",
+            &[],
+        )
+        .await
+        .unwrap();
+    for row in rows {
+        let name: &str = row.get(0);
+        let pid = name.rsplit('_').next().unwrap_or_default();
+        let alive = pid.parse::<u32>().is_ok_and(|pid| {
+            pid == std::process::id() || std::path::Path::new(&format!("/proc/{pid}")).exists()
+        });
+        if !alive {
+            client
+                .batch_execute(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE"))
+                .await
+                .unwrap();
+        }
+    }
+}
+
 /// A fresh schema named after `purpose` and this process, migrated and holding `rows`.
 pub(crate) async fn scratch_schema(purpose: &str, rows: &[(String, Interaction)]) -> SchemaName {
     let schema = SchemaName::new(&format!("ucs_test_{purpose}_{}", std::process::id())).unwrap();
     let mut client = connect().await;
+    drop_stale_schemas(&client).await;
     client
         .batch_execute(&format!(
             "DROP SCHEMA IF EXISTS {} CASCADE",

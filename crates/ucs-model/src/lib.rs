@@ -42,6 +42,7 @@
 mod cache_key;
 mod date;
 mod error;
+mod gws_user;
 mod interaction;
 mod media;
 mod notification;
@@ -56,6 +57,7 @@ pub use error::{
     ErrorKind, RequestError, Result, STATUS_FORBIDDEN, STATUS_INVALID_PARAMETER,
     STATUS_MISSING_PARAMETER, STATUS_NOT_AUTHENTICATED,
 };
+pub use gws_user::GwsUser;
 pub use interaction::{Interaction, InteractionState, InteractionType, OwnerInformation};
 pub use media::{MediaType, SortOrder, Source};
 pub use notification::{

@@ -53,8 +53,8 @@ pub(crate) struct Relay {
     session: Arc<ServiceSession>,
     pending: Arc<Pending>,
     breaker: CircuitBreaker,
-    ready: watch::Receiver<bool>,
-    ready_tx: Arc<watch::Sender<bool>>,
+    /// True while the notification session is up (set by its task, awaited by queries).
+    ready: Arc<watch::Sender<bool>>,
     started: Once,
     time_zone: Tz,
     request_timeout: Duration,
@@ -66,7 +66,6 @@ impl Relay {
     /// The relay of `session`; its CometD session starts with the first query (on the plugin's
     /// runtime).
     pub(crate) fn new(session: ServiceSession, config: &Config, time_zone: Tz) -> Self {
-        let (ready_tx, ready) = watch::channel(false);
         Self {
             session: Arc::new(session),
             pending: Arc::new(Pending::default()),
@@ -74,8 +73,7 @@ impl Relay {
                 config.breaker_failures,
                 Duration::from_millis(config.breaker_cooldown_ms),
             ),
-            ready,
-            ready_tx: Arc::new(ready_tx),
+            ready: Arc::new(watch::Sender::new(false)),
             started: Once::new(),
             time_zone,
             request_timeout: config.request_timeout(),
@@ -105,7 +103,7 @@ impl Relay {
 
     async fn ask(&self, request: &BackendRequest) -> Outcome {
         self.start_notifications();
-        let mut ready = self.ready.clone();
+        let mut ready = self.ready.subscribe();
         tokio::time::timeout(self.request_timeout, ready.wait_for(|up| *up))
             .await
             .map_err(|_| RelayError::NotConnected)?
@@ -163,7 +161,7 @@ impl Relay {
             tokio::spawn(keep_notifications(
                 Arc::clone(&self.session),
                 Arc::clone(&self.pending),
-                Arc::clone(&self.ready_tx),
+                Arc::clone(&self.ready),
                 self.backoff.clone(),
                 self.request_timeout,
             ));

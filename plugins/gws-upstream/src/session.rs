@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use ucs_plugin_api::serde_json::{self, Value};
+use ucs_plugin_api::ucs_model::GwsUser;
 
 /// What the upstream's `GET /api/v2/me` is asked for.
 pub(crate) const ME_PATH: &str = "/api/v2/me?subresources=features";
@@ -29,21 +30,6 @@ pub(crate) struct ServiceSession {
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// The contact centre a `GET /api/v2/me` answer names, if any: `user.contactCenterId`, a
-/// top-level `contactCenterId`, or the `ContactCenterId` header.
-pub(crate) fn contact_center(body: &Value, headers: &HeaderMap) -> Option<String> {
-    body.pointer("/user/contactCenterId")
-        .or_else(|| body.get("contactCenterId"))
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .or_else(|| {
-            headers
-                .get("contactcenterid")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        })
 }
 
 impl ServiceSession {
@@ -97,7 +83,10 @@ impl ServiceSession {
         if body.get("statusCode").and_then(Value::as_i64) == Some(20) {
             return Err(RelayError::Refused(self.account.user_name.clone()));
         }
-        match contact_center(&body, &headers) {
+        let header = headers.get("contactcenterid").and_then(|v| v.to_str().ok());
+        let user = GwsUser::from_me(&body, header)
+            .ok_or_else(|| RelayError::Protocol("/api/v2/me names no user".into()))?;
+        match user.contact_center {
             Some(found) if found != self.account.tenant => Err(RelayError::WrongTenant {
                 user: self.account.user_name.clone(),
                 configured: self.account.tenant.clone(),
@@ -179,31 +168,5 @@ impl ServiceSession {
         if let (Some(name), Some(token)) = (name, headers.get("x-csrf-token")) {
             *lock(&self.csrf) = Some((name, token.clone()));
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use ucs_plugin_api::serde_json::json;
-
-    #[test]
-    fn the_contact_centre_is_read_from_the_user_the_top_level_or_the_header() {
-        let none = HeaderMap::new();
-        let mut header = HeaderMap::new();
-        header.insert("ContactCenterId", HeaderValue::from_static("h"));
-        assert_eq!(
-            contact_center(&json!({"user": {"contactCenterId": "u"}}), &header).as_deref(),
-            Some("u")
-        );
-        assert_eq!(
-            contact_center(&json!({"contactCenterId": "t"}), &none).as_deref(),
-            Some("t")
-        );
-        assert_eq!(
-            contact_center(&json!({"user": {}}), &header).as_deref(),
-            Some("h")
-        );
-        assert_eq!(contact_center(&json!({"user": {}}), &none), None);
     }
 }

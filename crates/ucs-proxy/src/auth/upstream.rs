@@ -14,9 +14,9 @@ use crate::upstream::UpstreamPool;
 use http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
+use ucs_model::GwsUser;
 
 /// What the upstream is asked.
 const ME_PATH: &str = "/api/v2/me?subresources=features";
@@ -92,10 +92,10 @@ impl UpstreamAuth {
             .finalize()
             .into();
         // Sticky like passthrough: the node that holds the caller's GWS session.
-        let node_key = credentials.session_cookie.unwrap_or(&value).to_owned();
+        let node_key = credentials.session_cookie.unwrap_or(&value);
         let (principal, session) = self
             .principals
-            .try_get_with(digest, self.counted(name, &value, &node_key))
+            .try_get_with(digest, self.counted(name, &value, node_key))
             .await
             .map_err(|e| (*e).clone())?;
         let new_session = session.filter(|s| credentials.session_cookie != Some(s.as_str()));
@@ -175,38 +175,17 @@ impl UpstreamAuth {
     }
 }
 
-/// The principal a `GET /api/v2/me` answer describes, read leniently (SPEC, "The upstream GWS, as
-/// the proxy reads it"): the user under `user` or at the top level; the tenant from
-/// `contactCenterId` (user, top level, or the `ContactCenterId` header), else `default`; features
-/// under the user or at the top level, each a string or an object with a `name` or `id`. `None`
-/// without a user id.
-pub(crate) fn principal_from_me(body: &Value, contact_center: Option<&str>) -> Option<Principal> {
-    let user = body.get("user").filter(|u| u.is_object()).unwrap_or(body);
-    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
-    let user_id = text(user, "id").filter(|id| !id.is_empty())?;
-    let tenant = text(user, "contactCenterId")
-        .or_else(|| text(body, "contactCenterId"))
-        .or_else(|| contact_center.map(str::to_owned))
-        .unwrap_or_else(|| DEFAULT_TENANT.to_owned());
-    let features = user
-        .get("features")
-        .or_else(|| body.get("features"))
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .filter_map(|f| match f {
-                    Value::String(name) => Some(name.clone()),
-                    Value::Object(_) => text(f, "name").or_else(|| text(f, "id")),
-                    _ => None,
-                })
-                .collect::<BTreeSet<_>>()
-        })
-        .unwrap_or_default();
+/// The principal a `GET /api/v2/me` answer describes ([`GwsUser::from_me`]); a user whose
+/// upstream names no contact centre is in tenant `default` (SPEC). `None` without a user id.
+fn principal_from_me(body: &Value, contact_center: Option<&str>) -> Option<Principal> {
+    let user = GwsUser::from_me(body, contact_center)?;
     Some(Principal {
-        user_name: text(user, "userName").unwrap_or_default(),
-        user_id,
-        tenant,
-        features,
+        user_id: user.id,
+        user_name: user.user_name,
+        tenant: user
+            .contact_center
+            .unwrap_or_else(|| DEFAULT_TENANT.to_owned()),
+        features: user.features,
     })
 }
 
@@ -216,31 +195,15 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn the_user_is_read_from_every_documented_shape() {
-        let nested = json!({"statusCode": 0, "user": {"id": "u1", "userName": "alice",
-            "contactCenterId": "cc1", "features": [{"name": "api-ucs-voice"}, {"id": "api-multimedia-chat"}]}});
-        let p = principal_from_me(&nested, None).unwrap();
+    fn a_user_without_contact_centre_is_in_the_default_tenant() {
+        let p = principal_from_me(&json!({"user": {"id": "u1", "features": ["f"]}}), None).unwrap();
         assert_eq!(
-            (p.user_id.as_str(), p.user_name.as_str(), p.tenant.as_str()),
-            ("u1", "alice", "cc1")
+            (p.user_id.as_str(), p.tenant.as_str()),
+            ("u1", DEFAULT_TENANT)
         );
-        assert_eq!(
-            p.features.iter().map(String::as_str).collect::<Vec<_>>(),
-            ["api-multimedia-chat", "api-ucs-voice"]
-        );
-
-        let flat = json!({"id": "u2", "userName": "bob", "features": ["api-multimedia-email", 7]});
-        let p = principal_from_me(&flat, Some("cc9")).unwrap();
-        assert_eq!((p.user_id.as_str(), p.tenant.as_str()), ("u2", "cc9"));
-        assert_eq!(p.features.len(), 1);
-
-        let p = principal_from_me(&json!({"user": {"id": "u3"}, "features": ["f"]}), None).unwrap();
-        assert_eq!(p.tenant, DEFAULT_TENANT);
         assert!(p.features.contains("f"));
-
-        assert!(
-            principal_from_me(&json!({"statusCode": 0, "user": {"userName": "x"}}), None).is_none()
-        );
-        assert!(principal_from_me(&json!({"user": {"id": ""}}), None).is_none());
+        let p = principal_from_me(&json!({"user": {"id": "u1"}}), Some("cc9")).unwrap();
+        assert_eq!(p.tenant, "cc9");
+        assert!(principal_from_me(&json!({"user": {}}), None).is_none());
     }
 }

@@ -1,7 +1,7 @@
 //! The cache as a client sees it (`X-Cache` on the ack) and as an operator sees it (the admin
 //! listener: metrics, cache report, purge, health, readiness, reload; the access log).
 
-use crate::support::{config_dir, Launch, Proxy};
+use crate::support::{config_dir, sample, Launch, Proxy};
 use serde_json::Value;
 
 const INTERACTIONS: &str = "/api/v2/ucs/interactions";
@@ -41,17 +41,7 @@ fn cache_report(proxy: &Proxy) -> Value {
 }
 
 fn metrics(proxy: &Proxy) -> String {
-    let response = proxy.admin().request("GET", "/metrics", b"");
-    assert_eq!(response.status, 200);
-    assert!(response.headers["content-type"].starts_with("text/plain"));
-    response.text()
-}
-
-/// The value of one sample line `name{labels} value` (labels as printed, in order).
-fn sample(text: &str, series: &str) -> f64 {
-    text.lines()
-        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or(0.0)
+    proxy.metrics()
 }
 
 #[test]

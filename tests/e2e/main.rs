@@ -5,8 +5,10 @@
 //! its path over in `CARGO_BIN_EXE_ucs-proxy`), but its sources live in the workspace's
 //! top-level `tests/` with the other end-to-end material.
 
+mod forwarder;
 mod support;
 
+mod backend_errors;
 mod cache_and_admin;
 mod check_command;
 mod dashboard;

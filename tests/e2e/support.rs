@@ -153,6 +153,14 @@ impl Proxy {
         Client::connect(self.admin_addr)
     }
 
+    /// The Prometheus exposition of the admin service.
+    pub(crate) fn metrics(&self) -> String {
+        let response = self.admin().request("GET", "/metrics", b"");
+        assert_eq!(response.status, 200);
+        assert!(response.headers["content-type"].starts_with("text/plain"));
+        response.text()
+    }
+
     /// Sends `signal` (e.g. `HUP`) to the proxy process.
     pub(crate) fn signal(&self, signal: &str) {
         let status = Command::new("kill")
@@ -320,4 +328,30 @@ impl Client {
         let mut byte = [0u8; 1];
         matches!(stream.read(&mut byte), Ok(0))
     }
+}
+
+/// The value of one sample line `name{labels} value` (labels as printed, in order).
+pub(crate) fn sample(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// `config/default.toml` with its `[[backends]]` replaced by `backends` (TOML), written to a
+/// new file named after `name`.
+pub(crate) fn config_with_backends(name: &str, backends: &str) -> PathBuf {
+    let text = std::fs::read_to_string(config_dir().join("default.toml")).unwrap();
+    let (start, end) = (
+        text.find("[[backends]]").unwrap(),
+        text.find("[log]").unwrap(),
+    );
+    let dir = std::env::temp_dir().join(format!("ucs-e2e-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("proxy.toml");
+    std::fs::write(
+        &file,
+        format!("{}{backends}\n{}", &text[..start], &text[end..]),
+    )
+    .unwrap();
+    file
 }

@@ -251,6 +251,19 @@ test("a dead relay upstream fails fast: the circuit opens and says so", async ()
     assert.match(first.data.errorMessage, /^Request failed: .*no notification session to the upstream/);
     const second = await ask(p, alice, "alice", "alice-pw", { operationName: "RetrieveInteractionHistory", mediaType: "chat" });
     assert.match(second.data.errorMessage, /^Request failed: .*circuit open/);
+    // Both are the upstream being unavailable, to the operator.
+    assert.equal(await metric(p, 'ucs_proxy_backend_errors_total{backend="gws-upstream",kind="unavailable",media_type="chat"}'), 2);
+    assert.equal(await metric(p, 'ucs_proxy_backend_errors_total{backend="gws-upstream",kind="internal",media_type="chat"}'), 0);
+});
+
+test("a notification the upstream never sends is a relay timeout, counted as such", async () => {
+    const alice = await desktop(proxy, "alice", "alice-pw");
+    const series = 'ucs_proxy_backend_errors_total{backend="gws-upstream",kind="timeout",media_type="twitter"}';
+    const before = await metric(proxy, series);
+    gws1.silenceNext();
+    const silent = await ask(proxy, alice, "alice", "alice-pw", { operationName: "RetrieveInteractionHistory", mediaType: "twitter", fromDate: day(-9) });
+    assert.equal(silent.data.errorMessage, "Request failed");
+    assert.equal(await metric(proxy, series), before + 1);
 });
 
 test("a dead upstream node is taken out of rotation", async () => {

@@ -1,25 +1,14 @@
 //! The service's Prometheus metrics. Label values are bounded: media types, backend names from
 //! the configuration, and fixed result/cause/kind words.
 
+use crate::backend::FailureKind;
+use crate::cache::EvictionCause;
 use crate::status::CacheStatus;
 use prometheus::{
     exponential_buckets, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
     Registry,
 };
 use ucs_model::MediaType;
-use ucs_plugin_api::PluginErrorKind;
-
-/// The `result` label values, indexed by [`result_index`].
-const RESULTS: [&str; 4] = ["hit", "miss", "stale", "bypass"];
-
-fn result_index(result: CacheStatus) -> usize {
-    match result {
-        CacheStatus::Hit => 0,
-        CacheStatus::Miss => 1,
-        CacheStatus::Stale => 2,
-        CacheStatus::Bypass => 3,
-    }
-}
 
 /// Histogram buckets of backend calls: from 100 µs doubling to ~13 s.
 fn latency_buckets() -> Vec<f64> {
@@ -62,7 +51,10 @@ impl HistoryMetrics {
         )?;
         let lookup_series = MediaType::ALL
             .iter()
-            .map(|m| RESULTS.map(|r| cache_requests.with_label_values(&[r, m.as_str()])))
+            .map(|m| {
+                CacheStatus::ALL
+                    .map(|r| cache_requests.with_label_values(&[r.as_label(), m.as_str()]))
+            })
             .collect();
         let metrics = Self {
             cache_requests,
@@ -98,13 +90,13 @@ impl HistoryMetrics {
                 Opts::new(
                     "ucs_proxy_backend_errors_total",
                     "Failed backend plugin queries, by backend, media type and kind \
-                     (timeout, panic, invalid_output, failed).",
+                     (unavailable, timeout, invalid_request, internal, panic, invalid_output).",
                 ),
                 &["backend", "media_type", "kind"],
             )?,
         };
-        for cause in ["expired", "size", "explicit", "replaced"] {
-            metrics.evictions.with_label_values(&[cause]);
+        for cause in EvictionCause::ALL {
+            metrics.evictions.with_label_values(&[cause.as_label()]);
         }
         for media_type in MediaType::ALL {
             metrics.coalesced.with_label_values(&[media_type.as_str()]);
@@ -124,15 +116,15 @@ impl HistoryMetrics {
     pub(crate) fn declare_backend(&self, backend: &str, media_type: MediaType) {
         let labels = [backend, media_type.as_str()];
         self.backend_duration.with_label_values(&labels);
-        for kind in ["timeout", "panic", "invalid_output", "failed"] {
+        for kind in FailureKind::ALL {
             self.backend_errors
-                .with_label_values(&[labels[0], labels[1], kind]);
+                .with_label_values(&[labels[0], labels[1], kind.as_label()]);
         }
     }
 
     /// The lookup counter of `result` for `media_type`.
     pub(crate) fn lookup_counter(&self, result: CacheStatus, media_type: MediaType) -> &IntCounter {
-        &self.lookup_series[media_type as usize][result_index(result)]
+        &self.lookup_series[media_type as usize][result.index()]
     }
 
     /// Lookups so far, by result, over every media type.
@@ -140,7 +132,7 @@ impl HistoryMetrics {
         let total = |result: CacheStatus| -> u64 {
             self.lookup_series
                 .iter()
-                .map(|series| series[result_index(result)].get())
+                .map(|series| series[result.index()].get())
                 .sum()
         };
         LookupCounts {
@@ -177,16 +169,5 @@ impl LookupCounts {
         let served = self.hit + self.stale;
         let total = served + self.miss;
         (total > 0).then(|| served as f64 / total as f64)
-    }
-}
-
-/// The `kind` label of a plugin error.
-pub(crate) fn error_kind(kind: &PluginErrorKind) -> &'static str {
-    match kind {
-        PluginErrorKind::Timeout => "timeout",
-        PluginErrorKind::Panic => "panic",
-        PluginErrorKind::InvalidOutput => "invalid_output",
-        PluginErrorKind::Failed => "failed",
-        _ => "other",
     }
 }

@@ -16,6 +16,24 @@ pub enum CacheStatus {
 }
 
 impl CacheStatus {
+    /// Every status, in label order.
+    pub const ALL: [CacheStatus; 4] = [
+        CacheStatus::Hit,
+        CacheStatus::Miss,
+        CacheStatus::Stale,
+        CacheStatus::Bypass,
+    ];
+
+    /// The position of this status in [`CacheStatus::ALL`].
+    pub const fn index(self) -> usize {
+        match self {
+            CacheStatus::Hit => 0,
+            CacheStatus::Miss => 1,
+            CacheStatus::Stale => 2,
+            CacheStatus::Bypass => 3,
+        }
+    }
+
     /// `HIT`, `MISS`, `STALE` or `BYPASS`: the `X-Cache` value.
     pub fn as_header(self) -> &'static str {
         match self {

@@ -1,50 +1,92 @@
-//! The history service against the real fault-test plugin library (`target/<profile>/*.so`,
-//! built by `cargo build --workspace --all-targets`): coalescing, hits, scopes, staleness,
-//! errors, purges and reconfiguration.
+//! The history service against in-process fake backends, under a paused tokio clock (time
+//! moves only when every task waits, so TTLs and stale windows are exact and nothing sleeps):
+//! coalescing, hits, scopes, staleness, errors, purges and reconfiguration. Loading real plugin
+//! libraries is tested where the ABI is (`ucs-plugin-api`, the end-to-end suite).
 
-use std::path::PathBuf;
+use futures_util::future::BoxFuture;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use ucs_history::{
-    CachePolicy, CacheStatus, Dispatcher, HistoryMetrics, HistoryService, PurgeFilter, ScopeKind,
+    BackendFailure, CachePolicy, CacheStatus, Dispatcher, FailureKind, HistoryBackend,
+    HistoryMetrics, HistoryService, PurgeFilter, ScopeKind,
 };
-use ucs_model::chrono::{TimeZone, Utc};
+use ucs_model::chrono::{DateTime, TimeZone, Utc};
 use ucs_model::{parse_request, HistoryQuery, Interaction, MediaType, ParseContext, Route, Tz};
-use ucs_plugin_api::PluginLibrary;
+use ucs_plugin_api::BackendRequest;
 
 const CHAT: &[MediaType] = &[MediaType::Chat];
+const FAKE: &str = "fake";
 
-/// The fault-test plugin next to this test binary's `deps/` folder.
-fn fault_library() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>");
-    let name = format!(
-        "{}ucs_plugin_fault_test{}",
-        std::env::consts::DLL_PREFIX,
-        std::env::consts::DLL_SUFFIX
-    );
-    let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: build the workspace first",
-        path.display()
-    );
-    path
+/// What the fake answers.
+#[derive(Clone, Copy, Debug)]
+enum Behaviour {
+    /// One interaction whose `subject` is `call <n>`: this backend's n-th query.
+    Count,
+    /// A failure of this kind.
+    Fail(FailureKind),
 }
 
-/// A service over one fault-test instance (`config`) serving chat and email, with its metrics.
-fn fault_service(
-    config: serde_json::Value,
-    timeout: Duration,
+/// An in-process backend serving every media type, each answer after `delay`.
+#[derive(Debug)]
+struct Fake {
+    behaviour: Behaviour,
+    delay: Duration,
+    calls: AtomicU64,
+}
+
+impl HistoryBackend for Fake {
+    fn name(&self) -> &str {
+        FAKE
+    }
+
+    fn version(&self) -> &str {
+        "0"
+    }
+
+    fn media_types(&self) -> &[MediaType] {
+        &MediaType::ALL
+    }
+
+    fn query<'a>(
+        &'a self,
+        request: &'a BackendRequest,
+    ) -> BoxFuture<'a, Result<Vec<Interaction>, BackendFailure>> {
+        Box::pin(async move {
+            let call = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+            if !self.delay.is_zero() {
+                tokio::time::sleep(self.delay).await;
+            }
+            match self.behaviour {
+                Behaviour::Count => {
+                    let media = request.media_type.as_str();
+                    let mut counted = fixture(&format!("counted-{media}"), media);
+                    counted.subject = Some(format!("call {call}"));
+                    Ok(request.query.select(&[counted]))
+                }
+                Behaviour::Fail(kind) => Err(BackendFailure::new(kind, "fake: it failed")),
+            }
+        })
+    }
+}
+
+/// One chat/email/… interaction on 2 October 2015.
+fn fixture(id: &str, media: &str) -> Interaction {
+    let start = DateTime::parse_from_rfc3339("2015-10-02T10:00:00Z").expect("a valid date");
+    Interaction::started(id, media, start)
+}
+
+/// A service over one fake serving chat and email, with its metrics.
+fn fake_service(
+    behaviour: Behaviour,
+    delay: Duration,
     policy: CachePolicy,
 ) -> (Arc<HistoryService>, prometheus::Registry) {
-    let backend = PluginLibrary::load(&fault_library())
-        .expect("the fault plugin loads")
-        .create(&config, timeout)
-        .expect("the fault plugin accepts its config");
+    let backend = Fake {
+        behaviour,
+        delay,
+        calls: AtomicU64::new(0),
+    };
     let mut dispatcher = Dispatcher::new();
     dispatcher
         .add(Arc::new(backend), &[MediaType::Chat, MediaType::Email])
@@ -58,11 +100,7 @@ fn fault_service(
 }
 
 fn counting(delay_ms: u64, policy: CachePolicy) -> (Arc<HistoryService>, prometheus::Registry) {
-    fault_service(
-        serde_json::json!({"mode": "count", "delay_ms": delay_ms}),
-        Duration::from_secs(10),
-        policy,
-    )
+    fake_service(Behaviour::Count, Duration::from_millis(delay_ms), policy)
 }
 
 fn query(body: &str) -> HistoryQuery {
@@ -130,7 +168,7 @@ fn counter(registry: &prometheus::Registry, name: &str, labels: &[(&str, &str)])
         .sum()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[tokio::test(start_paused = true)]
 async fn a_hundred_identical_concurrent_misses_make_one_backend_call() {
     let (service, registry) = counting(300, CachePolicy::default());
     let q = october();
@@ -171,7 +209,7 @@ async fn futures_join<T: Send + 'static>(
     out
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_identical_query_is_a_hit_and_per_type_entries_are_shared() {
     let (service, registry) = counting(0, CachePolicy::default());
     let both = [MediaType::Chat, MediaType::Email];
@@ -198,7 +236,7 @@ async fn an_identical_query_is_a_hit_and_per_type_entries_are_shared() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn user_scope_never_shares_and_tenant_scope_shares_only_within_the_tenant() {
     let (service, _) = counting(0, CachePolicy::default());
     warm(&service, "cc1", CHAT).await;
@@ -223,35 +261,34 @@ async fn user_scope_never_shares_and_tenant_scope_shares_only_within_the_tenant(
     assert_eq!(calls(&result), ["call 2"]);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn errors_and_timeouts_are_not_cached() {
-    for (mode, timeout, kind) in [
-        ("error", Duration::from_secs(5), "failed"),
-        ("hang", Duration::from_millis(100), "timeout"),
-    ] {
-        let (service, registry) = fault_service(
-            serde_json::json!({ "mode": mode }),
-            timeout,
+    for kind in FailureKind::ALL {
+        let (service, registry) = fake_service(
+            Behaviour::Fail(kind),
+            Duration::from_millis(10),
             CachePolicy::default(),
         );
         for _ in 0..2 {
             let (status, result) = ask(&service, "cc1", "u1", CHAT, &october()).await;
-            assert_eq!(status, CacheStatus::Miss, "{mode}");
-            assert!(result.is_err(), "{mode}");
+            assert_eq!(status, CacheStatus::Miss, "{kind}");
+            let error = result.expect_err("a failure");
+            assert_eq!(error.failure_kind(), Some(kind));
+            assert!(error.to_string().contains("fake: it failed"), "{error}");
         }
         assert_eq!(
             counter(
                 &registry,
                 "ucs_proxy_backend_errors_total",
-                &[("kind", kind), ("backend", "fault-test")]
+                &[("kind", kind.as_label()), ("backend", FAKE)]
             ),
             2.0,
-            "{mode}"
+            "{kind}"
         );
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn a_stale_entry_is_served_at_once_and_refreshed_once() {
     let policy = CachePolicy {
         ttl: Duration::from_millis(100),
@@ -285,7 +322,7 @@ async fn wait_for_hit(service: &HistoryService, q: &HistoryQuery) -> Vec<String>
     panic!("the stale entry was never refreshed");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn empty_results_expire_sooner() {
     let policy = CachePolicy {
         empty_ttl: Duration::from_millis(50),
@@ -313,7 +350,7 @@ async fn empty_results_expire_sooner() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_disabled_cache_bypasses_every_time() {
     let policy = CachePolicy {
         enabled: false,
@@ -335,7 +372,7 @@ async fn a_disabled_cache_bypasses_every_time() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn purges_remove_what_they_name_and_nothing_else() {
     let (service, _) = counting(0, CachePolicy::default());
     let both = [MediaType::Chat, MediaType::Email];
@@ -381,7 +418,7 @@ async fn purges_remove_what_they_name_and_nothing_else() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn reconfiguring_applies_the_new_policy() {
     let (service, _) = counting(0, CachePolicy::default());
     warm(&service, "cc1", CHAT).await;
@@ -428,7 +465,7 @@ async fn reconfiguring_applies_the_new_policy() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_media_type_without_backend_is_no_backend() {
     let (service, _) = counting(0, CachePolicy::default());
     let (status, result) = ask(&service, "cc1", "u1", &[MediaType::Call], &october()).await;
@@ -439,7 +476,7 @@ async fn a_media_type_without_backend_is_no_backend() {
     ));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_repeated_hit_reuses_its_rendered_answer_until_an_entry_changes() {
     let (service, _) = counting(0, CachePolicy::default());
     let both = [MediaType::Chat, MediaType::Email];
@@ -486,7 +523,7 @@ async fn a_repeated_hit_reuses_its_rendered_answer_until_an_entry_changes() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn a_rendered_answer_is_not_a_hit_once_a_part_is_stale() {
     let policy = CachePolicy {
         ttl: Duration::from_millis(100),
@@ -511,4 +548,40 @@ async fn a_rendered_answer_is_not_a_hit_once_a_part_is_stale() {
         serde_json::from_str(service.resolve_presented(lookup).await.unwrap().get()).unwrap();
     assert_eq!(stale[0].subject.as_deref(), Some("call 1"));
     assert_eq!(wait_for_hit(&service, &october()).await, ["call 2"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropping_the_service_stops_its_background_refreshes() {
+    let backend = Arc::new(Fake {
+        behaviour: Behaviour::Count,
+        delay: Duration::from_secs(3600),
+        calls: AtomicU64::new(0),
+    });
+    let mut dispatcher = Dispatcher::new();
+    dispatcher.add(backend.clone(), CHAT).unwrap();
+    let policy = CachePolicy {
+        ttl: Duration::from_millis(100),
+        stale_while_revalidate: Duration::from_secs(60),
+        ..CachePolicy::default()
+    };
+    let service = HistoryService::new(dispatcher, policy, HistoryMetrics::unregistered());
+    // The first answer waits an hour of paused time, then goes stale.
+    let (_, first) = ask(&service, "cc1", "u1", CHAT, &october()).await;
+    assert_eq!(calls(&first), ["call 1"]);
+    tokio::time::advance(Duration::from_secs(1)).await;
+    let (status, _) = ask(&service, "cc1", "u1", CHAT, &october()).await;
+    assert_eq!(status, CacheStatus::Stale);
+    tokio::task::yield_now().await;
+    assert_eq!(backend.calls.load(Ordering::SeqCst), 2, "the refresh runs");
+    assert!(
+        Arc::strong_count(&backend) > 2,
+        "the refresh holds the backend"
+    );
+    drop(service);
+    tokio::task::yield_now().await;
+    assert_eq!(
+        Arc::strong_count(&backend),
+        1,
+        "the refresh was stopped with the service"
+    );
 }

@@ -10,6 +10,9 @@ pub const STATUS_INVALID_PARAMETER: u8 = 2;
 pub const STATUS_FORBIDDEN: u8 = 3;
 /// GWS `statusCode` for a caller that is not authenticated.
 pub const STATUS_NOT_AUTHENTICATED: u8 = 20;
+/// GWS `statusCode` of a generic failure (GWS's own code 1), used when the service that
+/// decides (the upstream authenticating callers) cannot be asked.
+pub const STATUS_UNAVAILABLE: u8 = 1;
 
 /// What kind of refusal a [`RequestError`] is. Kinds, not strings: callers branch on these.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,6 +36,12 @@ pub enum ErrorKind {
     Forbidden,
     /// The caller is not authenticated.
     NotAuthenticated,
+    /// The URL is not one the proxy serves, and no upstream is there to take it.
+    RouteNotServed,
+    /// A history URL called with another method than POST.
+    MethodNotAllowed,
+    /// The service that decides (the upstream authenticating callers) cannot be asked.
+    Unavailable,
 }
 
 /// A refused request. Carries everything the immediate HTTP answer needs: the GWS `statusCode`,
@@ -103,6 +112,24 @@ impl RequestError {
         Self::new(ErrorKind::NotAuthenticated, "Access denied")
     }
 
+    /// A route the proxy does not serve (GWS prints exactly `Invalid operation`).
+    pub fn route_not_served() -> Self {
+        Self::new(ErrorKind::RouteNotServed, "Invalid operation")
+    }
+
+    /// A history URL called with another method than POST.
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            ErrorKind::MethodNotAllowed,
+            "Invalid operation: method not allowed, use POST",
+        )
+    }
+
+    /// The upstream that authenticates callers cannot be asked.
+    pub fn authentication_unavailable() -> Self {
+        Self::new(ErrorKind::Unavailable, "Authentication service unavailable")
+    }
+
     /// The kind of refusal.
     pub fn kind(&self) -> &ErrorKind {
         &self.kind
@@ -116,9 +143,12 @@ impl RequestError {
             | ErrorKind::BodyTooLarge
             | ErrorKind::BodyTimeout
             | ErrorKind::UnknownOperation
-            | ErrorKind::InvalidParameter => STATUS_INVALID_PARAMETER,
+            | ErrorKind::InvalidParameter
+            | ErrorKind::RouteNotServed
+            | ErrorKind::MethodNotAllowed => STATUS_INVALID_PARAMETER,
             ErrorKind::Forbidden => STATUS_FORBIDDEN,
             ErrorKind::NotAuthenticated => STATUS_NOT_AUTHENTICATED,
+            ErrorKind::Unavailable => STATUS_UNAVAILABLE,
         }
     }
 
@@ -129,6 +159,9 @@ impl RequestError {
             ErrorKind::BodyTimeout => 408,
             ErrorKind::Forbidden => 403,
             ErrorKind::NotAuthenticated => 401,
+            ErrorKind::RouteNotServed => 404,
+            ErrorKind::MethodNotAllowed => 405,
+            ErrorKind::Unavailable => 503,
             _ => 400,
         }
     }
@@ -140,11 +173,17 @@ impl RequestError {
 
     /// The whole answer body: `{"statusCode":C,"statusMessage":"..."}`.
     pub fn to_body(&self) -> Vec<u8> {
-        serde_json::to_vec(&serde_json::json!({
-            "statusCode": self.status_code(),
-            "statusMessage": self.message,
-        }))
-        .expect("a map of a number and a string always serializes")
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Body<'a> {
+            status_code: u8,
+            status_message: &'a str,
+        }
+        serde_json::to_vec(&Body {
+            status_code: self.status_code(),
+            status_message: &self.message,
+        })
+        .expect("a number and a string always serialize")
     }
 }
 

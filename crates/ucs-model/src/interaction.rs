@@ -145,6 +145,26 @@ impl Interaction {
         format!("/api/v2/interactions/{id}")
     }
 
+    /// A closed inbound interaction `id` of `media_type` that started at `start_date`, with
+    /// GWS's `path` and nothing else (no end, subject, contact, owner, `uri` or attributes): a
+    /// base that stores, fixtures and tests fill in.
+    pub fn started(id: &str, media_type: &str, start_date: DateTime<FixedOffset>) -> Interaction {
+        Interaction {
+            path: Interaction::path_for(id),
+            media_type: media_type.to_owned(),
+            type_id: InteractionType::Inbound,
+            state: InteractionState::Stopped,
+            start_date,
+            end_date: None,
+            subject: None,
+            contact_id: None,
+            uri: String::new(),
+            owner_information: None,
+            id: id.to_owned(),
+            custom_attributes: Default::default(),
+        }
+    }
+
     /// Keeps only the custom attributes named in `names` (sorted, as in a normalized query).
     pub fn project_custom_attributes(&mut self, names: &[String]) {
         self.custom_attributes

@@ -39,6 +39,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod ack;
 mod cache_key;
 mod date;
 mod error;
@@ -51,11 +52,12 @@ mod request;
 mod route;
 mod select;
 
+pub use ack::Ack;
 pub use cache_key::{AuthScope, CacheKey};
 pub use date::{format_gws_timestamp, GWS_TIMESTAMP_FORMAT};
 pub use error::{
     ErrorKind, RequestError, Result, STATUS_FORBIDDEN, STATUS_INVALID_PARAMETER,
-    STATUS_MISSING_PARAMETER, STATUS_NOT_AUTHENTICATED,
+    STATUS_MISSING_PARAMETER, STATUS_NOT_AUTHENTICATED, STATUS_UNAVAILABLE,
 };
 pub use gws_user::GwsUser;
 pub use interaction::{Interaction, InteractionState, InteractionType, OwnerInformation};

@@ -13,21 +13,32 @@ pub const ENTRY_SYMBOL: &str = "ucs_history_plugin_entry";
 pub const PLUGIN_MAGIC: u64 = u64::from_le_bytes(*b"UCSHIST1");
 /// Incompatible changes bump the major version; the host refuses any other major.
 pub const ABI_MAJOR: u32 = 1;
-/// Compatible additions (functions appended to the table) bump the minor version.
-pub const ABI_MINOR: u32 = 0;
+/// Compatible additions (functions appended to the table, new status codes) bump the minor
+/// version. 1.1 added the error kinds ([`STATUS_UNAVAILABLE`], [`STATUS_TIMEOUT`],
+/// [`STATUS_INVALID_REQUEST`]); a 1.0 plugin only ever reports [`STATUS_ERROR`].
+pub const ABI_MINOR: u32 = 1;
 
 /// A call succeeded.
 pub const STATUS_OK: i32 = 0;
-/// A call failed; the bytes handed over are a UTF-8 message.
+/// A call failed; the bytes handed over are a UTF-8 message. Since 1.1: an internal failure of
+/// the backend (and how the host reads any status it does not know).
 pub const STATUS_ERROR: i32 = 1;
 /// The plugin panicked; the bytes handed over are the panic message.
 pub const STATUS_PANIC: i32 = 2;
+/// (1.1) The store or upstream behind the plugin cannot be reached, or its breaker is open.
+pub const STATUS_UNAVAILABLE: i32 = 3;
+/// (1.1) The store or upstream did not answer in time.
+pub const STATUS_TIMEOUT: i32 = 4;
+/// (1.1) The plugin cannot serve this request as asked (e.g. no archive configured).
+pub const STATUS_INVALID_REQUEST: i32 = 5;
 
 /// Receives bytes during a call: `(ctx, ptr, len)`. The bytes are valid only during the call.
 pub type SinkFn = unsafe extern "C" fn(ctx: *mut c_void, data: *const u8, len: usize);
 
 /// Completion of `query_start`: `(ctx, status, ptr, len)`, called exactly once, from a plugin
-/// thread. On `STATUS_OK` the bytes are the JSON array of interactions; otherwise a message.
+/// thread. On `STATUS_OK` the bytes are the JSON array of interactions; otherwise a message, and
+/// the status says the kind of failure (`STATUS_ERROR`, `STATUS_PANIC`, and since 1.1
+/// `STATUS_UNAVAILABLE`, `STATUS_TIMEOUT`, `STATUS_INVALID_REQUEST`).
 pub type DoneFn = unsafe extern "C" fn(ctx: *mut c_void, status: i32, data: *const u8, len: usize);
 
 /// The table a plugin's entry symbol returns. Fields are only ever appended (a minor version);

@@ -1,5 +1,6 @@
 //! The crate's error type.
 
+use crate::backend_error::BackendErrorKind;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -13,14 +14,31 @@ pub enum PluginErrorKind {
     Incompatible,
     /// `create` refused the configuration.
     Create,
-    /// The plugin reported an error for a query.
-    Failed,
+    /// The plugin reports that its store or upstream cannot be reached (or its breaker is open).
+    Unavailable,
+    /// The plugin did not answer within the call timeout, or reports that its store or upstream
+    /// did not.
+    Timeout,
+    /// The plugin reports it cannot serve the request as asked.
+    InvalidRequest,
+    /// The plugin reports another failure (every failure of an ABI 1.0 plugin), or dropped the
+    /// query.
+    Internal,
     /// The plugin panicked.
     Panic,
-    /// The plugin did not answer within the call timeout.
-    Timeout,
     /// The plugin answered something that is not a valid result for the query.
     InvalidOutput,
+}
+
+impl From<BackendErrorKind> for PluginErrorKind {
+    fn from(kind: BackendErrorKind) -> Self {
+        match kind {
+            BackendErrorKind::Unavailable => PluginErrorKind::Unavailable,
+            BackendErrorKind::Timeout => PluginErrorKind::Timeout,
+            BackendErrorKind::InvalidRequest => PluginErrorKind::InvalidRequest,
+            _ => PluginErrorKind::Internal,
+        }
+    }
 }
 
 /// A plugin error: a kind, the plugin it concerns, and a message.

@@ -3,6 +3,7 @@
 #![allow(unsafe_code)]
 
 use crate::abi::{PluginVTable, ABI_MAJOR, ENTRY_SYMBOL, PLUGIN_MAGIC, STATUS_OK, STATUS_PANIC};
+use crate::backend_error::BackendErrorKind;
 use crate::error::{PluginError, PluginErrorKind};
 use crate::validate::validate_output;
 use crate::wire::{BackendRequest, Description};
@@ -84,6 +85,11 @@ impl PluginLibrary {
             path: path.to_owned(),
             vtable,
         })
+    }
+
+    /// The ABI version the library was built with, `(major, minor)`.
+    pub fn abi_version(&self) -> (u32, u32) {
+        (self.vtable.abi_major, self.vtable.abi_minor)
     }
 
     /// The library's path.
@@ -241,7 +247,7 @@ impl PluginBackend {
         let (status, bytes) = match tokio::time::timeout(self.timeout, receiver).await {
             Ok(Ok(done)) => done,
             Ok(Err(_)) => {
-                return Err(self.error(PluginErrorKind::Failed, "the plugin dropped the query"))
+                return Err(self.error(PluginErrorKind::Internal, "the plugin dropped the query"))
             }
             Err(_) => {
                 return Err(self.error(
@@ -257,7 +263,10 @@ impl PluginBackend {
             STATUS_PANIC => {
                 Err(self.error(PluginErrorKind::Panic, format!("panicked: {}", text())))
             }
-            _ => Err(self.error(PluginErrorKind::Failed, text())),
+            failed => {
+                let kind = BackendErrorKind::from_status(failed, self.vtable.abi_minor);
+                Err(self.error(kind.into(), text()))
+            }
         }
     }
 

@@ -1,15 +1,24 @@
 //! The backend plugin boundary of `ucs-history-proxy`.
 //!
 //! History misses are resolved by per-media-type backends built as shared libraries and loaded
-//! at run time. This crate is the only thing both sides compile against:
+//! at run time. This crate is the only thing both sides compile against, and it holds only what
+//! both share:
 //!
 //! * [`abi`]: the versioned C ABI — one exported entry symbol returning a `#[repr(C)]` table
 //!   (magic, major/minor version, size, then `create`, `describe`, `query_start`, `destroy`);
-//! * [`sdk`]: for plugin authors, the safe [`Backend`] trait and [`export_plugin!`], which
-//!   generate all the glue, so a plugin crate holds no `unsafe`;
-//! * [`sql`]: the pushdown every SQL store shares (one statement per backend request);
-//! * the host side: [`PluginLibrary::load`] checks a library and [`PluginBackend::query`] runs a
-//!   query with a timeout and validates the answer.
+//!   a failed query's kind travels as the completion's status code (ABI 1.1);
+//! * [`sdk`]: for plugin authors, the safe [`Backend`] trait, [`BackendError`] and
+//!   [`export_plugin!`], which generate all the glue, so a plugin crate holds no `unsafe`;
+//! * the wire types ([`BackendRequest`], [`Description`]) that cross the boundary as JSON;
+//! * with the `host` feature, the host side: [`PluginLibrary::load`] checks a library and
+//!   [`PluginBackend::query`] runs a query with a timeout and validates the answer. Plugins leave
+//!   the feature off and never compile libloading.
+//!
+//! What stores of the bundled schema share (SQL, row codec, demo data) is `ucs-store-kit`'s.
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `host` | `PluginLibrary`, `PluginBackend`, `PluginError` (libloading) |
 //!
 //! # Why JSON over a C ABI
 //!
@@ -24,18 +33,32 @@
 //! the host cannot run on a plugin's copy of tokio. So `query_start` returns at once and the
 //! plugin calls back from its own threads; the host awaits a oneshot channel with a timeout.
 //! Panics are caught on the plugin's side and come back as errors.
+//!
+//! ```
+//! use ucs_plugin_api::{BackendError, BackendErrorKind};
+//!
+//! // A plugin's own error keeps its kind across the boundary through a From impl.
+//! let error = BackendError::unavailable("connection refused");
+//! assert_eq!(error.kind(), BackendErrorKind::Unavailable);
+//! assert_eq!(BackendErrorKind::from_status(error.kind().status(), 1), error.kind());
+//! ```
 #![deny(missing_docs)]
 
 pub mod abi;
-pub mod demo;
+mod backend_error;
+#[cfg(feature = "host")]
 mod error;
+#[cfg(feature = "host")]
 mod host;
 pub mod sdk;
-pub mod sql;
+#[cfg(feature = "host")]
 mod validate;
 mod wire;
 
+pub use backend_error::{BackendError, BackendErrorKind};
+#[cfg(feature = "host")]
 pub use error::{PluginError, PluginErrorKind};
+#[cfg(feature = "host")]
 pub use host::{PluginBackend, PluginLibrary};
 pub use sdk::Backend;
 pub use wire::{BackendRequest, Description};

@@ -6,6 +6,7 @@ use crate::abi::{
     DoneFn, PluginVTable, SinkFn, ABI_MAJOR, ABI_MINOR, PLUGIN_MAGIC, STATUS_ERROR, STATUS_OK,
     STATUS_PANIC,
 };
+use crate::backend_error::BackendError;
 use crate::wire::{BackendRequest, Description};
 use std::any::Any;
 use std::ffi::c_void;
@@ -29,11 +30,12 @@ pub trait Backend: Send + Sync + Sized + 'static {
 
     /// Answers one query, on the plugin's own tokio runtime. The result must equal
     /// `request.query.select(..)` over the tenant's interactions of `request.media_type`;
-    /// `Err` becomes the `errorMessage` form of the notification.
+    /// `Err` becomes the `errorMessage` form of the notification, and its kind reaches the
+    /// host's metrics and logs (write `From<YourError> for BackendError` to keep it with `?`).
     fn query(
         &self,
         request: BackendRequest,
-    ) -> impl Future<Output = Result<Vec<Interaction>, String>> + Send;
+    ) -> impl Future<Output = Result<Vec<Interaction>, BackendError>> + Send;
 
     /// The answer as the JSON bytes that cross the boundary. The default serializes
     /// [`Backend::query`]'s result; a store that can produce the JSON itself may override it.
@@ -41,11 +43,11 @@ pub trait Backend: Send + Sync + Sized + 'static {
     fn query_json(
         &self,
         request: BackendRequest,
-    ) -> impl Future<Output = Result<Vec<u8>, String>> + Send {
+    ) -> impl Future<Output = Result<Vec<u8>, BackendError>> + Send {
         let answer = self.query(request);
         async move {
             let interactions = answer.await?;
-            serde_json::to_vec(&interactions).map_err(|e| e.to_string())
+            serde_json::to_vec(&interactions).map_err(|e| BackendError::internal(e.to_string()))
         }
     }
 }
@@ -69,7 +71,7 @@ impl Backend for NullBackend {
         }
     }
 
-    async fn query(&self, _request: BackendRequest) -> Result<Vec<Interaction>, String> {
+    async fn query(&self, _request: BackendRequest) -> Result<Vec<Interaction>, BackendError> {
         Ok(Vec::new())
     }
 }
@@ -88,12 +90,22 @@ macro_rules! export_plugin {
     };
     // Test support: a table with another header, to check that hosts refuse it.
     ($backend:ty, magic = $magic:expr, abi_major = $major:expr) => {
+        $crate::export_plugin!($backend, header = ($magic, $major, $crate::abi::ABI_MINOR));
+    };
+    // Test support: a table announcing an older minor version, to check that hosts still load it.
+    ($backend:ty, abi_minor = $minor:expr) => {
+        $crate::export_plugin!(
+            $backend,
+            header = ($crate::abi::PLUGIN_MAGIC, $crate::abi::ABI_MAJOR, $minor)
+        );
+    };
+    ($backend:ty, header = ($magic:expr, $major:expr, $minor:expr)) => {
         /// The plugin entry point, with a deliberately altered header (test plugins only).
         #[allow(unsafe_code)]
         #[no_mangle]
         pub extern "C" fn ucs_history_plugin_entry() -> *const $crate::abi::PluginVTable {
             static VTABLE: $crate::abi::PluginVTable =
-                $crate::sdk::vtable_with_header::<$backend>($magic, $major);
+                $crate::sdk::vtable_with_header::<$backend>($magic, $major, $minor);
             &VTABLE
         }
     };
@@ -101,17 +113,21 @@ macro_rules! export_plugin {
 
 /// The table for backend `B`. Used by [`export_plugin!`].
 pub const fn vtable<B: Backend>() -> PluginVTable {
-    vtable_with_header::<B>(PLUGIN_MAGIC, ABI_MAJOR)
+    vtable_with_header::<B>(PLUGIN_MAGIC, ABI_MAJOR, ABI_MINOR)
 }
 
-/// The table with a chosen magic and major version: only for test plugins that check a host
-/// refuses an incompatible library.
+/// The table with a chosen header: only for test plugins that check how a host treats another
+/// magic number or version.
 #[doc(hidden)]
-pub const fn vtable_with_header<B: Backend>(magic: u64, abi_major: u32) -> PluginVTable {
+pub const fn vtable_with_header<B: Backend>(
+    magic: u64,
+    abi_major: u32,
+    abi_minor: u32,
+) -> PluginVTable {
     PluginVTable {
         magic,
         abi_major,
-        abi_minor: ABI_MINOR,
+        abi_minor,
         size: std::mem::size_of::<PluginVTable>(),
         create: create::<B>,
         describe: describe::<B>,
@@ -250,7 +266,7 @@ unsafe extern "C" fn query_start<B: Backend>(
             let outcome = tokio::spawn(async move { backend.query_json(request).await }).await;
             match outcome {
                 Ok(Ok(json)) => done.finish(STATUS_OK, &json),
-                Ok(Err(message)) => done.finish(STATUS_ERROR, message.as_bytes()),
+                Ok(Err(error)) => done.finish(error.kind().status(), error.message().as_bytes()),
                 Err(join) => {
                     let message = match join.try_into_panic() {
                         Ok(panic) => panic_message(&*panic),

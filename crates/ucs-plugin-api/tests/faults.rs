@@ -1,8 +1,8 @@
 //! A misbehaving plugin yields an error for that query, and the host keeps serving.
 
-use crate::{chat_request, fault_plugin, kind_of};
+use crate::{chat_request, fault_plugin, kind_of, library};
 use std::time::{Duration, Instant};
-use ucs_plugin_api::PluginErrorKind;
+use ucs_plugin_api::{PluginErrorKind, PluginLibrary};
 
 #[tokio::test]
 async fn a_panic_in_a_query_is_an_error_and_the_plugin_keeps_answering() {
@@ -50,7 +50,7 @@ async fn malformed_or_invalid_answers_never_pass() {
 async fn a_reported_error_keeps_its_message() {
     let backend = fault_plugin("error", Duration::from_secs(5));
     let error = backend.query(&chat_request()).await.unwrap_err();
-    assert_eq!(error.kind(), &PluginErrorKind::Failed);
+    assert_eq!(error.kind(), &PluginErrorKind::Internal);
     assert_eq!(error.message(), "fault plugin: backend unavailable");
 }
 
@@ -71,4 +71,25 @@ async fn futures_join_all<F: std::future::Future>(
         out.push(f.await);
     }
     out
+}
+
+#[tokio::test]
+async fn each_reported_kind_crosses_the_abi() {
+    for (kind, expected) in [
+        ("unavailable", PluginErrorKind::Unavailable),
+        ("timeout", PluginErrorKind::Timeout),
+        ("invalid_request", PluginErrorKind::InvalidRequest),
+        ("internal", PluginErrorKind::Internal),
+    ] {
+        let backend = PluginLibrary::load(&library("ucs-plugin-fault-test"))
+            .unwrap()
+            .create(
+                &serde_json::json!({"mode": "error", "kind": kind}),
+                Duration::from_secs(5),
+            )
+            .unwrap();
+        let error = backend.query(&chat_request()).await.unwrap_err();
+        assert_eq!(error.kind(), &expected, "{kind}");
+        assert_eq!(error.message(), "fault plugin: backend unavailable");
+    }
 }

@@ -88,3 +88,25 @@ fn a_configuration_the_plugin_refuses_or_a_panic_in_create_is_a_create_error() {
     assert_eq!(panicked.kind(), &PluginErrorKind::Create);
     assert!(panicked.message().contains("panic in create"), "{panicked}");
 }
+
+#[test]
+fn an_abi_1_0_plugin_still_loads_and_answers() {
+    let library = PluginLibrary::load(&library("ucs-plugin-fault-abi-1-0")).unwrap();
+    assert_eq!(library.abi_version(), (1, 0));
+    let backend = library
+        .create(&serde_json::json!({}), Duration::from_secs(1))
+        .unwrap();
+    assert_eq!(backend.name(), "fault-abi-1-0");
+}
+
+#[tokio::test]
+async fn an_abi_1_0_plugin_s_errors_read_as_internal() {
+    let backend = PluginLibrary::load(&library("ucs-plugin-fault-abi-1-0"))
+        .unwrap()
+        .create(&serde_json::json!({}), Duration::from_secs(1))
+        .unwrap();
+    let error = backend.query(&chat_request()).await.unwrap_err();
+    // It says "unavailable" with the status of a newer SDK, but a 1.0 table cannot mean it.
+    assert_eq!(error.kind(), &PluginErrorKind::Internal);
+    assert_eq!(error.message(), "the 1.0 store is down");
+}

@@ -11,8 +11,8 @@
 //! | `GET /readyz` | 200 when backend plugins are loaded, else 503 |
 //! | `POST /admin/reload` | re-reads the configuration (as SIGHUP does) and reports |
 
-use crate::edge::respond::Answer;
-use crate::edge::App;
+use crate::app::App;
+use crate::http_io::{read_body, Answer};
 use async_trait::async_trait;
 use bytes::Bytes;
 use http::Method;
@@ -127,7 +127,7 @@ impl Admin {
             .dispatcher()
             .backends()
             .iter()
-            .map(|b| json!({"name": b.name(), "version": b.description().version}))
+            .map(|b| json!({"name": b.name(), "version": b.version()}))
             .collect();
         let status = if backends.is_empty() { 503 } else { 200 };
         json_answer(
@@ -143,7 +143,7 @@ fn json_answer(status: u16, value: &serde_json::Value) -> Answer {
 
 /// Reads a small admin body; anything larger than [`MAX_ADMIN_BODY`] is cut off as an error.
 async fn read_small_body(session: &mut Session) -> pingora::Result<Bytes> {
-    match crate::edge::read_bounded_body(session, MAX_ADMIN_BODY, Duration::from_secs(5)).await {
+    match read_body(session, MAX_ADMIN_BODY, Duration::from_secs(5)).await {
         Ok(body) => Ok(body),
         Err(_) => Err(Error::explain(
             ErrorType::HTTPStatus(400),

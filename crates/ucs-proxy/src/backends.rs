@@ -1,11 +1,50 @@
-//! Loading the `[[backends]]` plugins into a dispatcher.
+//! Loading the `[[backends]]` plugins into a dispatcher: each loaded plugin instance is adapted
+//! to the history service's [`HistoryBackend`], its errors mapped to the service's kinds.
 
-use crate::config::{BackendConfig, ConfigError};
+use crate::config::BackendConfig;
+use futures_util::future::BoxFuture;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
-use ucs_history::Dispatcher;
-use ucs_plugin_api::PluginLibrary;
+use ucs_history::{BackendFailure, Dispatcher, FailureKind, HistoryBackend, HistoryError};
+use ucs_model::{Interaction, MediaType};
+use ucs_plugin_api::{BackendRequest, PluginBackend, PluginError, PluginErrorKind, PluginLibrary};
+
+/// Why the backends could not be set up; names the `[[backends]]` entry.
+#[derive(Debug, thiserror::Error)]
+pub enum BackendSetupError {
+    /// The library did not load or refused its configuration.
+    #[error("backend #{index} ({library})", library = library.display())]
+    Plugin {
+        /// 1-based position in `[[backends]]`.
+        index: usize,
+        /// The configured library.
+        library: PathBuf,
+        /// What the plugin loader said.
+        #[source]
+        source: PluginError,
+    },
+    /// A configured media type the plugin does not declare.
+    #[error("backend #{index} ({library}): the plugin does not serve {media_type}", library = library.display())]
+    Unserved {
+        /// 1-based position in `[[backends]]`.
+        index: usize,
+        /// The configured library.
+        library: PathBuf,
+        /// The media type.
+        media_type: MediaType,
+    },
+    /// Two backends for one media type.
+    #[error("backend #{index} ({library})", library = library.display())]
+    Dispatch {
+        /// 1-based position in `[[backends]]`.
+        index: usize,
+        /// The configured library.
+        library: PathBuf,
+        /// What the dispatcher said.
+        #[source]
+        source: HistoryError,
+    },
+}
 
 /// Where a configured library is: as given when absolute, else next to the running binary.
 pub fn library_path(configured: &Path) -> PathBuf {
@@ -20,36 +59,84 @@ pub fn library_path(configured: &Path) -> PathBuf {
 
 /// Loads every backend, creates its instance and registers its media types. Any failure (a
 /// library that does not load, a configuration the plugin refuses, two backends for one media
-/// type, a media type the plugin does not serve) stops the start with a message saying which.
-pub fn load_backends(backends: &[BackendConfig]) -> Result<Dispatcher, ConfigError> {
+/// type, a media type the plugin does not serve) stops the start with an error saying which.
+pub fn load_backends(backends: &[BackendConfig]) -> Result<Dispatcher, BackendSetupError> {
     let mut dispatcher = Dispatcher::new();
     for (index, backend) in backends.iter().enumerate() {
-        let invalid = |reason: String| ConfigError::Value {
-            key: "backends",
-            reason: format!(
-                "backend #{} ({}): {reason}",
-                index + 1,
-                backend.library.display()
-            ),
+        let (index, library) = (index + 1, backend.library.clone());
+        let plugin = |source| BackendSetupError::Plugin {
+            index,
+            library: library.clone(),
+            source,
         };
-        let library = PluginLibrary::load(&library_path(&backend.library))
-            .map_err(|e| invalid(e.to_string()))?;
-        let instance = library
-            .create(&backend.config, Duration::from_millis(backend.timeout_ms))
-            .map_err(|e| invalid(e.to_string()))?;
+        let instance = PluginLibrary::load(&library_path(&backend.library))
+            .map_err(plugin)?
+            .create(&backend.config, backend.timeout)
+            .map_err(plugin)?;
         let declared = instance.description().media_types.clone();
         let media_types = if backend.media_types.is_empty() {
             declared
         } else {
             if let Some(m) = backend.media_types.iter().find(|m| !declared.contains(m)) {
-                return Err(invalid(format!("the plugin does not serve {m}")));
+                return Err(BackendSetupError::Unserved {
+                    index,
+                    library,
+                    media_type: *m,
+                });
             }
             backend.media_types.clone()
         };
         tracing::info!(backend = instance.name(), ?media_types, "backend loaded");
         dispatcher
-            .add(Arc::new(instance), &media_types)
-            .map_err(|e| invalid(e.to_string()))?;
+            .add(Arc::new(LoadedPlugin(instance)), &media_types)
+            .map_err(|source| BackendSetupError::Dispatch {
+                index,
+                library,
+                source,
+            })?;
     }
     Ok(dispatcher)
+}
+
+/// A loaded plugin instance as the history service sees it.
+#[derive(Debug)]
+struct LoadedPlugin(PluginBackend);
+
+impl HistoryBackend for LoadedPlugin {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+
+    fn version(&self) -> &str {
+        &self.0.description().version
+    }
+
+    fn media_types(&self) -> &[MediaType] {
+        &self.0.description().media_types
+    }
+
+    fn query<'a>(
+        &'a self,
+        request: &'a BackendRequest,
+    ) -> BoxFuture<'a, Result<Vec<Interaction>, BackendFailure>> {
+        Box::pin(async move {
+            self.0
+                .query(request)
+                .await
+                .map_err(|error| BackendFailure::new(failure_kind(error.kind()), error.message()))
+        })
+    }
+}
+
+/// The service's kind of a plugin's query error.
+fn failure_kind(kind: &PluginErrorKind) -> FailureKind {
+    match kind {
+        PluginErrorKind::Unavailable => FailureKind::Unavailable,
+        PluginErrorKind::Timeout => FailureKind::Timeout,
+        PluginErrorKind::InvalidRequest => FailureKind::InvalidRequest,
+        PluginErrorKind::Panic => FailureKind::Panic,
+        PluginErrorKind::InvalidOutput => FailureKind::InvalidOutput,
+        // Load, create and ABI errors happen before any query; anything else is internal.
+        _ => FailureKind::Internal,
+    }
 }

@@ -2,7 +2,7 @@
 //! sessions, and reloading the configuration on SIGHUP. A pingora background service, so it
 //! stops when the server shuts down.
 
-use crate::edge::App;
+use crate::app::App;
 use async_trait::async_trait;
 use pingora::server::ShutdownWatch;
 use pingora::services::background::BackgroundService;

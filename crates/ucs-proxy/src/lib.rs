@@ -14,11 +14,13 @@
 #![deny(missing_docs)]
 
 mod admin;
+mod app;
 mod auth;
 mod backends;
 mod background;
 mod config;
 mod edge;
+mod http_io;
 mod logging;
 mod metrics;
 mod reference;
@@ -27,19 +29,23 @@ mod server;
 mod upstream;
 
 pub use admin::Admin;
+pub use app::App;
 pub use auth::{
-    hash_password, AuthError, Authenticated, Authenticator, Credentials, Principal, SESSION_COOKIE,
+    hash_password, AuthError, AuthSetupError, Authenticated, Authenticator, Credentials, Principal,
+    SESSION_COOKIE,
 };
-pub use backends::{library_path, load_backends};
+pub use backends::{library_path, load_backends, BackendSetupError};
 pub use background::Housekeeping;
+/// The documented defaults of the configuration.
+pub use config::defaults::*;
 pub use config::{
-    AdminConfig, ApiConfig, AuthConfig, AuthMode, CacheConfig, CometdConfig, Config, ConfigError,
-    LimitsConfig, LogConfig, LogFormat, ServerConfig, UpstreamConfig, UpstreamSelection,
-    UserConfig, DEFAULT_ADMIN_LISTEN, DEFAULT_BODY_READ_TIMEOUT_MS, DEFAULT_LISTEN,
-    DEFAULT_MAX_BODY_BYTES, DEFAULT_PUBLIC_BASE_URL, ENV_CONFIG_FILE, ENV_PREFIX,
+    AdminConfig, ApiConfig, AuthConfig, AuthMode, BackendConfig, CacheConfig, CometdConfig, Config,
+    ConfigError, LimitsConfig, LogConfig, LogFormat, ServerConfig, UpstreamConfig,
+    UpstreamSelection, UserConfig, ENV_CONFIG_FILE, ENV_PREFIX,
 };
-pub use edge::{App, Edge, RequestLog};
+pub use edge::{Edge, RequestLog};
 pub use logging::{init_logging, LogError, LogHandle};
 pub use reference::ReferenceIds;
 pub use reload::{ReloadError, ReloadReport, Reloader};
-pub use server::build_server;
+pub use server::{build_server, StartupError};
+pub use upstream::UpstreamSetupError;

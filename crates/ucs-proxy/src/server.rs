@@ -1,15 +1,44 @@
-//! Assembling the pingora server from the configuration.
+//! The composition root: every part of the proxy is built here, from the configuration, and
+//! handed to the pingora services that serve it. Nothing else constructs shared state.
 
 use crate::admin::Admin;
+use crate::app::{App, EdgeSettings};
+use crate::auth::{AuthSetupError, Authenticator};
+use crate::backends::{load_backends, BackendSetupError};
 use crate::background::Housekeeping;
 use crate::config::{Config, ConfigError};
-use crate::edge::{App, Edge};
+use crate::edge::Edge;
+use crate::metrics::ProxyMetrics;
+use crate::reference::ReferenceIds;
 use crate::reload::Reloader;
+use crate::upstream::UpstreamSetupError;
 use pingora::proxy::http_proxy_service;
 use pingora::server::configuration::ServerConf;
 use pingora::server::Server;
 use pingora::services::background::background_service;
 use std::sync::Arc;
+use ucs_cometd::{Engine, GwsAuthorizer};
+use ucs_history::{HistoryMetrics, HistoryService, Presentation};
+
+/// Why the proxy could not start; each variant says which part, its source says why.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The configuration is not valid.
+    #[error("configuration")]
+    Config(#[from] ConfigError),
+    /// The metrics registry refused a metric.
+    #[error("metrics registry")]
+    Metrics(#[from] prometheus::Error),
+    /// A backend plugin could not be loaded or registered.
+    #[error("backend plugins")]
+    Backends(#[from] BackendSetupError),
+    /// The upstream GWS pool could not be built.
+    #[error("upstream pool")]
+    Upstream(#[from] UpstreamSetupError),
+    /// The authenticator could not be built.
+    #[error("authentication")]
+    Auth(#[from] AuthSetupError),
+}
 
 /// Builds a ready-to-run server: the public edge on `server.listen`, the admin service on
 /// `admin.listen` (unless disabled) and the housekeeping background service (which also reloads
@@ -17,13 +46,13 @@ use std::sync::Arc;
 ///
 /// The caller runs it with [`Server::run_forever`], which installs the signal handlers
 /// (SIGTERM: graceful shutdown; SIGINT: immediate; SIGQUIT: hand-off to a new process).
-pub fn build_server(config: &Config, reloader: Reloader) -> Result<Server, ConfigError> {
+pub fn build_server(config: &Config, reloader: Reloader) -> Result<Server, StartupError> {
     config.validate()?;
     let conf = ServerConf {
         threads: config.server.threads,
         work_stealing: config.server.work_stealing,
-        grace_period_seconds: Some(config.server.grace_period_seconds),
-        graceful_shutdown_timeout_seconds: Some(config.server.graceful_shutdown_timeout_seconds),
+        grace_period_seconds: Some(config.server.grace_period.as_secs()),
+        graceful_shutdown_timeout_seconds: Some(config.server.graceful_shutdown_timeout.as_secs()),
         ..ServerConf::default()
     };
     let mut server = Server::new_with_opt_and_conf(None, conf);
@@ -36,13 +65,44 @@ pub fn build_server(config: &Config, reloader: Reloader) -> Result<Server, Confi
         }
         None => None,
     };
-    let app = Arc::new(App::with_upstream(config, reloader, upstream)?);
+    let metrics = ProxyMetrics::new()?;
+    let history = HistoryService::new(
+        load_backends(&config.backends)?,
+        config.cache.to_policy(),
+        HistoryMetrics::register(metrics.registry())?,
+    )
+    .with_presentation(Presentation {
+        time_zone: config.api.time_zone,
+        public_base_url: config.api.public_base_url.clone(),
+    });
+    let auth = Authenticator::new(
+        &config.auth,
+        upstream.as_ref(),
+        metrics.auth_upstream_checks(),
+    )?;
+    let app = Arc::new(App {
+        settings: EdgeSettings {
+            time_zone: config.api.time_zone,
+            max_body_bytes: config.limits.max_body_bytes,
+            body_read_timeout: config.limits.body_read_timeout,
+            max_size_limit: config.limits.max_size,
+            verbose_errors: config.api.verbose_errors,
+        },
+        references: ReferenceIds::new(),
+        engine: Engine::new(config.cometd.to_bayeux(), Arc::new(GwsAuthorizer)),
+        auth: Arc::new(auth),
+        history: Arc::new(history),
+        metrics,
+        reloader,
+        upstream,
+    });
+
     let mut edge = http_proxy_service(&server.configuration, Edge::new(app.clone()));
-    edge.add_tcp(&config.server.listen);
+    edge.add_tcp(&config.server.listen.to_string());
     server.add_service(edge);
     if config.admin.enabled {
         let mut admin = http_proxy_service(&server.configuration, Admin::new(app.clone()));
-        admin.add_tcp(&config.admin.listen);
+        admin.add_tcp(&config.admin.listen.to_string());
         server.add_service(admin);
     }
     server.add_service(background_service("housekeeping", Housekeeping::new(app)));

@@ -2,13 +2,12 @@
 //! unchanged, by pingora (load balancing and active TCP health checks from
 //! pingora-load-balancing; a node that fails its check leaves the rotation until it passes).
 
-use crate::config::{ConfigError, UpstreamConfig, UpstreamSelection};
+use crate::config::{UpstreamConfig, UpstreamSelection};
 use pingora::lb::selection::{BackendIter, BackendSelection, Consistent, RoundRobin};
 use pingora::lb::{health_check::TcpHealthCheck, Backend, LoadBalancer};
 use pingora::services::background::background_service;
 use pingora::services::ServiceWithDependents;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// How many candidates a selection may try before giving up (every node of a small pool).
 const MAX_SELECTION_STEPS: usize = 256;
@@ -43,6 +42,14 @@ impl UpstreamPool {
     }
 }
 
+/// Why the upstream pool could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum UpstreamSetupError {
+    /// A server is not a usable `host:port`.
+    #[error("upstream.servers: {0}")]
+    Servers(String),
+}
+
 /// The background service that runs a pool's health checks (add it to the server).
 pub(crate) type HealthChecks = Box<dyn ServiceWithDependents>;
 
@@ -50,7 +57,7 @@ pub(crate) type HealthChecks = Box<dyn ServiceWithDependents>;
 /// upstream server is configured.
 pub(crate) fn build_pool(
     config: &UpstreamConfig,
-) -> Result<Option<(UpstreamPool, HealthChecks)>, ConfigError> {
+) -> Result<Option<(UpstreamPool, HealthChecks)>, UpstreamSetupError> {
     if config.servers.is_empty() {
         return Ok(None);
     }
@@ -69,18 +76,15 @@ pub(crate) fn build_pool(
 /// A load balancer over the configured servers with TCP health checks at the configured interval.
 fn health_checked<S>(
     config: &UpstreamConfig,
-) -> Result<(Arc<LoadBalancer<S>>, HealthChecks), ConfigError>
+) -> Result<(Arc<LoadBalancer<S>>, HealthChecks), UpstreamSetupError>
 where
     S: BackendSelection + Send + Sync + 'static,
     S::Iter: BackendIter,
 {
-    let mut lb =
-        LoadBalancer::<S>::try_from_iter(&config.servers).map_err(|e| ConfigError::Value {
-            key: "upstream.servers",
-            reason: e.to_string(),
-        })?;
+    let mut lb = LoadBalancer::<S>::try_from_iter(&config.servers)
+        .map_err(|e| UpstreamSetupError::Servers(e.to_string()))?;
     lb.set_health_check(TcpHealthCheck::new());
-    lb.health_check_frequency = Some(Duration::from_millis(config.health_check_interval_ms));
+    lb.health_check_frequency = Some(config.health_check_interval);
     let service = background_service("upstream health checks", lb);
     Ok((service.task(), Box::new(service)))
 }

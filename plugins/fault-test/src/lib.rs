@@ -3,7 +3,7 @@
 //! | mode | query answer |
 //! |---|---|
 //! | `ok` | the reference selection over a few fixed interactions of the requested media type |
-//! | `error` | an error message |
+//! | `error` | an error of `kind` (`unavailable`, `timeout`, `invalid_request`, default `internal`) |
 //! | `panic` | panics inside the query future |
 //! | `hang` | never answers |
 //! | `malformed` | bytes that are not JSON |
@@ -21,8 +21,10 @@ use serde::Deserialize;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use ucs_plugin_api::ucs_model::chrono::{DateTime, Duration};
-use ucs_plugin_api::ucs_model::{Interaction, InteractionState, InteractionType};
-use ucs_plugin_api::{export_plugin, Backend, BackendRequest, Description};
+use ucs_plugin_api::ucs_model::Interaction;
+use ucs_plugin_api::{
+    export_plugin, Backend, BackendError, BackendErrorKind, BackendRequest, Description,
+};
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
@@ -40,14 +42,21 @@ enum Mode {
 #[derive(Deserialize)]
 struct Config {
     mode: Mode,
+    #[serde(default = "internal")]
+    kind: BackendErrorKind,
     #[serde(default)]
     delay_ms: u64,
+}
+
+fn internal() -> BackendErrorKind {
+    BackendErrorKind::Internal
 }
 
 /// The misbehaving backend.
 #[derive(Debug)]
 pub struct FaultBackend {
     mode: Mode,
+    kind: BackendErrorKind,
     delay: std::time::Duration,
     calls: AtomicU64,
 }
@@ -55,18 +64,11 @@ pub struct FaultBackend {
 fn fixture(id: &str, media: &str, start: &str) -> Interaction {
     let start = DateTime::parse_from_rfc3339(start).expect("fixture dates are valid");
     Interaction {
-        path: Interaction::path_for(id),
-        media_type: media.to_owned(),
-        type_id: InteractionType::Inbound,
-        state: InteractionState::Stopped,
-        start_date: start,
         end_date: Some(start + Duration::minutes(3)),
         subject: Some("fixture".to_owned()),
         contact_id: Some("contact-1".to_owned()),
         uri: format!("http://127.0.0.1:8080{}", Interaction::path_for(id)),
-        owner_information: None,
-        id: id.to_owned(),
-        custom_attributes: Default::default(),
+        ..Interaction::started(id, media, start)
     }
 }
 
@@ -87,6 +89,7 @@ impl Backend for FaultBackend {
         }
         Ok(Self {
             mode: config.mode,
+            kind: config.kind,
             delay: std::time::Duration::from_millis(config.delay_ms),
             calls: AtomicU64::new(0),
         })
@@ -101,7 +104,7 @@ impl Backend for FaultBackend {
         }
     }
 
-    async fn query(&self, request: BackendRequest) -> Result<Vec<Interaction>, String> {
+    async fn query(&self, request: BackendRequest) -> Result<Vec<Interaction>, BackendError> {
         let media = request.media_type.as_str();
         let call = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
         if !self.delay.is_zero() {
@@ -117,7 +120,10 @@ impl Backend for FaultBackend {
             Mode::Ok | Mode::Malformed | Mode::PanicCreate => {
                 Ok(request.query.select(&fixtures(media)))
             }
-            Mode::Error => Err("fault plugin: backend unavailable".to_owned()),
+            Mode::Error => Err(BackendError::new(
+                self.kind,
+                "fault plugin: backend unavailable",
+            )),
             Mode::Panic => panic!("fault plugin: panic in query"),
             Mode::Hang => std::future::pending().await,
             Mode::WrongMedia => Ok(vec![fixture("fixture-x", "Fax", "2015-10-02T10:00:00Z")]),
@@ -127,7 +133,7 @@ impl Backend for FaultBackend {
     fn query_json(
         &self,
         request: BackendRequest,
-    ) -> impl Future<Output = Result<Vec<u8>, String>> + Send {
+    ) -> impl Future<Output = Result<Vec<u8>, BackendError>> + Send {
         let mode = self.mode;
         let answer = self.query(request);
         async move {
@@ -135,7 +141,8 @@ impl Backend for FaultBackend {
                 return Ok(b"{ this is not json".to_vec());
             }
             let interactions = answer.await?;
-            ucs_plugin_api::serde_json::to_vec(&interactions).map_err(|e| e.to_string())
+            ucs_plugin_api::serde_json::to_vec(&interactions)
+                .map_err(|e| BackendError::internal(e.to_string()))
         }
     }
 }

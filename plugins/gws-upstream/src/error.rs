@@ -1,4 +1,6 @@
-//! Why a relayed query failed.
+//! Why a relayed query failed, and the kind each failure has for the host.
+
+use ucs_plugin_api::{BackendError, BackendErrorKind};
 
 /// A failure of the relay, by side: the upstream's transport, its answer, or our own state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -56,6 +58,30 @@ impl RelayError {
             RelayError::Status(status) => *status >= 500,
             _ => false,
         }
+    }
+}
+
+impl From<RelayError> for BackendError {
+    /// The kind an operator acts on: the upstream unreachable, its session lost or the breaker
+    /// open is the upstream being unavailable; a notification that did not come is a timeout;
+    /// a request the upstream refused is invalid; the rest (its own errorMessage, answers this
+    /// relay does not understand, a misconfigured account) is internal.
+    fn from(error: RelayError) -> Self {
+        let kind = match &error {
+            RelayError::Transport(_)
+            | RelayError::NotConnected
+            | RelayError::SessionLost
+            | RelayError::CircuitOpen => BackendErrorKind::Unavailable,
+            RelayError::Status(status) if *status >= 500 => BackendErrorKind::Unavailable,
+            RelayError::Timeout(_) => BackendErrorKind::Timeout,
+            RelayError::Rejected(_) => BackendErrorKind::InvalidRequest,
+            RelayError::Status(_)
+            | RelayError::Refused(_)
+            | RelayError::WrongTenant { .. }
+            | RelayError::Failed(_)
+            | RelayError::Protocol(_) => BackendErrorKind::Internal,
+        };
+        BackendError::new(kind, error.to_string())
     }
 }
 

@@ -29,7 +29,7 @@ use relay::Relay;
 use session::ServiceSession;
 use std::collections::HashMap;
 use ucs_plugin_api::ucs_model::{Interaction, MediaType, Tz};
-use ucs_plugin_api::{export_plugin, Backend, BackendRequest, Description};
+use ucs_plugin_api::{export_plugin, Backend, BackendError, BackendRequest, Description};
 
 /// The relay backend: one [`Relay`] per tenant's service account.
 #[derive(Debug)]
@@ -79,14 +79,14 @@ impl Backend for GwsUpstream {
         }
     }
 
-    async fn query(&self, request: BackendRequest) -> Result<Vec<Interaction>, String> {
+    async fn query(&self, request: BackendRequest) -> Result<Vec<Interaction>, BackendError> {
         let relay = self.relays.get(&request.tenant).ok_or_else(|| {
-            format!(
+            BackendError::invalid_request(format!(
                 "tenant {:?} has no service account on the upstream",
                 request.tenant
-            )
+            ))
         })?;
-        relay.query(&request).await.map_err(|e| e.to_string())
+        Ok(relay.query(&request).await?)
     }
 }
 

@@ -1,4 +1,7 @@
-//! The store's errors.
+//! The store's errors, and the kinds they have for the host.
+
+use deadpool_postgres::PoolError;
+use ucs_plugin_api::{BackendError, BackendErrorKind};
 
 /// What went wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -25,4 +28,30 @@ pub enum StoreError {
         /// The version this build needs.
         needed: i32,
     },
+}
+
+/// SQLSTATE of a statement cancelled by `statement_timeout` (or an operator).
+const QUERY_CANCELED: &str = "57014";
+
+impl From<StoreError> for BackendError {
+    /// The kind an operator acts on: a connection that cannot be had or broke is the database
+    /// being unavailable; a cancelled statement or a pool wait that ran out is a timeout;
+    /// anything else is internal.
+    fn from(error: StoreError) -> Self {
+        let kind = match &error {
+            StoreError::Pool(PoolError::Timeout(_)) => BackendErrorKind::Timeout,
+            StoreError::Pool(_) => BackendErrorKind::Unavailable,
+            StoreError::Postgres(e) if e.code().map(|c| c.code()) == Some(QUERY_CANCELED) => {
+                BackendErrorKind::Timeout
+            }
+            StoreError::Postgres(e) if e.is_closed() || e.as_db_error().is_none() => {
+                BackendErrorKind::Unavailable
+            }
+            StoreError::Config(_)
+            | StoreError::Postgres(_)
+            | StoreError::Row(_)
+            | StoreError::SchemaVersion { .. } => BackendErrorKind::Internal,
+        };
+        BackendError::new(kind, error.to_string())
+    }
 }

@@ -34,7 +34,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use serde::Deserialize;
 use std::time::Duration;
 use ucs_plugin_api::ucs_model::{Interaction, MediaType, Source};
-use ucs_plugin_api::{export_plugin, Backend, BackendRequest, Description};
+use ucs_plugin_api::{export_plugin, Backend, BackendError, BackendRequest, Description};
 
 /// Connections per database by default.
 pub const DEFAULT_POOL_SIZE: usize = 8;
@@ -222,15 +222,14 @@ impl Backend for PostgresStore {
         }
     }
 
-    async fn query(&self, request: BackendRequest) -> Result<Vec<Interaction>, String> {
+    async fn query(&self, request: BackendRequest) -> Result<Vec<Interaction>, BackendError> {
         let database = match request.query.source() {
             Source::Main => &self.main,
-            Source::Archive => self
-                .archive
-                .as_ref()
-                .ok_or("this store has no archive configured")?,
+            Source::Archive => self.archive.as_ref().ok_or_else(|| {
+                BackendError::invalid_request("this store has no archive configured")
+            })?,
         };
-        database.query(&request).await.map_err(|e| e.to_string())
+        Ok(database.query(&request).await?)
     }
 }
 

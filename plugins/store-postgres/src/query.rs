@@ -2,14 +2,14 @@
 //! database, every value a bound parameter (only the validated schema name is written into the
 //! statement); the result equals `HistoryQuery::select` over the same data.
 
-use crate::codec::{from_row, COLUMNS};
+use crate::codec::{columns, from_row, TIME_COLUMNS};
 use crate::error::StoreError;
 use crate::schema::SchemaName;
 use std::collections::HashMap;
 use tokio_postgres::types::ToSql;
-use ucs_plugin_api::sql::{select_statement, SqlDialect, SqlValue};
 use ucs_plugin_api::ucs_model::Interaction;
 use ucs_plugin_api::BackendRequest;
+use ucs_store_kit::sql::{select_statement, SqlDialect, SqlValue};
 
 type Param = Box<dyn ToSql + Sync + Send>;
 
@@ -23,10 +23,10 @@ fn statement(schema: &SchemaName, request: &BackendRequest) -> (String, Vec<Para
     let dialect = SqlDialect {
         tables: &tables,
         placeholder,
-        start_column: "start_at",
+        start_column: TIME_COLUMNS.start,
         instant: SqlValue::Instant,
     };
-    let select = select_statement(request, COLUMNS, &dialect);
+    let select = select_statement(request, &columns(), &dialect);
     let params = select
         .values
         .into_iter()

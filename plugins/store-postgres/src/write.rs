@@ -1,20 +1,18 @@
 //! Bulk writes: interactions and their custom attributes streamed with `COPY … FROM STDIN
 //! (FORMAT binary)`, the fastest way into PostgreSQL (the demo data and test fixtures).
 
+use crate::codec::TIME_COLUMNS;
 use crate::error::StoreError;
 use crate::schema::SchemaName;
 use std::pin::pin;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
-use ucs_plugin_api::demo::{demo_interaction, DEMO_SEED};
 use ucs_plugin_api::ucs_model::chrono::{DateTime, Utc};
 use ucs_plugin_api::ucs_model::Interaction;
+use ucs_store_kit::demo::{demo_interaction, DEMO_SEED};
+use ucs_store_kit::InteractionRow;
 
-const INTERACTION_COLUMNS: &str = "id, tenant, media_type, media_key, type_id, state, start_at, \
-     start_offset, end_at, end_offset, subject, contact_id, owner_id, owner_user_name, \
-     owner_first_name, owner_last_name, path, uri";
-
-/// The column types of [`INTERACTION_COLUMNS`]: six texts, start and end (instant, offset), eight
+/// The column types of the store kit's insert list: six texts, start and end (instant, offset), eight
 /// texts.
 fn interaction_types() -> Vec<Type> {
     let texts = |n| std::iter::repeat_n(Type::TEXT, n);
@@ -34,34 +32,33 @@ pub async fn write_interactions(
     let quoted = schema.quoted();
     let sink = client
         .copy_in(&format!(
-            "COPY {quoted}.interactions ({INTERACTION_COLUMNS}) FROM STDIN (FORMAT binary)"
+            "COPY {quoted}.interactions ({}) FROM STDIN (FORMAT binary)",
+            TIME_COLUMNS.insert_list()
         ))
         .await?;
     let mut writer = pin!(BinaryCopyInWriter::new(sink, &interaction_types()));
     for (tenant, interaction) in rows {
-        let owner = interaction.owner_information.as_ref();
-        let start: DateTime<Utc> = interaction.start_date.to_utc();
-        let end: Option<DateTime<Utc>> = interaction.end_date.map(|d| d.to_utc());
-        let media_key = interaction.media_type.to_ascii_lowercase();
+        let row = InteractionRow::from_interaction(interaction);
+        let media_key = row.media_key();
         let values: [&(dyn ToSql + Sync); 18] = [
-            &interaction.id,
+            &row.id,
             tenant,
-            &interaction.media_type,
+            &row.media_type,
             &media_key,
-            &interaction.type_id.as_str(),
-            &interaction.state.as_str(),
-            &start,
-            &interaction.start_date.offset().local_minus_utc(),
-            &end,
-            &interaction.end_date.map(|d| d.offset().local_minus_utc()),
-            &interaction.subject,
-            &interaction.contact_id,
-            &owner.map(|o| o.id.as_str()),
-            &owner.map(|o| o.user_name.as_str()),
-            &owner.map(|o| o.first_name.as_str()),
-            &owner.map(|o| o.last_name.as_str()),
-            &interaction.path,
-            &interaction.uri,
+            &row.type_id,
+            &row.state,
+            &row.start,
+            &row.start_offset,
+            &row.end,
+            &row.end_offset,
+            &row.subject,
+            &row.contact_id,
+            &row.owner_id,
+            &row.owner_user_name,
+            &row.owner_first_name,
+            &row.owner_last_name,
+            &row.path,
+            &row.uri,
         ];
         writer.as_mut().write(&values).await?;
     }
@@ -91,7 +88,7 @@ pub async fn write_interactions(
 /// Demo interactions written per transaction by [`write_demo_history`].
 pub const DEMO_BATCH: u64 = 20_000;
 
-/// Appends the shared demo history (`ucs_plugin_api::demo`, the embedded store's) of `count`
+/// Appends the shared demo history (`ucs_store_kit::demo`, the embedded store's) of `count`
 /// interactions starting `now` to `schema`, one transaction per [`DEMO_BATCH`], then analyzes the
 /// tables; `progress` gets the number written after each batch.
 pub async fn write_demo_history(

@@ -3,11 +3,11 @@
 
 use crate::database::{connect, create_plugin, drop_schema, url};
 use std::process::Command;
-use ucs_plugin_api::demo::{demo_interaction, DEMO_SEED};
 use ucs_plugin_api::ucs_model::chrono::Utc;
 use ucs_plugin_api::ucs_model::{parse_request, MediaType, ParseContext, Route, Tz};
 use ucs_plugin_api::BackendRequest;
 use ucs_plugin_store_postgres::SchemaName;
+use ucs_store_kit::demo::{demo_interaction, DEMO_SEED};
 
 fn tool(schema: &SchemaName, args: &[&str]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_ucs-store-postgres"))

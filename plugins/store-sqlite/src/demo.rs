@@ -1,10 +1,10 @@
-//! Writes the shared demo history (`ucs_plugin_api::demo`) into a new SQLite database.
+//! Writes the shared demo history (`ucs_store_kit::demo`) into a new SQLite database.
 
 use crate::schema::{create_schema, insert_interaction};
 use rusqlite::Connection;
 use std::path::Path;
-use ucs_plugin_api::demo::{demo_interaction, DEMO_SEED};
 use ucs_plugin_api::ucs_model::chrono::{DateTime, Utc};
+use ucs_store_kit::demo::{demo_interaction, DEMO_SEED};
 
 /// Writes a database of `count` demo interactions at `path` (which must not exist yet), calling
 /// `progress` with the number written so far every 10 000 rows and at the end.

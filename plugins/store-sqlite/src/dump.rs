@@ -1,14 +1,15 @@
 //! Every interaction of a tenant, read without any query pushdown: the input of the reference
 //! semantics (`HistoryQuery::select`) that end-to-end tests compare the proxy's answers with.
 
-use crate::codec::{from_row, COLUMNS};
+use crate::codec::{columns, from_row};
 use rusqlite::Connection;
 use ucs_plugin_api::ucs_model::Interaction;
 
 /// All interactions of `tenant`, each with all its custom attributes, in no particular order.
 pub fn read_tenant(connection: &Connection, tenant: &str) -> rusqlite::Result<Vec<Interaction>> {
     let mut statement = connection.prepare(&format!(
-        "SELECT {COLUMNS} FROM interactions i WHERE i.tenant = ?1"
+        "SELECT {} FROM interactions i WHERE i.tenant = ?1",
+        columns()
     ))?;
     let mut interactions = statement
         .query_map([tenant], from_row)?

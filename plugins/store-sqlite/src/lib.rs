@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::Semaphore;
 use ucs_plugin_api::ucs_model::chrono::Utc;
 use ucs_plugin_api::ucs_model::{Interaction, MediaType, Source};
-use ucs_plugin_api::{export_plugin, Backend, BackendRequest, Description};
+use ucs_plugin_api::{export_plugin, Backend, BackendError, BackendRequest, Description};
 
 /// Connections opened by default.
 pub const DEFAULT_POOL_SIZE: usize = 4;
@@ -111,11 +111,15 @@ impl Backend for SqliteStore {
         }
     }
 
-    async fn query(&self, request: BackendRequest) -> Result<Vec<Interaction>, String> {
+    async fn query(&self, request: BackendRequest) -> Result<Vec<Interaction>, BackendError> {
         if request.query.source() == Source::Archive {
-            return Err("this store has no archive".to_owned());
+            return Err(BackendError::invalid_request("this store has no archive"));
         }
-        let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| BackendError::internal(e.to_string()))?;
         let pool = Arc::clone(&self.pool);
         tokio::task::spawn_blocking(move || {
             let connection = pool
@@ -123,14 +127,27 @@ impl Backend for SqliteStore {
                 .unwrap_or_else(PoisonError::into_inner)
                 .pop()
                 .ok_or("no free connection")?;
-            let result = run_query(&connection, &request).map_err(|e| e.to_string());
+            // A locked or unreadable database file is a store that cannot serve now.
+            let result = run_query(&connection, &request).map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(code, _)
+                    if matches!(
+                        code.code,
+                        rusqlite::ErrorCode::DatabaseBusy
+                            | rusqlite::ErrorCode::DatabaseLocked
+                            | rusqlite::ErrorCode::CannotOpen
+                    ) =>
+                {
+                    BackendError::unavailable(e.to_string())
+                }
+                other => BackendError::internal(other.to_string()),
+            });
             pool.lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .push(connection);
             result
         })
         .await
-        .map_err(|e| e.to_string())?
+        .map_err(|e| BackendError::internal(e.to_string()))?
     }
 }
 

@@ -1,12 +1,12 @@
 //! A history query pushed down to SQL: every filter, the order and the limit run in SQLite, with
 //! bound parameters only; the result equals `HistoryQuery::select` over the same data.
 
-use crate::codec::{from_row, COLUMNS};
+use crate::codec::{columns, from_row, TIME_COLUMNS};
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
-use ucs_plugin_api::sql::{select_statement, SqlDialect, SqlValue};
 use ucs_plugin_api::ucs_model::Interaction;
 use ucs_plugin_api::BackendRequest;
+use ucs_store_kit::sql::{select_statement, SqlDialect, SqlValue};
 
 fn placeholder(n: usize) -> String {
     format!("?{n}")
@@ -20,10 +20,10 @@ pub fn run(
     let dialect = SqlDialect {
         tables: "",
         placeholder,
-        start_column: "start_ms",
+        start_column: TIME_COLUMNS.start,
         instant: |at| SqlValue::Integer(at.timestamp_millis()),
     };
-    let select = select_statement(request, COLUMNS, &dialect);
+    let select = select_statement(request, &columns(), &dialect);
     let values: Vec<Value> = select
         .values
         .into_iter()

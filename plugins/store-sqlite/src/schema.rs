@@ -1,7 +1,9 @@
 //! The UCS-like schema and the writes that fill it.
 
+use crate::codec::TIME_COLUMNS;
 use rusqlite::{params, Connection};
 use ucs_plugin_api::ucs_model::Interaction;
+use ucs_store_kit::InteractionRow;
 
 /// Tables and indexes. `media_key` is the lower-cased media type, so filtering is
 /// case-insensitive and indexed while `media_type` keeps the stored spelling GWS prints.
@@ -50,31 +52,32 @@ pub fn insert_interaction(
     tenant: &str,
     interaction: &Interaction,
 ) -> rusqlite::Result<()> {
-    let owner = interaction.owner_information.as_ref();
+    let row = InteractionRow::from_interaction(interaction);
     connection.execute(
-        "INSERT INTO interactions (id, tenant, media_type, media_key, type_id, state, start_ms,
-             start_offset, end_ms, end_offset, subject, contact_id, owner_id, owner_user_name,
-             owner_first_name, owner_last_name, path, uri)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+        &format!(
+            "INSERT INTO interactions ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, \
+             ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+            TIME_COLUMNS.insert_list()
+        ),
         params![
-            interaction.id,
+            row.id,
             tenant,
-            interaction.media_type,
-            interaction.media_type.to_ascii_lowercase(),
-            interaction.type_id.as_str(),
-            interaction.state.as_str(),
-            interaction.start_date.timestamp_millis(),
-            interaction.start_date.offset().local_minus_utc(),
-            interaction.end_date.map(|d| d.timestamp_millis()),
-            interaction.end_date.map(|d| d.offset().local_minus_utc()),
-            interaction.subject,
-            interaction.contact_id,
-            owner.map(|o| o.id.as_str()),
-            owner.map(|o| o.user_name.as_str()),
-            owner.map(|o| o.first_name.as_str()),
-            owner.map(|o| o.last_name.as_str()),
-            interaction.path,
-            interaction.uri,
+            row.media_type,
+            row.media_key(),
+            row.type_id,
+            row.state,
+            row.start.timestamp_millis(),
+            row.start_offset,
+            row.end.map(|d| d.timestamp_millis()),
+            row.end_offset,
+            row.subject,
+            row.contact_id,
+            row.owner_id,
+            row.owner_user_name,
+            row.owner_first_name,
+            row.owner_last_name,
+            row.path,
+            row.uri,
         ],
     )?;
     let mut attribute = connection.prepare_cached(

@@ -27,6 +27,9 @@ const ACCESS_DENIED = { statusCode: 20, statusMessage: "Access denied" };
 const OPERATIONS = ["RetrieveInteractionHistory", "RetrieveAgentHistory"];
 
 /** Every history feature GWS knows. */
+/** A queued failure that acknowledges a request and never notifies it. */
+const SILENCE = Symbol("silence");
+
 export const ALL_FEATURES = ["api-ucs-voice", "api-multimedia-chat", "api-multimedia-email",
     "api-multimedia-facebook", "api-multimedia-facebooksession", "api-multimedia-openmedia",
     "api-multimedia-twitter", "api-multimedia-workitem"];
@@ -251,6 +254,7 @@ export async function startGwsSimulator({ name = "gws1", users = SIM_USERS, hist
             const referenceId = ++referenceIds;
             stats.historyPosts.push({ user: user.userName, path: url.pathname, body: request, referenceId });
             const failure = failures.shift();
+            if (failure === SILENCE) return send(200, { statusCode: 0, referenceId }, headers);
             setTimeout(() => {
                 const data = failure
                     ? { referenceId, messageType: "GetInteractionsHistoryMessage", errorMessage: failure }
@@ -295,6 +299,8 @@ export async function startGwsSimulator({ name = "gws1", users = SIM_USERS, hist
         },
         /** The next history request's notification carries this errorMessage. */
         failNext: (message) => failures.push(message),
+        /** The next history request is acknowledged, and its notification never sent. */
+        silenceNext: () => failures.push(SILENCE),
         /** Stops the node at once: listener closed, every connection cut. */
         stop: () => new Promise((resolve) => {
             cometd.close();

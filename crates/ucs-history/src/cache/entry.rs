@@ -1,8 +1,12 @@
 //! What one cache entry holds: one backend's answer for one media type.
+//!
+//! Freshness is measured on tokio's clock (a paused clock in tests moves it); moka's own expiry,
+//! set to the same lifetime, only reclaims the memory.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 use ucs_model::{CacheKey, Interaction};
 
 /// The identity of an entry: the backend that answered and the per-media-type key (scope and
@@ -19,6 +23,8 @@ pub(crate) struct CachedPart {
     pub(crate) interactions: Arc<Vec<Interaction>>,
     /// Until when the entry is fresh; after it, until `fresh_until + stale_for`, it is stale.
     pub(crate) fresh_until: Instant,
+    /// When it was stored.
+    stored_at: Instant,
     /// How long the entry lives in total (fresh + stale window).
     pub(crate) lifetime: Duration,
     /// Weight in bytes for the cache's budget.
@@ -38,9 +44,11 @@ impl CachedPart {
         stale_for: Duration,
     ) -> Self {
         let json_len = serde_json::to_vec(&*interactions).map_or(0, |v| v.len());
+        let stored_at = Instant::now();
         Self {
             interactions,
-            fresh_until: Instant::now() + fresh_for,
+            fresh_until: stored_at + fresh_for,
+            stored_at,
             lifetime: fresh_for + stale_for,
             weight: u32::try_from(json_len + ENTRY_OVERHEAD).unwrap_or(u32::MAX),
             refreshing: AtomicBool::new(false),
@@ -50,6 +58,11 @@ impl CachedPart {
     /// Whether the entry is still fresh at `now`.
     pub(crate) fn is_fresh_at(&self, now: Instant) -> bool {
         now < self.fresh_until
+    }
+
+    /// Whether the entry is past its stale window at `now`: it must not be served at all.
+    pub(crate) fn is_expired_at(&self, now: Instant) -> bool {
+        now >= self.stored_at + self.lifetime
     }
 
     /// Claims the refresh of a stale entry: `true` for the first caller only.

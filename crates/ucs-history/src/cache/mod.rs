@@ -10,4 +10,4 @@ pub(crate) use entry::{CachedPart, PartKey};
 pub use policy::{CachePolicy, ScopeKind};
 pub(crate) use rendered::{RenderKey, Rendered};
 pub use store::{CacheError, CacheStats, PurgeFilter};
-pub(crate) use store::{CacheState, ResultCache, Store};
+pub(crate) use store::{CacheState, EvictionCause, ResultCache, Store};

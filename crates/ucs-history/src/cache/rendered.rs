@@ -4,10 +4,9 @@
 
 use super::entry::CachedPart;
 use super::policy::CachePolicy;
-use crate::service::Resolved;
 use serde_json::value::RawValue;
 use std::sync::Arc;
-use std::time::Instant;
+use tokio::time::Instant;
 use ucs_model::{CacheKey, MediaType};
 
 /// The identity of a whole query's answer: scope and normalized query, and the media types it
@@ -41,23 +40,14 @@ impl Rendered {
         }
     }
 
-    /// The media types of its parts.
-    pub(crate) fn media_types(&self) -> &[MediaType] {
-        &self.media_types
+    /// Its parts, each with its media type.
+    pub(crate) fn parts(&self) -> impl Iterator<Item = (MediaType, &Arc<CachedPart>)> {
+        self.media_types.iter().copied().zip(&self.parts)
     }
 
     /// Whether every part is still fresh at `now` (then the whole answer is a hit).
     pub(crate) fn is_fresh_at(&self, now: Instant) -> bool {
         self.parts.iter().all(|part| part.is_fresh_at(now))
-    }
-
-    /// Its parts as resolved parts.
-    pub(crate) fn resolved(&self) -> Vec<Resolved> {
-        self.media_types
-            .iter()
-            .zip(&self.parts)
-            .map(|(media_type, part)| Resolved::from_entry(*media_type, Arc::clone(part)))
-            .collect()
     }
 
     /// Whether this answer was made of exactly `parts` (the same entries, not equal ones).

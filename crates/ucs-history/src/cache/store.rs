@@ -40,6 +40,50 @@ impl Expiry<PartKey, Arc<CachedPart>> for EntryLifetime {
     }
 }
 
+/// Why an entry left the cache: the `cause` label of `ucs_proxy_cache_evictions_total`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EvictionCause {
+    /// Its lifetime (fresh + stale window) ended.
+    Expired,
+    /// The byte budget made room.
+    Size,
+    /// A purge removed it.
+    Explicit,
+    /// A newer answer took its place (a refresh).
+    Replaced,
+}
+
+impl EvictionCause {
+    /// Every cause.
+    pub(crate) const ALL: [EvictionCause; 4] = [
+        EvictionCause::Expired,
+        EvictionCause::Size,
+        EvictionCause::Explicit,
+        EvictionCause::Replaced,
+    ];
+
+    /// The metric label.
+    pub(crate) const fn as_label(self) -> &'static str {
+        match self {
+            EvictionCause::Expired => "expired",
+            EvictionCause::Size => "size",
+            EvictionCause::Explicit => "explicit",
+            EvictionCause::Replaced => "replaced",
+        }
+    }
+}
+
+impl From<RemovalCause> for EvictionCause {
+    fn from(cause: RemovalCause) -> Self {
+        match cause {
+            RemovalCause::Expired => EvictionCause::Expired,
+            RemovalCause::Explicit => EvictionCause::Explicit,
+            RemovalCause::Replaced => EvictionCause::Replaced,
+            RemovalCause::Size => EvictionCause::Size,
+        }
+    }
+}
+
 fn build_store(policy: &CachePolicy, metrics: &HistoryMetrics) -> Store {
     let evictions = metrics.evictions.clone();
     Cache::builder()
@@ -48,13 +92,9 @@ fn build_store(policy: &CachePolicy, metrics: &HistoryMetrics) -> Store {
         .expire_after(EntryLifetime)
         .support_invalidation_closures()
         .eviction_listener(move |_key, _value, cause| {
-            let cause = match cause {
-                RemovalCause::Expired => "expired",
-                RemovalCause::Explicit => "explicit",
-                RemovalCause::Replaced => "replaced",
-                RemovalCause::Size => "size",
-            };
-            evictions.with_label_values(&[cause]).inc();
+            evictions
+                .with_label_values(&[EvictionCause::from(cause).as_label()])
+                .inc();
         })
         .build_with_hasher(ahash::RandomState::new())
 }

@@ -15,7 +15,7 @@ mod upstream;
 pub use password::hash_password;
 pub use principal::Principal;
 
-use crate::config::{AuthConfig, AuthMode, ConfigError};
+use crate::config::{AuthConfig, AuthMode};
 use crate::upstream::UpstreamPool;
 use base64::Engine as _;
 use static_users::StaticUsers;
@@ -37,6 +37,17 @@ pub enum AuthError {
     /// The upstream that decides (upstream mode) could not be asked.
     #[error("authentication unavailable: {0}")]
     Unavailable(String),
+}
+
+/// Why the authenticator could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthSetupError {
+    /// `auth.mode = "upstream"` without an `[upstream]` to ask.
+    #[error("auth.mode \"upstream\" needs [upstream] servers")]
+    NoUpstream,
+    /// The HTTP client that asks the upstream could not be built.
+    #[error("cannot build the HTTP client of upstream authentication")]
+    HttpClient(#[source] reqwest::Error),
 }
 
 /// What a request presented.
@@ -70,12 +81,6 @@ enum Mode {
 }
 
 impl Authenticator {
-    /// Checks the static user list (refuses duplicate names and unreadable hashes); what
-    /// `Config::validate` runs.
-    pub fn check_config(config: &AuthConfig) -> Result<(), ConfigError> {
-        StaticUsers::from_config(config).map(drop)
-    }
-
     /// The authenticator of `config`; upstream mode asks `upstream` (which configuration
     /// validation guarantees is there).
     /// `checks` counts the upstream's answers (`ucs_proxy_auth_upstream_checks_total`).
@@ -83,18 +88,13 @@ impl Authenticator {
         config: &AuthConfig,
         upstream: Option<&UpstreamPool>,
         checks: prometheus::IntCounterVec,
-    ) -> Result<Self, ConfigError> {
+    ) -> Result<Self, AuthSetupError> {
         let mode = match (config.mode, upstream) {
-            (AuthMode::Static, _) => Mode::Static(Arc::new(StaticUsers::from_config(config)?)),
+            (AuthMode::Static, _) => Mode::Static(Arc::new(StaticUsers::from_config(config))),
             (AuthMode::Upstream, Some(pool)) => {
                 Mode::Upstream(UpstreamAuth::new(config, pool.clone(), checks)?)
             }
-            (AuthMode::Upstream, None) => {
-                return Err(ConfigError::Value {
-                    key: "auth.mode",
-                    reason: "\"upstream\" needs [upstream] servers".to_owned(),
-                })
-            }
+            (AuthMode::Upstream, None) => return Err(AuthSetupError::NoUpstream),
         };
         Ok(Self { mode })
     }

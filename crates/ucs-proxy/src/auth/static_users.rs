@@ -6,14 +6,15 @@
 //! request (curl, the CometD client's `requestHeaders`) costs one argon2 verification per
 //! session, not one per request, and keeps one session.
 
-use super::password::{is_valid_hash, verify_password};
+#[cfg(test)]
+use super::password::is_valid_hash;
+use super::password::verify_password;
 use super::sessions::SessionStore;
 use super::{decode_basic, AuthError, Authenticated, Credentials, Principal};
-use crate::config::{AuthConfig, ConfigError};
+use crate::config::AuthConfig;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
 
 #[derive(Debug)]
 struct StaticUser {
@@ -41,50 +42,37 @@ const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0hTcbZuJ1F3BCDqqUtlvYRnmYH8Tc+5Y1tH6ewPdJSk";
 
 impl StaticUsers {
-    /// Builds the user table; refuses duplicate names and unreadable hashes.
-    pub(crate) fn from_config(config: &AuthConfig) -> Result<Self, ConfigError> {
-        let mut users = HashMap::new();
-        for user in &config.users {
-            if !is_valid_hash(&user.password_hash) {
-                return Err(ConfigError::Value {
-                    key: "auth.users.password_hash",
-                    reason: format!(
-                        "user {:?}: not an argon2 PHC string (use `ucs-proxy hash-password`)",
-                        user.user_name
-                    ),
-                });
-            }
-            let principal = Principal {
-                user_id: user.id.clone(),
-                user_name: user.user_name.clone(),
-                tenant: user.tenant.clone(),
-                features: user.features.iter().cloned().collect::<BTreeSet<_>>(),
-            };
-            let previous = users.insert(
-                user.user_name.clone(),
-                StaticUser {
+    /// Builds the user table from a validated configuration (`Config::validate` refuses
+    /// duplicate names and unreadable hashes).
+    pub(crate) fn from_config(config: &AuthConfig) -> Self {
+        let users = config
+            .users
+            .iter()
+            .map(|user| {
+                let principal = Principal {
+                    user_id: user.id.clone(),
+                    user_name: user.user_name.clone(),
+                    tenant: user.tenant.clone(),
+                    features: user.features.iter().cloned().collect::<BTreeSet<_>>(),
+                };
+                let user_entry = StaticUser {
                     principal: Arc::new(principal),
                     password_hash: user.password_hash.clone(),
-                },
-            );
-            if previous.is_some() {
-                return Err(ConfigError::Value {
-                    key: "auth.users.user_name",
-                    reason: format!("user {:?} is listed twice", user.user_name),
-                });
-            }
-        }
+                };
+                (user.user_name.clone(), user_entry)
+            })
+            .collect::<HashMap<_, _>>();
         let mut salt = [0u8; 32];
         getrandom::fill(&mut salt).expect("the OS random source is available");
-        Ok(Self {
+        Self {
             users,
-            sessions: SessionStore::new(Duration::from_secs(config.session_idle_timeout_seconds)),
+            sessions: SessionStore::new(config.session_idle_timeout),
             verified: Mutex::new(HashMap::new()),
             salt,
             verifications: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
-        })
+        }
     }
 
     fn verified(&self) -> MutexGuard<'_, HashMap<[u8; 32], String>> {
@@ -196,7 +184,7 @@ mod tests {
             }],
             ..AuthConfig::default()
         };
-        Arc::new(StaticUsers::from_config(&config).unwrap())
+        Arc::new(StaticUsers::from_config(&config))
     }
 
     #[tokio::test]

@@ -8,8 +8,9 @@
 //! requests with the same credentials make one upstream call; refusals are not cached, so a
 //! corrected password works at once.
 
+use super::AuthSetupError;
 use super::{AuthError, Authenticated, Credentials, Principal, SESSION_COOKIE};
-use crate::config::{AuthConfig, ConfigError};
+use crate::config::AuthConfig;
 use crate::upstream::UpstreamPool;
 use http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use serde_json::Value;
@@ -52,25 +53,22 @@ impl UpstreamAuth {
         config: &AuthConfig,
         pool: UpstreamPool,
         checks: prometheus::IntCounterVec,
-    ) -> Result<Self, ConfigError> {
+    ) -> Result<Self, AuthSetupError> {
         let mut salt = [0u8; 32];
         getrandom::fill(&mut salt).expect("the OS random source is available");
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(32)
             .build()
-            .map_err(|e| ConfigError::Value {
-                key: "auth",
-                reason: format!("cannot build the HTTP client: {e}"),
-            })?;
+            .map_err(AuthSetupError::HttpClient)?;
         Ok(Self {
             pool,
             http,
             principals: moka::future::Cache::builder()
                 .max_capacity(MAX_PRINCIPALS)
-                .time_to_live(Duration::from_secs(config.upstream_cache_seconds))
+                .time_to_live(config.upstream_cache)
                 .build(),
             salt,
-            timeout: Duration::from_millis(config.upstream_timeout_ms),
+            timeout: config.upstream_timeout,
             checks,
         })
     }

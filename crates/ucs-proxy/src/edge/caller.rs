@@ -1,15 +1,10 @@
 //! Authenticating the caller of a request.
 
-use super::cookies::{cookie, set_cookie};
-use super::respond::Answer;
 use crate::auth::{AuthError, Authenticated, Authenticator, Credentials, SESSION_COOKIE};
+use crate::http_io::{cookie, set_cookie, Answer};
 use pingora::proxy::Session;
 use std::sync::Arc;
 use ucs_model::RequestError;
-
-/// The answer when the upstream that authenticates (upstream mode) cannot be asked.
-const AUTH_UNAVAILABLE: &[u8] =
-    br#"{"statusCode":1,"statusMessage":"Authentication service unavailable"}"#;
 
 /// Authenticates the request, or returns the GWS answer for an unauthenticated one
 /// (HTTP 401, `{"statusCode":20,"statusMessage":"Access denied"}`), or HTTP 503 when the upstream
@@ -30,7 +25,7 @@ pub(crate) async fn authenticate(
         .map_err(|error| match error {
             AuthError::Unavailable(reason) => {
                 tracing::warn!(%reason, "cannot authenticate: the upstream is unavailable");
-                Answer::json(503, bytes::Bytes::from_static(AUTH_UNAVAILABLE))
+                Answer::error(&RequestError::authentication_unavailable())
             }
             AuthError::Missing | AuthError::Refused => {
                 Answer::error(&RequestError::not_authenticated())

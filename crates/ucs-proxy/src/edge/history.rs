@@ -1,18 +1,19 @@
 //! The history URLs: authenticate, read, parse, authorize, look up the cache, ack (with
 //! `X-Cache`), then resolve and notify.
 
+use super::accept::accept;
 use super::caller::with_session_cookie;
-use super::respond::{ack_body, Answer};
 use super::{App, RequestLog};
+use crate::http_io::Answer;
 use chrono::Utc;
 use pingora::proxy::Session;
 use std::sync::Arc;
 use std::time::Instant;
 use ucs_cometd::JsonText;
-use ucs_history::{CacheStatus, Lookup};
+use ucs_history::{CacheStatus, FailureKind, Lookup};
 use ucs_model::{
-    parse_request, ErrorKind, HistoryMessageJson, HistoryNotification, ParseContext, RequestError,
-    Route, HISTORY_CHANNEL,
+    parse_request, Ack, ErrorKind, HistoryMessageJson, HistoryNotification, ParseContext,
+    RequestError, Route, HISTORY_CHANNEL,
 };
 
 /// What became of a POST on a history URL.
@@ -35,7 +36,7 @@ pub(crate) async fn serve(
     if app.upstream.is_some() {
         session.enable_retry_buffering();
     }
-    let Some((caller, body)) = app.accept(session, log).await? else {
+    let Some((caller, body)) = accept(app, session, log).await? else {
         return Ok(Served::Answered);
     };
     let settings = &app.settings;
@@ -79,7 +80,7 @@ pub(crate) async fn serve(
     let reference_id = app.references.next_id();
     let cache = lookup.status();
     (log.status_code, log.cache, log.reference_id) = (Some(0), Some(cache), Some(reference_id));
-    with_session_cookie(Answer::json(200, ack_body(reference_id)), &caller)
+    with_session_cookie(Answer::ack(Ack::new(reference_id)), &caller)
         .with_header("x-cache", cache.as_header().to_owned())
         .send(session)
         .await?;
@@ -124,7 +125,11 @@ impl Delivery {
                 interactions: &interactions,
             }),
             Err(error) => {
-                tracing::warn!(reference_id, %error, "history request failed");
+                // The access log's line for the notification (the request's own line was
+                // written with the ack): which kind of failure, for the operator to act on.
+                let error_kind = error.failure_kind().map_or("none", FailureKind::as_label);
+                tracing::warn!(target: "ucs_proxy::access", reference_id, user_id = %user_id,
+                    error_kind, %error, "history request failed");
                 let reason = error.to_string();
                 let verbose = app.settings.verbose_errors;
                 JsonText::of(&HistoryNotification::failed(

@@ -7,190 +7,24 @@
 //! * Anything else is not ours; with no upstream configured it gets
 //!   `{"statusCode":2,"statusMessage":"Invalid operation"}`.
 
+mod accept;
 mod access;
-mod body;
 mod caller;
-mod cookies;
 mod history;
 mod notifications;
-pub(crate) mod respond;
 mod websocket;
 
-use crate::auth::Authenticator;
-use crate::config::{Config, ConfigError};
-use crate::metrics::ProxyMetrics;
-use crate::reference::ReferenceIds;
-use crate::reload::Reloader;
-use crate::upstream::UpstreamPool;
+use crate::app::App;
+use crate::http_io::{cookie, Answer};
 pub use access::RequestLog;
 pub(crate) use access::RouteKind;
 use async_trait::async_trait;
-pub(crate) use body::read_body as read_bounded_body;
-use body::{read_body, BodyError};
-use bytes::Bytes;
 use history::Served;
 use pingora::http::RequestHeader;
 use pingora::prelude::{HttpPeer, ProxyHttp, Session};
 use pingora::{Error, ErrorType};
-use respond::Answer;
 use std::sync::Arc;
-use std::time::Duration;
-use ucs_cometd::{Engine, GwsAuthorizer};
-use ucs_model::{Route, Tz};
-
-/// The answer to a route that is not ours when there is no upstream to forward it to.
-const INVALID_OPERATION: &[u8] = br#"{"statusCode":2,"statusMessage":"Invalid operation"}"#;
-/// The answer to a history URL called with another method than POST.
-const METHOD_NOT_ALLOWED: &[u8] =
-    br#"{"statusCode":2,"statusMessage":"Invalid operation: method not allowed, use POST"}"#;
-
-/// What the edge needs from the configuration, resolved once at start.
-#[derive(Debug)]
-pub(crate) struct EdgeSettings {
-    pub(crate) time_zone: Tz,
-    pub(crate) max_body_bytes: usize,
-    pub(crate) body_read_timeout: Duration,
-    pub(crate) max_size_limit: u32,
-    pub(crate) verbose_errors: bool,
-}
-
-/// The state shared by every request: settings, the referenceId counter, the CometD engine and
-/// the authenticator.
-#[derive(Debug)]
-pub struct App {
-    pub(crate) settings: EdgeSettings,
-    pub(crate) references: ReferenceIds,
-    pub(crate) engine: Engine,
-    pub(crate) auth: Arc<Authenticator>,
-    pub(crate) history: Arc<ucs_history::HistoryService>,
-    pub(crate) metrics: ProxyMetrics,
-    pub(crate) reloader: Reloader,
-    /// Where routes that are not ours go; none: they get `Invalid operation`.
-    pub(crate) upstream: Option<UpstreamPool>,
-}
-
-impl App {
-    /// Builds the shared state from a validated configuration, loading the backend plugins;
-    /// `reloader` re-reads that configuration on demand.
-    pub fn new(config: &Config, reloader: Reloader) -> Result<Self, ConfigError> {
-        Self::with_upstream(config, reloader, None)
-    }
-
-    /// As [`App::new`], forwarding routes that are not ours to `upstream`.
-    pub(crate) fn with_upstream(
-        config: &Config,
-        reloader: Reloader,
-        upstream: Option<UpstreamPool>,
-    ) -> Result<Self, ConfigError> {
-        let metrics = ProxyMetrics::new().map_err(metrics_error)?;
-        let history_metrics =
-            ucs_history::HistoryMetrics::register(metrics.registry()).map_err(metrics_error)?;
-        let dispatcher = crate::backends::load_backends(&config.backends)?;
-        Ok(Self {
-            settings: EdgeSettings {
-                time_zone: config.time_zone()?,
-                max_body_bytes: config.limits.max_body_bytes,
-                body_read_timeout: Duration::from_millis(config.limits.body_read_timeout_ms),
-                max_size_limit: config.limits.max_size,
-                verbose_errors: config.api.verbose_errors,
-            },
-            references: ReferenceIds::new(),
-            engine: Engine::new(config.cometd.to_bayeux(), Arc::new(GwsAuthorizer)),
-            auth: Arc::new(Authenticator::new(
-                &config.auth,
-                upstream.as_ref(),
-                metrics.auth_upstream_checks(),
-            )?),
-            history: Arc::new(
-                ucs_history::HistoryService::new(
-                    dispatcher,
-                    config.cache.to_policy(),
-                    history_metrics,
-                )
-                .with_presentation(ucs_history::Presentation {
-                    time_zone: config.time_zone()?,
-                    public_base_url: config.api.public_base_url.clone(),
-                }),
-            ),
-            metrics,
-            reloader,
-            upstream,
-        })
-    }
-
-    /// The history service.
-    pub fn history(&self) -> &Arc<ucs_history::HistoryService> {
-        &self.history
-    }
-
-    /// Re-reads the configuration and applies what a running proxy can apply.
-    pub fn reload(&self) -> Result<crate::reload::ReloadReport, crate::reload::ReloadError> {
-        self.reloader.reload(&self.history)
-    }
-
-    /// The CometD engine.
-    pub fn engine(&self) -> &Engine {
-        &self.engine
-    }
-
-    /// The authenticator.
-    pub fn authenticator(&self) -> &Arc<Authenticator> {
-        &self.auth
-    }
-
-    /// Authenticates the caller and reads the body: what every local POST needs first. `None`
-    /// when the request was refused (401, 413, 408): the answer has been written.
-    pub(crate) async fn accept(
-        &self,
-        session: &mut Session,
-        log: &mut RequestLog,
-    ) -> pingora::Result<Option<(crate::auth::Authenticated, Bytes)>> {
-        let caller = match caller::authenticate(&self.auth, session).await {
-            Ok(caller) => {
-                log.user_id = Some(caller.principal.user_id.clone());
-                caller
-            }
-            Err(answer) => {
-                answer.send(session).await?;
-                return Ok(None);
-            }
-        };
-        match self.read_body(session).await? {
-            Ok(body) => Ok(Some((caller, body))),
-            Err(answer) => {
-                caller::with_session_cookie(answer, &caller)
-                    .send(session)
-                    .await?;
-                Ok(None)
-            }
-        }
-    }
-
-    /// Reads the request body within the configured bounds. `Ok(Err(answer))`: refused (413 or
-    /// 408), and the connection will close since the rest of the body is still on the wire;
-    /// `Err`: the connection failed.
-    pub(crate) async fn read_body(
-        &self,
-        session: &mut Session,
-    ) -> pingora::Result<Result<Bytes, Answer>> {
-        let settings = &self.settings;
-        match read_body(session, settings.max_body_bytes, settings.body_read_timeout).await {
-            Ok(body) => Ok(Ok(body)),
-            Err(BodyError::Refused(error)) => {
-                session.set_keepalive(None);
-                Ok(Err(Answer::error(&error)))
-            }
-            Err(BodyError::Io(error)) => Err(error),
-        }
-    }
-}
-
-fn metrics_error(error: prometheus::Error) -> ConfigError {
-    ConfigError::Value {
-        key: "metrics",
-        reason: error.to_string(),
-    }
-}
+use ucs_model::{RequestError, Route};
 
 /// The public service.
 #[derive(Debug, Clone)]
@@ -229,7 +63,7 @@ impl ProxyHttp for Edge {
                     return Ok(false);
                 }
             } else {
-                Answer::json(405, Bytes::from_static(METHOD_NOT_ALLOWED))
+                Answer::error(&RequestError::method_not_allowed())
                     .with_header("allow", "POST".to_owned())
                     .send(session)
                     .await?;
@@ -241,7 +75,7 @@ impl ProxyHttp for Edge {
             // Not ours: pingora forwards it unchanged (upstream_peer picks the node).
             return Ok(false);
         } else {
-            Answer::json(404, Bytes::from_static(INVALID_OPERATION))
+            Answer::error(&RequestError::route_not_served())
                 .send(session)
                 .await?;
         }
@@ -288,7 +122,7 @@ impl ProxyHttp for Edge {
                 "no upstream is configured",
             ));
         };
-        let key = cookies::cookie(&session.req_header().headers, crate::auth::SESSION_COOKIE)
+        let key = cookie(&session.req_header().headers, crate::auth::SESSION_COOKIE)
             .map(str::to_owned)
             .or_else(|| session.client_addr().map(|a| a.to_string()))
             .unwrap_or_default();

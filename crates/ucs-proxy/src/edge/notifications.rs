@@ -2,9 +2,8 @@
 //! JS client appends: `/handshake`, `/connect`, `/disconnect`, …).
 
 use super::caller::{authenticate, with_session_cookie};
-use super::cookies::{cookie, set_cookie};
-use super::respond::Answer;
 use super::App;
+use crate::http_io::{cookie, set_cookie, Answer};
 use bytes::Bytes;
 use pingora::proxy::Session;
 use std::sync::Arc;
@@ -40,7 +39,7 @@ pub(crate) async fn serve(
             .send(session)
             .await;
     }
-    let Some((caller, body)) = app.accept(session, log).await? else {
+    let Some((caller, body)) = super::accept::accept(app, session, log).await? else {
         return Ok(());
     };
     let ctx = TransportContext {

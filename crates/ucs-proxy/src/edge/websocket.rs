@@ -6,9 +6,9 @@
 //! its own task, so a held `/meta/connect` never blocks the messages behind it.
 
 use super::caller::with_session_cookie;
-use super::respond::Answer;
 use super::App;
 use crate::auth::Authenticated;
+use crate::http_io::Answer;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use pingora::http::ResponseHeader;
@@ -50,7 +50,7 @@ pub(crate) async fn serve(
     if let Some(id) = &caller.new_session {
         header.insert_header(
             "set-cookie",
-            super::cookies::set_cookie(crate::auth::SESSION_COOKIE, id),
+            crate::http_io::set_cookie(crate::auth::SESSION_COOKIE, id),
         )?;
     }
     session

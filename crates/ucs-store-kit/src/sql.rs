@@ -4,9 +4,9 @@
 //! start is stored. The statement reads the UCS-like schema of the bundled stores
 //! (`interactions i`, `custom_attributes c`).
 
-use crate::wire::BackendRequest;
-use ucs_model::chrono::{DateTime, Utc};
-use ucs_model::SortOrder;
+use ucs_plugin_api::ucs_model::chrono::{DateTime, Utc};
+use ucs_plugin_api::ucs_model::SortOrder;
+use ucs_plugin_api::BackendRequest;
 
 /// A value bound to a placeholder, in the store's own parameter type.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,8 +125,8 @@ pub fn select_statement(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ucs_model::chrono::TimeZone;
-    use ucs_model::{parse_request, MediaType, ParseContext, Route, Tz};
+    use ucs_plugin_api::ucs_model::chrono::TimeZone;
+    use ucs_plugin_api::ucs_model::{parse_request, MediaType, ParseContext, Route, Tz};
 
     fn dollar(n: usize) -> String {
         format!("${n}")

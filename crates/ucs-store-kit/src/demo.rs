@@ -6,8 +6,8 @@
 //! command), so every backend serves the same demo history.
 
 use std::collections::BTreeMap;
-use ucs_model::chrono::{DateTime, Duration, FixedOffset, Utc};
-use ucs_model::{Interaction, InteractionState, InteractionType, OwnerInformation};
+use ucs_plugin_api::ucs_model::chrono::{DateTime, Duration, FixedOffset, Utc};
+use ucs_plugin_api::ucs_model::{Interaction, InteractionState, InteractionType, OwnerInformation};
 
 /// The seed of the demo history every store writes.
 pub const DEMO_SEED: u64 = 0x00C0_FFEE;

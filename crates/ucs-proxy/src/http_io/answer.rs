@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use pingora::http::ResponseHeader;
 use pingora::proxy::Session;
-use ucs_model::RequestError;
+use ucs_model::{Ack, RequestError};
 
 /// The content type GWS (Spring on Jetty) gives its JSON answers.
 pub(crate) const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
@@ -40,6 +40,11 @@ impl Answer {
         Self::json(error.http_status(), error.to_body())
     }
 
+    /// The GWS answer of an accepted request.
+    pub(crate) fn ack(ack: Ack) -> Self {
+        Self::json(200, ack.to_body())
+    }
+
     /// Adds a header.
     pub(crate) fn with_header(mut self, name: &'static str, value: String) -> Self {
         self.headers.push((name, value));
@@ -61,11 +66,4 @@ impl Answer {
             .await?;
         session.write_response_body(Some(self.body), true).await
     }
-}
-
-/// The body of an accepted request: `{"statusCode":0,"referenceId":N}`.
-pub(crate) fn ack_body(reference_id: u64) -> Bytes {
-    Bytes::from(format!(
-        r#"{{"statusCode":0,"referenceId":{reference_id}}}"#
-    ))
 }

@@ -1,0 +1,175 @@
+//! Looking a query up before the ack: one lookup of the whole rendered answer, else one per
+//! media type part. Never calls a backend, so the `X-Cache` status is known at once.
+
+use super::HistoryService;
+use crate::cache::{CacheState, CachedPart, PartKey, RenderKey, Rendered};
+use crate::dispatcher::Registered;
+use crate::status::CacheStatus;
+use moka::ops::compute::Op;
+use std::sync::Arc;
+use tokio::time::Instant;
+use ucs_model::{CacheKey, HistoryQuery, MediaType};
+
+/// One media type's share of a query, as the lookup found it.
+#[derive(Debug)]
+pub(super) enum Part {
+    /// Cached (fresh or stale).
+    Cached {
+        media_type: MediaType,
+        key: PartKey,
+        backend: Registered,
+        entry: Arc<CachedPart>,
+    },
+    /// Not cached: resolved through the cache, coalesced with identical misses.
+    Missing {
+        media_type: MediaType,
+        key: PartKey,
+        backend: Registered,
+    },
+    /// Cache off: asked from the backend directly.
+    Direct {
+        media_type: MediaType,
+        backend: Registered,
+    },
+}
+
+impl Part {
+    /// The cache entry of a cached part.
+    pub(super) fn entry(&self) -> Option<&Arc<CachedPart>> {
+        match self {
+            Part::Cached { entry, .. } => Some(entry),
+            Part::Missing { .. } | Part::Direct { .. } => None,
+        }
+    }
+}
+
+/// A looked-up query: its cache status (known before the ack) and what remains to resolve.
+#[derive(Debug)]
+pub struct Lookup {
+    pub(super) status: CacheStatus,
+    pub(super) tenant: String,
+    pub(super) query: HistoryQuery,
+    pub(super) asked: Vec<MediaType>,
+    pub(super) parts: Vec<Part>,
+    pub(super) state: Arc<CacheState>,
+    /// The identity of the whole answer (cache on).
+    pub(super) render_key: Option<RenderKey>,
+    /// A rendered answer whose every part is fresh: the whole query is a hit, nothing to do.
+    pub(super) answer: Option<Arc<Rendered>>,
+}
+
+impl Lookup {
+    /// How the cache answers this query.
+    pub fn status(&self) -> CacheStatus {
+        self.status
+    }
+}
+
+impl HistoryService {
+    /// Looks `query` up for a caller of `tenant` (`user_id`) over `media_types` (those the
+    /// caller may read). Fast and never calls a backend: the status is known before the ack.
+    pub async fn lookup(
+        &self,
+        tenant: &str,
+        user_id: &str,
+        media_types: &[MediaType],
+        query: HistoryQuery,
+    ) -> Lookup {
+        let state = self.cache.current();
+        let scope = state.policy.scope.scope_of(tenant, user_id);
+        let now = Instant::now();
+        let render_key = state.rendered.as_ref().map(|_| RenderKey {
+            key: CacheKey::new(scope.clone(), &query),
+            media_types: media_types.to_vec(),
+        });
+        let mut lookup = Lookup {
+            status: CacheStatus::Bypass,
+            tenant: tenant.to_owned(),
+            query,
+            asked: media_types.to_vec(),
+            parts: Vec::new(),
+            state: Arc::clone(&state),
+            render_key,
+            answer: None,
+        };
+        // The whole answer, rendered before, with every part still fresh: one lookup, not one
+        // per media type.
+        if let (Some(rendered), Some(key)) = (&state.rendered, &lookup.render_key) {
+            if let Some(answer) = rendered.get(key).filter(|a| a.is_fresh_at(now)) {
+                for (media_type, _) in answer.parts() {
+                    self.count(CacheStatus::Hit, media_type);
+                }
+                lookup.status = CacheStatus::Hit;
+                lookup.answer = Some(answer);
+                return lookup;
+            }
+        }
+        let (mut missing, mut stale) = (false, false);
+        for &media_type in media_types {
+            let Some(backend) = self.dispatcher.registered(media_type).cloned() else {
+                continue;
+            };
+            let Some(store) = &state.store else {
+                self.count(CacheStatus::Bypass, media_type);
+                lookup.parts.push(Part::Direct {
+                    media_type,
+                    backend,
+                });
+                continue;
+            };
+            let key = PartKey {
+                backend: Arc::clone(&backend.name),
+                key: CacheKey::for_media_type(scope.clone(), &lookup.query, media_type),
+            };
+            let part = match store.get(&key).await {
+                Some(entry) if !entry.is_expired_at(now) => {
+                    let result = if entry.is_fresh_at(now) {
+                        CacheStatus::Hit
+                    } else {
+                        stale = true;
+                        CacheStatus::Stale
+                    };
+                    self.count(result, media_type);
+                    Part::Cached {
+                        media_type,
+                        key,
+                        backend,
+                        entry,
+                    }
+                }
+                expired => {
+                    if let Some(expired) = expired {
+                        // Past its stale window by our clock: gone, unless a newer answer has
+                        // taken its place meanwhile.
+                        store
+                            .entry(key.clone())
+                            .and_compute_with(|current| {
+                                let same =
+                                    current.is_some_and(|c| Arc::ptr_eq(c.value(), &expired));
+                                std::future::ready(if same { Op::Remove } else { Op::Nop })
+                            })
+                            .await;
+                    }
+                    missing = true;
+                    self.count(CacheStatus::Miss, media_type);
+                    Part::Missing {
+                        media_type,
+                        key,
+                        backend,
+                    }
+                }
+            };
+            lookup.parts.push(part);
+        }
+        lookup.status = if state.store.is_none() || lookup.parts.is_empty() {
+            CacheStatus::Bypass
+        } else if missing {
+            CacheStatus::Miss
+        } else if stale {
+            CacheStatus::Stale
+        } else {
+            CacheStatus::Hit
+        };
+        lookup
+    }
+}

@@ -1,0 +1,89 @@
+//! The history service: cache lookup before the ack ([`lookup`](HistoryService::lookup)),
+//! resolution after it ([`resolve`](HistoryService::resolve)), rendered answers
+//! ([`resolve_presented`](HistoryService::resolve_presented)) and the background refreshes of
+//! stale entries, each in its own module.
+
+mod lookup;
+mod refresh;
+mod render;
+mod resolve;
+
+pub use lookup::Lookup;
+
+use crate::cache::{CacheError, CachePolicy, CacheStats, PurgeFilter, ResultCache};
+use crate::dispatcher::Dispatcher;
+use crate::metrics::HistoryMetrics;
+use crate::present::Presentation;
+use crate::status::CacheStatus;
+use refresh::Refreshes;
+use ucs_model::MediaType;
+
+/// The history service: dispatcher, cache, metrics, and the background refreshes it owns
+/// (dropping the service stops them).
+#[derive(Debug)]
+pub struct HistoryService {
+    dispatcher: Dispatcher,
+    cache: ResultCache,
+    metrics: HistoryMetrics,
+    presentation: Presentation,
+    refreshes: Refreshes,
+}
+
+impl HistoryService {
+    /// A service over `dispatcher` with the cache tuned by `policy`.
+    pub fn new(dispatcher: Dispatcher, policy: CachePolicy, metrics: HistoryMetrics) -> Self {
+        for media_type in dispatcher.media_types() {
+            if let Some(registered) = dispatcher.registered(media_type) {
+                metrics.declare_backend(&registered.name, media_type);
+            }
+        }
+        Self {
+            dispatcher,
+            cache: ResultCache::new(policy, metrics.clone()),
+            metrics,
+            presentation: Presentation::default(),
+            refreshes: Refreshes::default(),
+        }
+    }
+
+    /// The service presenting results as `presentation` says (fixed for the service's life).
+    pub fn with_presentation(mut self, presentation: Presentation) -> Self {
+        self.presentation = presentation;
+        self
+    }
+
+    /// The backends.
+    pub fn dispatcher(&self) -> &Dispatcher {
+        &self.dispatcher
+    }
+
+    /// Removes the cached entries `filter` selects.
+    pub fn purge(&self, filter: &PurgeFilter) -> Result<(), CacheError> {
+        self.cache.purge(filter)
+    }
+
+    /// Applies a new cache policy; returns whether the cache was emptied (new byte budget, or
+    /// switched on or off).
+    pub fn reconfigure(&self, policy: CachePolicy) -> bool {
+        self.cache.reconfigure(policy)
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> CachePolicy {
+        self.cache.current().policy.clone()
+    }
+
+    /// Entries and bytes held (also refreshes the gauges, for a scrape).
+    pub async fn cache_stats(&self) -> CacheStats {
+        self.cache.stats().await
+    }
+
+    /// The service's metrics.
+    pub fn metrics(&self) -> &HistoryMetrics {
+        &self.metrics
+    }
+
+    fn count(&self, result: CacheStatus, media_type: MediaType) {
+        self.metrics.lookup_counter(result, media_type).inc();
+    }
+}

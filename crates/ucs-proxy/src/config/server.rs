@@ -1,0 +1,107 @@
+//! `[server]`, `[api]`, `[limits]` and `[admin]`: where the proxy listens and what it accepts.
+
+use super::defaults::*;
+use super::units;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::time::Duration;
+use ucs_model::Tz;
+
+/// `[server]`: where the proxy listens and how it runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Public listener for the GWS API (default `127.0.0.1:8080`).
+    pub listen: SocketAddr,
+    /// Worker threads of the public service (default 2).
+    pub threads: usize,
+    /// How long a shutting-down process keeps serving before it stops accepting (default 1 s).
+    #[serde(rename = "grace_period_seconds", with = "units::seconds")]
+    pub grace_period: Duration,
+    /// How long in-flight requests get to finish at shutdown (default 5 s).
+    #[serde(rename = "graceful_shutdown_timeout_seconds", with = "units::seconds")]
+    pub graceful_shutdown_timeout: Duration,
+    /// Whether idle worker threads take tasks from busy ones (default true, pingora's default);
+    /// false keeps each connection's work on one thread, fewer cross-thread wake-ups.
+    pub work_stealing: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: DEFAULT_LISTEN,
+            threads: DEFAULT_THREADS,
+            grace_period: DEFAULT_GRACE_PERIOD,
+            graceful_shutdown_timeout: DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT,
+            work_stealing: true,
+        }
+    }
+}
+
+/// `[api]`: how results are presented.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Base of the absolute `uri` of each interaction (default `http://127.0.0.1:8080`).
+    pub public_base_url: String,
+    /// IANA time zone of dates, both in requests (`yyyy-MM-dd`, "today") and results
+    /// (default `UTC`).
+    #[serde(with = "units::time_zone")]
+    pub time_zone: Tz,
+    /// Whether a failed notification says why: `Request failed: <reason>` instead of GWS's bare
+    /// `Request failed` (default false: reasons may name internal systems).
+    pub verbose_errors: bool,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            public_base_url: DEFAULT_PUBLIC_BASE_URL.to_owned(),
+            time_zone: Tz::UTC,
+            verbose_errors: false,
+        }
+    }
+}
+
+/// `[limits]`: bounds on requests.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Largest accepted request body in bytes (default 65536); larger bodies get HTTP 413.
+    #[serde(with = "units::bytes")]
+    pub max_body_bytes: usize,
+    /// Time allowed to receive a whole body (default 10 s); slower ones get HTTP 408.
+    #[serde(rename = "body_read_timeout_ms", with = "units::millis")]
+    pub body_read_timeout: Duration,
+    /// Largest accepted `maxSize` (default 1000); a larger value is an error, not cut.
+    pub max_size: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            max_size: ucs_model::DEFAULT_MAX_SIZE_LIMIT,
+        }
+    }
+}
+
+/// `[admin]`: the operator's listener, off the public port.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminConfig {
+    /// Whether the admin listener runs (default true).
+    pub enabled: bool,
+    /// Its address (default `127.0.0.1:9091`); keep it off public interfaces.
+    pub listen: SocketAddr,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            listen: DEFAULT_ADMIN_LISTEN,
+        }
+    }
+}

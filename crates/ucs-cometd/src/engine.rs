@@ -1,40 +1,20 @@
-//! The engine: the session table and the processing of one request batch.
+//! The engine: one request batch in, each message dispatched on its verb to the verb's module,
+//! one response out; and the server side (delivery, sweeping, counters). The verbs work on the
+//! engine's [`Registry`]; they never call back into the engine.
 
 use crate::authorizer::Authorizer;
-use crate::channel::Channel;
 use crate::config::BayeuxConfig;
 use crate::error::BatchError;
-use crate::message::{
-    event_message, event_message_raw, EventMessage, Incoming, JsonText, Response,
-};
+use crate::incoming::{Incoming, Verb};
+use crate::message::{event_message, event_message_raw, EventMessage, JsonText, Response};
 use crate::meta;
-use crate::session::{Owner, Session};
-use crate::table::SessionTable;
+use crate::registry::Registry;
+use crate::session::Session;
+use crate::transport::TransportContext;
 use serde_json::Value;
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use tokio::time::Instant;
-
-/// How a batch reached the engine.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ConnectionType {
-    /// HTTP long-polling: sessions are bound to the `BAYEUX_BROWSER` cookie.
-    LongPolling,
-    /// WebSocket: the session is bound to the socket.
-    WebSocket,
-}
-
-/// What the transport knows about the request a batch came in.
-#[derive(Clone, Debug)]
-pub struct TransportContext {
-    /// The authenticated user making the request.
-    pub owner: Owner,
-    /// The request's `BAYEUX_BROWSER` cookie, if any.
-    pub browser_id: Option<String>,
-    /// The transport.
-    pub connection_type: ConnectionType,
-}
 
 /// Counters for metrics.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -51,18 +31,6 @@ pub struct EngineStats {
     pub expired: u64,
 }
 
-#[derive(Debug)]
-pub(crate) struct Inner {
-    pub(crate) config: BayeuxConfig,
-    pub(crate) authorizer: Arc<dyn Authorizer>,
-    sessions: Mutex<SessionTable>,
-    /// Held connects per `BAYEUX_BROWSER` id.
-    browsers: Mutex<HashMap<String, usize>>,
-    deliveries: AtomicU64,
-    dropped_total: AtomicU64,
-    expired: AtomicU64,
-}
-
 /// A Bayeux 1.0 server engine, independent of any transport. Cheap to clone (one `Arc`).
 ///
 /// A transport hands each request batch to [`Engine::process`] and writes the [`Response`] back;
@@ -70,39 +38,20 @@ pub(crate) struct Inner {
 /// background task calls [`Engine::sweep`] every `sweep_period` (see [`Engine::run_sweeper`]).
 #[derive(Clone, Debug)]
 pub struct Engine {
-    pub(crate) inner: Arc<Inner>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// 160 random bits as hex: client and browser ids.
-pub(crate) fn random_id() -> String {
-    let mut bytes = [0u8; 20];
-    getrandom::fill(&mut bytes).expect("the OS random source is available");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    registry: Arc<Registry>,
 }
 
 impl Engine {
     /// An engine with `config` and `authorizer`.
     pub fn new(config: BayeuxConfig, authorizer: Arc<dyn Authorizer>) -> Self {
         Self {
-            inner: Arc::new(Inner {
-                config,
-                authorizer,
-                sessions: Mutex::new(SessionTable::default()),
-                browsers: Mutex::new(HashMap::new()),
-                deliveries: AtomicU64::new(0),
-                dropped_total: AtomicU64::new(0),
-                expired: AtomicU64::new(0),
-            }),
+            registry: Arc::new(Registry::new(config, authorizer)),
         }
     }
 
     /// The settings.
     pub fn config(&self) -> &BayeuxConfig {
-        &self.inner.config
+        &self.registry.config
     }
 
     /// Processes one request body (a JSON array of messages, or one message object).
@@ -120,33 +69,33 @@ impl Engine {
         if !alone
             && messages
                 .iter()
-                .any(|m| m.channel == meta::handshake::CHANNEL)
+                .any(|m| matches!(m.verb, Verb::Handshake { .. }))
         {
             return Err(BatchError::HandshakeNotAlone);
         }
+        let registry = &*self.registry;
         let mut response = Response::new();
         // The session whose queued messages may ride on the replies of this batch.
         let mut piggyback: Option<Arc<Session>> = None;
         let mut had_connect = false;
         for message in messages {
-            match message.channel.as_str() {
-                meta::handshake::CHANNEL => {
-                    meta::handshake::handle(self, &message, ctx, &mut response)
+            match &message.verb {
+                Verb::Handshake { .. } => {
+                    meta::handshake::handle(registry, &message, ctx, &mut response)
                 }
-                meta::connect::CHANNEL => {
+                Verb::Connect { .. } => {
                     had_connect = true;
-                    meta::connect::handle(self, &message, ctx, alone, &mut response).await
+                    meta::connect::handle(registry, &message, ctx, alone, &mut response).await
                 }
-                meta::subscribe::SUBSCRIBE => {
-                    piggyback = meta::subscribe::handle(self, &message, ctx, true, &mut response)
+                Verb::Subscribe { .. } => {
+                    piggyback = meta::subscribe::handle(registry, &message, ctx, &mut response)
                 }
-                meta::subscribe::UNSUBSCRIBE => {
-                    piggyback = meta::subscribe::handle(self, &message, ctx, false, &mut response)
+                Verb::Disconnect => {
+                    meta::disconnect::handle(registry, &message, ctx, &mut response)
                 }
-                meta::disconnect::CHANNEL => {
-                    meta::disconnect::handle(self, &message, ctx, &mut response)
+                Verb::Publish { .. } => {
+                    piggyback = meta::publish::handle(registry, &message, ctx, &mut response)
                 }
-                _ => piggyback = meta::publish::handle(self, &message, ctx, &mut response),
             }
         }
         if let (Some(session), false) = (piggyback, had_connect) {
@@ -156,84 +105,6 @@ impl Engine {
             }
         }
         Ok(response)
-    }
-
-    /// Looks a session up for a request: it must exist, belong to the request's user and, over
-    /// HTTP, to the request's browser. Anything else is an unknown session (`402`), so a leaked
-    /// clientId is useless to another user or browser. Every successful lookup pushes the
-    /// session's expiry out by `maxInterval`.
-    pub(crate) fn session_for(
-        &self,
-        message: &Incoming,
-        ctx: &TransportContext,
-    ) -> Option<Arc<Session>> {
-        let id = message.client_id.as_deref()?;
-        let session = lock(&self.inner.sessions).get(id)?;
-        let browser_ok = ctx.connection_type == ConnectionType::WebSocket
-            || session.browser_id.is_none()
-            || session.browser_id == ctx.browser_id;
-        if session.owner != ctx.owner || !browser_ok {
-            return None;
-        }
-        let mut state = session.state();
-        if state.removed {
-            return None;
-        }
-        if state.expires_at.is_some() {
-            state.expires_at = Some(Instant::now() + self.inner.config.max_interval);
-        }
-        drop(state);
-        Some(session)
-    }
-
-    pub(crate) fn insert_session(&self, session: Arc<Session>) {
-        lock(&self.inner.sessions).insert(session);
-    }
-
-    pub(crate) fn remove_session(&self, id: &str) -> Option<Arc<Session>> {
-        let session = lock(&self.inner.sessions).remove(id)?;
-        session.remove();
-        Some(session)
-    }
-
-    /// Registers a held connect of `browser`; `false` when the browser already holds
-    /// `max_sessions_per_browser` connects (the new one gets `multiple-clients` advice).
-    pub(crate) fn hold_for_browser(&self, browser: &str) -> bool {
-        let mut browsers = lock(&self.inner.browsers);
-        let held = browsers.entry(browser.to_owned()).or_insert(0);
-        if *held >= self.inner.config.max_sessions_per_browser {
-            return false;
-        }
-        *held += 1;
-        true
-    }
-
-    pub(crate) fn release_for_browser(&self, browser: &str) {
-        let mut browsers = lock(&self.inner.browsers);
-        if let Some(held) = browsers.get_mut(browser) {
-            *held = held.saturating_sub(1);
-            if *held == 0 {
-                browsers.remove(browser);
-            }
-        }
-    }
-
-    fn sessions_snapshot(&self) -> Vec<Arc<Session>> {
-        lock(&self.inner.sessions).all()
-    }
-
-    /// Queues `message` for `session` and counts it.
-    pub(crate) fn enqueue(&self, session: &Session, message: EventMessage) -> bool {
-        let dropped_before = session.state().dropped;
-        let queued = session.enqueue(message, self.inner.config.max_queue);
-        if queued {
-            self.inner.deliveries.fetch_add(1, Ordering::Relaxed);
-            let dropped = session.state().dropped - dropped_before;
-            self.inner
-                .dropped_total
-                .fetch_add(dropped, Ordering::Relaxed);
-        }
-        queued
     }
 
     /// Delivers `data` on `channel` to every session of `user_id` that subscribed to the channel
@@ -254,51 +125,26 @@ impl Engine {
         message: &EventMessage,
         channel: &str,
     ) -> usize {
-        let sessions = lock(&self.inner.sessions).of_user(user_id);
-        self.deliver_to(&sessions, message, channel)
+        let sessions = self.registry.sessions_of_user(user_id);
+        self.registry.deliver_to(&sessions, message, channel)
     }
 
     /// Whether `user_id` has any live session (a notification for them could be delivered).
     pub fn has_sessions(&self, user_id: &str) -> bool {
-        lock(&self.inner.sessions).has_user(user_id)
+        self.registry.has_user(user_id)
     }
 
     /// Publishes `data` on `channel` to every subscribed session of `tenant`. Returns how many
     /// sessions it was queued for.
     pub fn publish(&self, tenant: &str, channel: &str, data: &Value) -> usize {
         let message = event_message(channel, data);
-        self.publish_message(tenant, &message, channel)
-    }
-
-    /// Queues an already serialized message for every subscribed session of `tenant`.
-    pub(crate) fn publish_message(
-        &self,
-        tenant: &str,
-        message: &EventMessage,
-        channel: &str,
-    ) -> usize {
-        let mut sessions = self.sessions_snapshot();
-        sessions.retain(|s| s.owner.tenant == tenant);
-        self.deliver_to(&sessions, message, channel)
-    }
-
-    /// Queues `message` for those of `sessions` subscribed to `channel`.
-    fn deliver_to(
-        &self,
-        sessions: &[Arc<Session>],
-        message: &EventMessage,
-        channel: &str,
-    ) -> usize {
-        sessions
-            .iter()
-            .filter(|s| Session::is_subscribed(&s.state(), channel))
-            .filter(|s| self.enqueue(s, message.clone()))
-            .count()
+        self.registry.publish_message(tenant, &message, channel)
     }
 
     /// Removes every session whose expiry is before `now`. Returns how many were removed.
     pub fn sweep(&self, now: Instant) -> usize {
         let expired: Vec<String> = self
+            .registry
             .sessions_snapshot()
             .iter()
             .filter(|s| s.state().expires_at.is_some_and(|at| at <= now))
@@ -306,9 +152,9 @@ impl Engine {
             .collect();
         let removed = expired
             .iter()
-            .filter(|id| self.remove_session(id).is_some())
+            .filter(|id| self.registry.remove_session(id).is_some())
             .count();
-        self.inner
+        self.registry
             .expired
             .fetch_add(removed as u64, Ordering::Relaxed);
         removed
@@ -317,7 +163,7 @@ impl Engine {
     /// Sweeps every `sweep_period` until the returned future is dropped. Run it as a background
     /// task owned by the server, so it stops with it.
     pub async fn run_sweeper(self) {
-        let mut ticks = tokio::time::interval(self.inner.config.sweep_period);
+        let mut ticks = tokio::time::interval(self.registry.config.sweep_period);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
@@ -327,19 +173,15 @@ impl Engine {
 
     /// Current counters.
     pub fn stats(&self) -> EngineStats {
-        let sessions = self.sessions_snapshot();
+        let registry = &self.registry;
+        let sessions = registry.sessions_snapshot();
         EngineStats {
             sessions: sessions.len(),
             queued: sessions.iter().map(|s| s.state().queue.len()).sum(),
-            deliveries: self.inner.deliveries.load(Ordering::Relaxed),
-            dropped: self.inner.dropped_total.load(Ordering::Relaxed),
-            expired: self.inner.expired.load(Ordering::Relaxed),
+            deliveries: registry.deliveries.load(Ordering::Relaxed),
+            dropped: registry.dropped_total.load(Ordering::Relaxed),
+            expired: registry.expired.load(Ordering::Relaxed),
         }
-    }
-
-    /// Validates a channel name for a publish: a concrete (non-wildcard) name.
-    pub(crate) fn publish_channel(name: &str) -> Option<Channel> {
-        Channel::parse(name).filter(|c| !c.is_wildcard())
     }
 }
 

@@ -5,6 +5,9 @@
 //! * [`Engine`] holds the sessions. A transport (HTTP long-polling, WebSocket) hands it each
 //!   request body with a [`TransportContext`] (the authenticated [`Owner`], the `BAYEUX_BROWSER`
 //!   cookie) and writes back the [`Response`].
+//! * Each incoming message is parsed once into its verb (`incoming.rs`); replies are typed
+//!   values (`reply.rs`) serialized once. The engine dispatches each verb to its module and hands
+//!   it the session registry (`registry.rs`); the verbs never call back into the engine.
 //! * One module per verb (`meta/handshake.rs`, `meta/connect.rs`, …) implements the protocol as
 //!   the CometD Java server does: advice, `402::session_unknown` with `reconnect: handshake`,
 //!   one held connect per session (a newer one supersedes it with HTTP 500), `multiple-clients`
@@ -47,10 +50,14 @@ mod channel;
 mod config;
 mod engine;
 mod error;
+mod incoming;
 mod message;
 mod meta;
+mod registry;
+mod reply;
 mod session;
 mod table;
+mod transport;
 
 pub use authorizer::{Authorizer, GwsAuthorizer, SERVER_CHANNELS};
 pub use channel::{Channel, ChannelKind};
@@ -59,7 +66,8 @@ pub use config::{
     DEFAULT_MAX_SESSIONS_PER_BROWSER, DEFAULT_MULTI_SESSION_INTERVAL, DEFAULT_SWEEP_PERIOD,
     DEFAULT_TIMEOUT,
 };
-pub use engine::{ConnectionType, Engine, EngineStats, TransportContext};
+pub use engine::{Engine, EngineStats};
 pub use error::BatchError;
 pub use message::{event_message, event_message_raw, EventMessage, JsonText, Response};
 pub use session::Owner;
+pub use transport::{ConnectionType, TransportContext};

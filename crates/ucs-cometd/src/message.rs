@@ -1,90 +1,8 @@
-//! Bayeux messages: what arrives, what leaves, and the error strings of the protocol.
+//! What leaves the engine: delivered messages (serialized once) and the answer to a batch.
 
-use serde_json::{json, Map, Value};
+use crate::reply::Reply;
+use serde_json::Value;
 use std::sync::Arc;
-
-/// Error strings as the CometD Java server words them (`code:args:message`).
-pub(crate) mod errors {
-    pub(crate) const SESSION_UNKNOWN: &str = "402::session_unknown";
-    pub(crate) const CHANNEL_INVALID: &str = "405::channel_invalid";
-    pub(crate) const CHANNEL_UNKNOWN: &str = "400::channel_unknown";
-    pub(crate) const HANDSHAKE_FAILED: &str = "403::handshake_failed";
-    pub(crate) const SUBSCRIPTION_MISSING: &str = "403::subscription_missing";
-    pub(crate) const SUBSCRIPTION_INVALID: &str = "403::subscription_invalid";
-    pub(crate) const SUBSCRIBE_DENIED: &str = "403::subscribe_denied";
-    pub(crate) const PUBLISH_DENIED: &str = "403::publish_denied";
-}
-
-/// One message of a request batch, with the fields the engine reads.
-#[derive(Debug)]
-pub(crate) struct Incoming {
-    pub(crate) channel: String,
-    pub(crate) id: Option<Value>,
-    pub(crate) client_id: Option<String>,
-    pub(crate) fields: Map<String, Value>,
-}
-
-impl Incoming {
-    /// Reads a message object; `None` when it is not an object or has no string `channel`.
-    pub(crate) fn from_value(value: Value) -> Option<Incoming> {
-        let Value::Object(mut fields) = value else {
-            return None;
-        };
-        let channel = match fields.remove("channel") {
-            Some(Value::String(channel)) => channel,
-            _ => return None,
-        };
-        let id = fields.remove("id");
-        let client_id = match fields.remove("clientId") {
-            Some(Value::String(id)) => Some(id),
-            _ => None,
-        };
-        Some(Incoming {
-            channel,
-            id,
-            client_id,
-            fields,
-        })
-    }
-
-    /// `advice.timeout` as sent by the client (`0` asks for an immediate connect reply).
-    pub(crate) fn advice_timeout(&self) -> Option<u64> {
-        self.fields.get("advice")?.get("timeout")?.as_u64()
-    }
-
-    /// A field of `ext`.
-    pub(crate) fn ext(&self, name: &str) -> Option<&Value> {
-        self.fields.get("ext")?.get(name)
-    }
-
-    /// A reply skeleton: `{"channel":…,"id":…,"successful":…}` (id only when the request had one).
-    pub(crate) fn reply(&self, successful: bool) -> Map<String, Value> {
-        let mut reply = Map::new();
-        reply.insert("channel".into(), Value::String(self.channel.clone()));
-        if let Some(id) = &self.id {
-            reply.insert("id".into(), id.clone());
-        }
-        reply.insert("successful".into(), Value::Bool(successful));
-        reply
-    }
-
-    /// A failed reply with a Bayeux error string.
-    pub(crate) fn error_reply(&self, error: &str) -> Map<String, Value> {
-        let mut reply = self.reply(false);
-        reply.insert("error".into(), Value::String(error.to_owned()));
-        reply
-    }
-
-    /// The `402::session_unknown` reply, with the advice that makes clients handshake again.
-    pub(crate) fn unknown_session_reply(&self) -> Map<String, Value> {
-        let mut reply = self.error_reply(errors::SESSION_UNKNOWN);
-        reply.insert(
-            "advice".into(),
-            json!({"reconnect": "handshake", "interval": 0}),
-        );
-        reply
-    }
-}
 
 /// JSON text written by serde_json, so valid by construction: embedded in answers as it is,
 /// never parsed again (a history result is tens of kilobytes).
@@ -138,9 +56,9 @@ pub struct Response {
     pub status: u16,
     /// A new `BAYEUX_BROWSER` id the transport must set as a cookie.
     pub set_browser_id: Option<String>,
-    pub(crate) handshake: Option<Value>,
+    pub(crate) handshake: Option<Reply>,
     pub(crate) events: Vec<EventMessage>,
-    pub(crate) replies: Vec<Value>,
+    pub(crate) replies: Vec<Reply>,
 }
 
 impl Response {
@@ -151,9 +69,12 @@ impl Response {
         }
     }
 
-    /// The reply messages (handshake reply first), without delivered events.
-    pub fn replies(&self) -> impl Iterator<Item = &Value> {
-        self.handshake.iter().chain(self.replies.iter())
+    /// The reply messages (handshake reply first), without delivered events, as JSON values.
+    pub fn replies(&self) -> impl Iterator<Item = Value> + '_ {
+        self.handshake
+            .iter()
+            .chain(self.replies.iter())
+            .map(|reply| serde_json::to_value(reply).expect("a reply always serializes"))
     }
 
     /// The delivered events, in order.

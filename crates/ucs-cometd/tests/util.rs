@@ -51,7 +51,7 @@ impl Reply {
         };
         Reply {
             status: response.status,
-            replies: response.replies().cloned().collect(),
+            replies: response.replies().collect(),
             events: response
                 .events()
                 .iter()

@@ -1,14 +1,14 @@
 //! `/meta/connect`: the long poll that carries messages from server to client.
 
-use super::retry_advice;
-use crate::engine::{ConnectionType, Engine, TransportContext};
-use crate::message::{Incoming, Response};
+use crate::incoming::{Incoming, Verb};
+use crate::message::Response;
+use crate::registry::Registry;
+use crate::reply::{Advice, Reply, ReplyExt};
 use crate::session::Session;
-use serde_json::{json, Value};
+use crate::transport::{ConnectionType, TransportContext};
+use serde_json::Value;
 use std::sync::Arc;
 use tokio::time::Instant;
-
-pub(crate) const CHANNEL: &str = "/meta/connect";
 
 /// How a held connect ended.
 enum Release {
@@ -22,19 +22,24 @@ enum Release {
 }
 
 pub(crate) async fn handle(
-    engine: &Engine,
+    registry: &Registry,
     message: &Incoming,
     ctx: &TransportContext,
     alone: bool,
     out: &mut Response,
 ) {
-    let Some(session) = engine.session_for(message, ctx) else {
-        out.replies
-            .push(Value::Object(message.unknown_session_reply()));
+    let Verb::Connect {
+        immediate: client_wants_now,
+        acked,
+    } = message.verb
+    else {
         return;
     };
-    let config = engine.config();
-    let client_wants_now = message.advice_timeout() == Some(0);
+    let Some(session) = registry.session_for(message, ctx) else {
+        out.replies.push(Reply::unknown_session(message));
+        return;
+    };
+    let config = &registry.config;
     let (generation, first, must_answer_now, inherited_slot) = {
         let mut state = session.state();
         state.connect_generation += 1;
@@ -43,10 +48,8 @@ pub(crate) async fn handle(
         let inherited_slot = std::mem::take(&mut state.holding);
         let first = !state.connected;
         state.connected = true;
-        if let Some(acked) = message.ext("ack").and_then(Value::as_u64) {
-            if state.ack_batch.is_some() {
-                state.acknowledge(acked);
-            }
+        if let (Some(acked), Some(_)) = (acked, state.ack_batch) {
+            state.acknowledge(acked);
         }
         (
             state.connect_generation,
@@ -66,31 +69,23 @@ pub(crate) async fn handle(
     };
     if inherited_slot && !wants_hold {
         if let Some(browser) = &browser {
-            engine.release_for_browser(browser);
+            registry.release_for_browser(browser);
         }
     }
     if wants_hold {
         if let Some(browser) = browser.as_deref().filter(|_| !inherited_slot) {
-            if !engine.hold_for_browser(browser) {
+            if !registry.hold_for_browser(browser) {
                 // Another session of this browser already holds a connect: answer at once and
                 // tell the client to poll instead of holding a second connection.
-                let mut reply = message.reply(true);
-                reply.insert(
-                    "advice".into(),
-                    json!({
-                        "reconnect": "retry",
-                        "interval": config.multi_session_interval.as_millis() as u64,
-                        "multiple-clients": true,
-                    }),
-                );
-                finish(engine, &session, reply, out);
+                let reply = Reply::to(message, true).with_advice(Advice::multiple_clients(config));
+                finish(registry, &session, reply, out);
                 return;
             }
         }
-        let release = hold(engine, &session, generation).await;
+        let release = hold(registry, &session, generation).await;
         if !matches!(release, Release::Superseded) {
             if let Some(browser) = &browser {
-                engine.release_for_browser(browser);
+                registry.release_for_browser(browser);
             }
         }
         match release {
@@ -99,24 +94,22 @@ pub(crate) async fn handle(
                 return;
             }
             Release::Removed => {
-                let mut reply = message.reply(true);
-                reply.insert("advice".into(), json!({"reconnect": "none"}));
-                out.replies.push(Value::Object(reply));
+                out.replies
+                    .push(Reply::to(message, true).with_advice(Advice::none()));
                 return;
             }
             Release::Reply => {}
         }
     }
-    let mut reply = message.reply(true);
-    reply.insert("advice".into(), retry_advice(config));
-    finish(engine, &session, reply, out);
+    let reply = Reply::to(message, true).with_advice(Advice::retry(config));
+    finish(registry, &session, reply, out);
 }
 
 /// Waits until something is queued for the session, the timeout passes, the session goes away
 /// or a newer connect supersedes this one. Costs no thread: an async wait on the session's
 /// `Notify` and one timer.
-async fn hold(engine: &Engine, session: &Session, generation: u64) -> Release {
-    let deadline = Instant::now() + engine.config().timeout;
+async fn hold(registry: &Registry, session: &Session, generation: u64) -> Release {
+    let deadline = Instant::now() + registry.config.timeout;
     {
         let mut state = session.state();
         state.expires_at = None;
@@ -148,7 +141,7 @@ async fn hold(engine: &Engine, session: &Session, generation: u64) -> Release {
         let mut state = session.state();
         state.holding = false;
         if state.expires_at.is_none() {
-            state.expires_at = Some(Instant::now() + engine.config().max_interval);
+            state.expires_at = Some(Instant::now() + registry.config.max_interval);
         }
     }
     release
@@ -156,20 +149,17 @@ async fn hold(engine: &Engine, session: &Session, generation: u64) -> Release {
 
 /// Puts the queued messages and the reply into the response, and starts the session's expiry
 /// clock: the client has `interval + maxInterval` to connect again.
-fn finish(
-    engine: &Engine,
-    session: &Arc<Session>,
-    mut reply: serde_json::Map<String, Value>,
-    out: &mut Response,
-) {
-    let config = engine.config();
+fn finish(registry: &Registry, session: &Arc<Session>, mut reply: Reply, out: &mut Response) {
+    let config = &registry.config;
     let mut state = session.state();
     let (events, batch) = state.take_for_reply();
     if let Some(batch) = batch {
-        reply.insert("ext".into(), json!({"ack": batch}));
+        reply.ext = Some(ReplyExt {
+            ack: Value::from(batch),
+        });
     }
     state.expires_at = Some(Instant::now() + config.interval + config.max_interval);
     drop(state);
     out.events.extend(events);
-    out.replies.push(Value::Object(reply));
+    out.replies.push(reply);
 }

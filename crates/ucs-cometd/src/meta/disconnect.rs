@@ -1,23 +1,23 @@
 //! `/meta/disconnect`: removes the session and releases its held connect.
 
-use crate::engine::{Engine, TransportContext};
-use crate::message::{Incoming, Response};
-use serde_json::Value;
-
-pub(crate) const CHANNEL: &str = "/meta/disconnect";
+use crate::incoming::Incoming;
+use crate::message::Response;
+use crate::registry::Registry;
+use crate::reply::Reply;
+use crate::transport::TransportContext;
 
 pub(crate) fn handle(
-    engine: &Engine,
+    registry: &Registry,
     message: &Incoming,
     ctx: &TransportContext,
     out: &mut Response,
 ) {
-    let reply = match engine.session_for(message, ctx) {
+    let reply = match registry.session_for(message, ctx) {
         Some(session) => {
-            engine.remove_session(&session.id);
-            message.reply(true)
+            registry.remove_session(&session.id);
+            Reply::to(message, true)
         }
-        None => message.unknown_session_reply(),
+        None => Reply::unknown_session(message),
     };
-    out.replies.push(Value::Object(reply));
+    out.replies.push(reply);
 }

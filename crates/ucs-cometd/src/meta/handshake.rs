@@ -1,38 +1,34 @@
 //! `/meta/handshake`: creates a session for the authenticated user.
 
-use super::retry_advice;
-use crate::engine::{random_id, ConnectionType, Engine, TransportContext};
-use crate::message::{errors, Incoming, Response};
+use crate::incoming::{Incoming, Verb};
+use crate::message::Response;
+use crate::registry::{random_id, Registry};
+use crate::reply::{errors, Advice, Reply, ReplyExt};
 use crate::session::Session;
-use serde_json::{json, Value};
+use crate::transport::{ConnectionType, TransportContext};
+use serde_json::Value;
 use std::sync::Arc;
 use tokio::time::Instant;
 
-pub(crate) const CHANNEL: &str = "/meta/handshake";
-
 pub(crate) fn handle(
-    engine: &Engine,
+    registry: &Registry,
     message: &Incoming,
     ctx: &TransportContext,
     out: &mut Response,
 ) {
-    let config = engine.config();
+    let Verb::Handshake { supported, ack } = &message.verb else {
+        return;
+    };
+    let config = &registry.config;
     let offered = config.connection_types();
-    let client_types = message
-        .fields
-        .get("supportedConnectionTypes")
-        .and_then(Value::as_array);
-    let common = client_types.is_none_or(|types| {
-        types
-            .iter()
-            .filter_map(Value::as_str)
-            .any(|t| offered.contains(&t))
-    });
+    let common = supported
+        .as_ref()
+        .is_none_or(|types| types.iter().any(|t| offered.contains(&t.as_str())));
     if !common {
-        let mut reply = message.error_reply(errors::HANDSHAKE_FAILED);
-        reply.insert("supportedConnectionTypes".into(), json!(offered));
-        reply.insert("advice".into(), json!({"reconnect": "none"}));
-        out.handshake = Some(Value::Object(reply));
+        out.handshake = Some(Reply {
+            supported_connection_types: Some(offered),
+            ..Reply::error(message, errors::HANDSHAKE_FAILED).with_advice(Advice::none())
+        });
         return;
     }
 
@@ -44,27 +40,23 @@ pub(crate) fn handle(
             id
         })),
     };
-    // The ack extension: `ext.ack: true` (or the newer `{enabled: true}` object form).
-    let ack = message.ext("ack").is_some_and(|a| {
-        a.as_bool() == Some(true) || a.get("enabled").and_then(Value::as_bool) == Some(true)
-    });
     let session = Arc::new(Session::new(
         random_id(),
         ctx.owner.clone(),
         browser_id,
-        ack,
+        *ack,
         Instant::now() + config.max_interval,
     ));
-
-    let mut reply = message.reply(true);
-    reply.insert("clientId".into(), Value::String(session.id.clone()));
-    reply.insert("version".into(), json!("1.0"));
-    reply.insert("minimumVersion".into(), json!("1.0"));
-    reply.insert("supportedConnectionTypes".into(), json!(offered));
-    reply.insert("advice".into(), retry_advice(config));
-    if ack {
-        reply.insert("ext".into(), json!({"ack": true}));
-    }
-    engine.insert_session(session);
-    out.handshake = Some(Value::Object(reply));
+    out.handshake = Some(Reply {
+        client_id: Some(session.id.clone()),
+        version: Some("1.0"),
+        minimum_version: Some("1.0"),
+        supported_connection_types: Some(offered),
+        advice: Some(Advice::retry(config)),
+        ext: ack.then_some(ReplyExt {
+            ack: Value::Bool(true),
+        }),
+        ..Reply::to(message, true)
+    });
+    registry.insert_session(session);
 }

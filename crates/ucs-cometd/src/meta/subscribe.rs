@@ -1,47 +1,48 @@
 //! `/meta/subscribe` and `/meta/unsubscribe`: one channel or a list, names or wildcards.
 
 use crate::channel::{Channel, ChannelKind};
-use crate::engine::{Engine, TransportContext};
-use crate::message::{errors, Incoming, Response};
+use crate::incoming::{Incoming, Verb};
+use crate::message::Response;
+use crate::registry::Registry;
+use crate::reply::{errors, Reply};
 use crate::session::Session;
+use crate::transport::TransportContext;
 use serde_json::Value;
 use std::sync::Arc;
 
-pub(crate) const SUBSCRIBE: &str = "/meta/subscribe";
-pub(crate) const UNSUBSCRIBE: &str = "/meta/unsubscribe";
-
 /// Handles a (un)subscribe. Returns the session, whose queued messages may ride on the reply.
 pub(crate) fn handle(
-    engine: &Engine,
+    registry: &Registry,
     message: &Incoming,
     ctx: &TransportContext,
-    subscribe: bool,
     out: &mut Response,
 ) -> Option<Arc<Session>> {
-    let Some(session) = engine.session_for(message, ctx) else {
-        out.replies
-            .push(Value::Object(message.unknown_session_reply()));
+    let Verb::Subscribe {
+        subscribe,
+        subscription,
+    } = &message.verb
+    else {
         return None;
     };
-    let requested = message.fields.get("subscription").cloned();
-    let names: Vec<&str> = match &requested {
+    let Some(session) = registry.session_for(message, ctx) else {
+        out.replies.push(Reply::unknown_session(message));
+        return None;
+    };
+    let names: Vec<&str> = match subscription {
         Some(Value::String(name)) => vec![name.as_str()],
         Some(Value::Array(list)) if !list.is_empty() => {
             list.iter().filter_map(Value::as_str).collect()
         }
         _ => Vec::new(),
     };
-    let reply = |error: Option<&str>| {
-        let mut reply = match error {
-            None => message.reply(true),
-            Some(error) => message.error_reply(error),
-        };
-        if let Some(subscription) = &requested {
-            reply.insert("subscription".into(), subscription.clone());
+    let reply = |error: Option<&'static str>| Reply {
+        subscription: subscription.clone(),
+        ..match error {
+            None => Reply::to(message, true),
+            Some(error) => Reply::error(message, error),
         }
-        Value::Object(reply)
     };
-    let list_len = match &requested {
+    let list_len = match subscription {
         Some(Value::Array(list)) => list.len(),
         _ => 1,
     };
@@ -57,20 +58,18 @@ pub(crate) fn handle(
         out.replies.push(reply(Some(errors::SUBSCRIPTION_INVALID)));
         return Some(session);
     };
-    if subscribe {
-        let authorizer = &engine.inner.authorizer;
-        if channels
+    if *subscribe
+        && channels
             .iter()
-            .any(|c| !authorizer.can_subscribe(&session.owner, c))
-        {
-            out.replies.push(reply(Some(errors::SUBSCRIBE_DENIED)));
-            return Some(session);
-        }
+            .any(|c| !registry.authorizer.can_subscribe(&session.owner, c))
+    {
+        out.replies.push(reply(Some(errors::SUBSCRIBE_DENIED)));
+        return Some(session);
     }
     {
         let mut state = session.state();
         for channel in channels {
-            if subscribe {
+            if *subscribe {
                 // Service channels are request/response: nothing is ever delivered on them, so
                 // the subscription is acknowledged but not recorded (as the spec recommends).
                 if channel.kind() != ChannelKind::Service && !state.subscriptions.contains(&channel)

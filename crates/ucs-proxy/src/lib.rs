@@ -21,6 +21,7 @@ mod background;
 mod config;
 mod edge;
 mod http_io;
+mod labels;
 mod logging;
 mod metrics;
 mod reference;

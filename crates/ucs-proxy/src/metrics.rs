@@ -1,6 +1,7 @@
 //! The proxy's own Prometheus metrics (requests, end-to-end latency, CometD) and the `/metrics`
 //! exposition. The history service registers its cache and backend metrics in the same registry.
 
+use crate::labels::{AuthCheck, Outcome};
 use prometheus::{
     exponential_buckets, Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
     Opts, Registry, TextEncoder,
@@ -79,22 +80,19 @@ impl ProxyMetrics {
             registry,
             scrape: Mutex::new(()),
         };
-        for result in AUTH_CHECK_RESULTS {
-            metrics.auth_upstream_checks.with_label_values(&[result]);
+        for result in AuthCheck::ALL {
+            metrics
+                .auth_upstream_checks
+                .with_label_values(&[result.as_label()]);
         }
         for operation in ucs_model::Operation::ALL {
-            for outcome in OUTCOMES {
+            for outcome in Outcome::ALL {
                 metrics
                     .requests
-                    .with_label_values(&[operation.name(), outcome]);
+                    .with_label_values(&[operation.name(), outcome.as_label()]);
             }
         }
-        for cache in [
-            CacheStatus::Hit,
-            CacheStatus::Miss,
-            CacheStatus::Stale,
-            CacheStatus::Bypass,
-        ] {
+        for cache in CacheStatus::ALL {
             metrics
                 .history_duration
                 .with_label_values(&[cache.as_label()]);
@@ -122,8 +120,10 @@ impl ProxyMetrics {
     }
 
     /// Counts one history request.
-    pub(crate) fn count_request(&self, operation: &str, outcome: &str) {
-        self.requests.with_label_values(&[operation, outcome]).inc();
+    pub(crate) fn count_request(&self, operation: &str, outcome: Outcome) {
+        self.requests
+            .with_label_values(&[operation, outcome.as_label()])
+            .inc();
     }
 
     /// Records the time from POST received to notification queued.
@@ -156,32 +156,9 @@ impl ProxyMetrics {
     }
 }
 
-/// The `result` labels of `ucs_proxy_auth_upstream_checks_total`.
-pub(crate) const AUTH_CHECK_RESULTS: [&str; 3] = ["accepted", "refused", "unavailable"];
-
 /// Raises a counter mirroring a monotonic total to that total.
 fn catch_up(counter: &IntCounter, total: u64) {
     counter.inc_by(total.saturating_sub(counter.get()));
-}
-
-/// Every `outcome` label value.
-const OUTCOMES: [&str; 5] = [
-    "accepted",
-    "unauthenticated",
-    "forbidden",
-    "invalid",
-    "rejected",
-];
-
-/// The `outcome` label of a history request, from the HTTP status of its answer.
-pub(crate) fn outcome_of(http_status: u16) -> &'static str {
-    match http_status {
-        200 => "accepted",
-        401 => "unauthenticated",
-        403 => "forbidden",
-        400 | 405 => "invalid",
-        _ => "rejected",
-    }
 }
 
 #[cfg(test)]

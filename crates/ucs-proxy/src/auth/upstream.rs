@@ -11,6 +11,7 @@
 use super::AuthSetupError;
 use super::{AuthError, Authenticated, Credentials, Principal, SESSION_COOKIE};
 use crate::config::AuthConfig;
+use crate::labels::AuthCheck;
 use crate::upstream::UpstreamPool;
 use http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use serde_json::Value;
@@ -111,12 +112,9 @@ impl UpstreamAuth {
         node_key: &str,
     ) -> Result<Checked, AuthError> {
         let checked = self.ask(name, value, node_key).await;
-        let result = match &checked {
-            Ok(_) => "accepted",
-            Err(AuthError::Unavailable(_)) => "unavailable",
-            Err(AuthError::Missing | AuthError::Refused) => "refused",
-        };
-        self.checks.with_label_values(&[result]).inc();
+        self.checks
+            .with_label_values(&[AuthCheck::of(&checked).as_label()])
+            .inc();
         checked
     }
 

@@ -104,7 +104,7 @@ impl ProxyHttp for Edge {
         if log.route == RouteKind::History {
             self.app.metrics.count_request(
                 log.operation.unwrap_or("unknown"),
-                crate::metrics::outcome_of(status),
+                crate::labels::Outcome::of(status),
             );
         }
     }

@@ -170,3 +170,22 @@ fn the_proxy_refuses_to_start_when_two_backends_claim_one_media_type() {
     assert!(stderr.contains("backend #2"), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn check_redacts_the_service_account_password() {
+    let output = Command::new(proxy_binary())
+        .args(["check", "--config"])
+        .arg(config_dir().join("upstream.toml"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let printed = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        std::fs::read_to_string(config_dir().join("upstream.toml"))
+            .unwrap()
+            .contains("password = \"change-me\""),
+        "the example holds a password to redact"
+    );
+    assert!(!printed.contains("change-me"), "{printed}");
+    assert!(printed.contains("password = \"<redacted>\""), "{printed}");
+}

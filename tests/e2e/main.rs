@@ -11,6 +11,7 @@ mod support;
 mod backend_errors;
 mod cache_and_admin;
 mod check_command;
+mod cors;
 mod dashboard;
 mod history_endpoint;
 mod passthrough;

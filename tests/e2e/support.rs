@@ -262,6 +262,17 @@ impl Client {
 
     /// Sends a request with `Content-Length` and reads the response.
     pub(crate) fn request(&mut self, method: &str, path: &str, body: &[u8]) -> Response {
+        self.request_with(method, path, &[], body)
+    }
+
+    /// A request with extra headers (`name`, `value`).
+    pub(crate) fn request_with(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Response {
         let mut head = format!(
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
             body.len()
@@ -271,6 +282,9 @@ impl Client {
         }
         if let Some(cookie) = &self.cookie {
             head.push_str(&format!("Cookie: {cookie}\r\n"));
+        }
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
         }
         head.push_str("\r\n");
         self.send_raw(head.as_bytes());

@@ -6,46 +6,17 @@
 // failures become the errorMessage form, a dead node leaves the rotation.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Browser } from "./lib/browser.mjs";
 import { startProxy, postHistory, basic, freePort, metric } from "./lib/servers.mjs";
 import { startGwsSimulator, answerOf, SIM_USERS, simulatedHistory } from "./lib/gws-simulator.mjs";
+import { upstreamConfig } from "./lib/upstream-config.mjs";
 
 const UCS = "/v2/ucs/interactions";
 const PUBLIC_BASE = "http://ucs-proxy.example.internal:8080";
-const repo = fileURLToPath(new URL("../../", import.meta.url));
 const svc = SIM_USERS.find((u) => u.userName === "svc");
 const day = (offset) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
 const cleanups = [];
 let gws1, gws2, proxy;
-
-/**
- * config/upstream.toml with the example hosts replaced by the simulator nodes and with shorter
- * timeouts; `pluginBase` is where the gws-upstream plugin goes.
- */
-function upstreamConfig({ nodes, pluginBase, overrides = {} }) {
-    let text = fs.readFileSync(`${repo}config/upstream.toml`, "utf8");
-    const replace = (from, to) => {
-        assert.ok(text.includes(from), `config/upstream.toml holds ${from}`);
-        text = text.replace(from, to);
-    };
-    replace(`servers = ["gws1.example.internal:8090", "gws2.example.internal:8090"]`,
-        `servers = ${JSON.stringify(nodes)}`);
-    replace(`base_url = "http://gws1.example.internal:8090"`, `base_url = "${pluginBase}"`);
-    replace(`user_name = "svc-ucs-proxy"`, `user_name = "${svc.userName}"`);
-    replace(`password = "change-me"`, `password = "${svc.password}"`);
-    replace(`health_check_interval_ms = 2000`, `health_check_interval_ms = 200`);
-    replace(`timeout_ms = 25000`, `timeout_ms = 8000`);
-    replace(`result_timeout_ms = 20000`, `result_timeout_ms = 4000`);
-    for (const [from, to] of Object.entries(overrides)) replace(from, to);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ucs-proxy-upstream-"));
-    const file = path.join(dir, "upstream.toml");
-    fs.writeFileSync(file, text);
-    return file;
-}
 
 async function started(config) {
     const p = await startProxy({ UCS_PROXY_LOG__FORMAT: "human" }, { config });
@@ -115,6 +86,23 @@ test("a miss is resolved on the upstream and relayed to the official client; the
     assert.notEqual(again.referenceId, miss.referenceId, "each request has the proxy's own referenceId");
     assert.equal(JSON.stringify(again.data.interactions), JSON.stringify(expected));
     assert.equal(gws1.stats.historyPosts.length + gws2.stats.historyPosts.length, postsBefore + 1, "the upstream saw no second request");
+});
+
+test("a cold query over every media type is one upstream POST, and fills each type's entry", async () => {
+    const alice = await desktop(proxy, "alice", "alice-pw");
+    const body = { operationName: "RetrieveInteractionHistory", fromDate: day(-40), toDate: day(-20), maxSize: 500 };
+    const before = gws1.stats.historyPosts.length;
+    const answer = await ask(proxy, alice, "alice", "alice-pw", body);
+    assert.equal(answer.xCache, "MISS");
+    const posts = gws1.stats.historyPosts.slice(before);
+    assert.equal(posts.length, 1, "one upstream POST for eight media types");
+    assert.equal(posts[0].body.mediaType, undefined, "asked without a media type");
+    assert.equal(JSON.stringify(answer.data.interactions), JSON.stringify(relayed(answerOf(gws1.history, svc, posts[0].body))));
+    // Nothing was cut (fewer than maxSize): each type's entry is whole and serves its own query.
+    const email = await ask(proxy, alice, "alice", "alice-pw", { ...body, mediaType: "email" });
+    assert.equal(email.xCache, "HIT");
+    assert.equal(gws1.stats.historyPosts.length, before + 1);
+    assert.deepEqual(email.data.interactions, answer.data.interactions.filter((i) => i.mediaType.toLowerCase() === "email"));
 });
 
 test("a contact's history is asked on the upstream's contact URL and cut to maxSize here", async () => {

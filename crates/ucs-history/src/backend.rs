@@ -19,6 +19,13 @@ pub trait HistoryBackend: Send + Sync + fmt::Debug {
     /// The media types it can serve.
     fn media_types(&self) -> &[MediaType];
 
+    /// Whether it answers a request for several media types in one call
+    /// ([`BackendRequest::batch`]): the query's first `maxSize` over their union. The service
+    /// then asks it once for the missing parts of a query and fills each part from that answer.
+    fn batches(&self) -> bool {
+        false
+    }
+
     /// Answers one request: the interactions of `request.media_type` in `request.tenant` that
     /// `request.query` selects, already validated against the request. Called once per miss
     /// (identical concurrent misses are coalesced before); a failure is never cached.

@@ -42,6 +42,8 @@ pub enum ErrorKind {
     MethodNotAllowed,
     /// The service that decides (the upstream authenticating callers) cannot be asked.
     Unavailable,
+    /// A cross-origin request from an origin the proxy does not allow.
+    OriginNotAllowed,
 }
 
 /// A refused request. Carries everything the immediate HTTP answer needs: the GWS `statusCode`,
@@ -130,6 +132,12 @@ impl RequestError {
         Self::new(ErrorKind::Unavailable, "Authentication service unavailable")
     }
 
+    /// A cross-origin preflight from an origin (or asking for headers) the proxy does not
+    /// allow.
+    pub fn origin_not_allowed() -> Self {
+        Self::new(ErrorKind::OriginNotAllowed, "Origin not allowed")
+    }
+
     /// The kind of refusal.
     pub fn kind(&self) -> &ErrorKind {
         &self.kind
@@ -146,7 +154,7 @@ impl RequestError {
             | ErrorKind::InvalidParameter
             | ErrorKind::RouteNotServed
             | ErrorKind::MethodNotAllowed => STATUS_INVALID_PARAMETER,
-            ErrorKind::Forbidden => STATUS_FORBIDDEN,
+            ErrorKind::Forbidden | ErrorKind::OriginNotAllowed => STATUS_FORBIDDEN,
             ErrorKind::NotAuthenticated => STATUS_NOT_AUTHENTICATED,
             ErrorKind::Unavailable => STATUS_UNAVAILABLE,
         }
@@ -157,7 +165,7 @@ impl RequestError {
         match self.kind {
             ErrorKind::BodyTooLarge => 413,
             ErrorKind::BodyTimeout => 408,
-            ErrorKind::Forbidden => 403,
+            ErrorKind::Forbidden | ErrorKind::OriginNotAllowed => 403,
             ErrorKind::NotAuthenticated => 401,
             ErrorKind::RouteNotServed => 404,
             ErrorKind::MethodNotAllowed => 405,

@@ -68,6 +68,7 @@ impl Backend for NullBackend {
             version: "0".to_owned(),
             media_types: Vec::new(),
             archive: false,
+            batch: false,
         }
     }
 

@@ -20,10 +20,17 @@ pub(crate) fn validate_output(
         ));
     }
     for interaction in &interactions {
-        if !request.media_type.matches(&interaction.media_type) {
+        if !request.asks_for(&interaction.media_type) {
+            let asked: Vec<&str> = request
+                .asked_media_types()
+                .iter()
+                .map(|m| m.as_str())
+                .collect();
             return Err(format!(
                 "interaction {} is {:?}, not {}",
-                interaction.id, interaction.media_type, request.media_type
+                interaction.id,
+                interaction.media_type,
+                asked.join(" or ")
             ));
         }
         if interaction.start_date < query.from() || interaction.start_date > query.to() {

@@ -18,9 +18,15 @@ pub struct Description {
     pub media_types: Vec<MediaType>,
     /// Whether it serves `source = archive`.
     pub archive: bool,
+    /// Whether it answers a request for several media types in one call (see
+    /// [`BackendRequest::batch`]); absent in older plugins: false.
+    #[serde(default)]
+    pub batch: bool,
 }
 
-/// One query to a backend: one media type of one tenant's history.
+/// One query to a backend: one media type of one tenant's history, or (to a plugin that
+/// declares `batch`) several: then the answer is the query's first `maxSize` over the union of
+/// those types, in the query's order, as if the per-type answers were merged.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BackendRequest {
@@ -30,6 +36,10 @@ pub struct BackendRequest {
     pub media_type: MediaType,
     /// The normalized query.
     pub query: HistoryQuery,
+    /// A batch request's media types (`media_type` is the first of them); empty for a request
+    /// of one media type.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub media_types: Vec<MediaType>,
 }
 
 impl BackendRequest {
@@ -39,6 +49,38 @@ impl BackendRequest {
             tenant: tenant.into(),
             media_type,
             query: query.with_media_type(media_type),
+            media_types: Vec::new(),
         }
+    }
+
+    /// The batch request for `media_types`' parts of `query` (at least one type; the query
+    /// stays without a media type).
+    pub fn batch(
+        tenant: impl Into<String>,
+        query: &HistoryQuery,
+        media_types: &[MediaType],
+    ) -> Self {
+        Self {
+            tenant: tenant.into(),
+            media_type: media_types[0],
+            query: query.clone(),
+            media_types: media_types.to_vec(),
+        }
+    }
+
+    /// The media types asked: a batch's, or the one.
+    pub fn asked_media_types(&self) -> &[MediaType] {
+        if self.media_types.is_empty() {
+            std::slice::from_ref(&self.media_type)
+        } else {
+            &self.media_types
+        }
+    }
+
+    /// Whether `media_type` (as a store spells it) is one of the types asked.
+    pub fn asks_for(&self, media_type: &str) -> bool {
+        self.asked_media_types()
+            .iter()
+            .any(|m| m.matches(media_type))
     }
 }

@@ -4,6 +4,7 @@
 //! the edge, the admin service and the housekeeping.
 
 use crate::auth::Authenticator;
+use crate::edge::Cors;
 use crate::metrics::ProxyMetrics;
 use crate::reference::ReferenceIds;
 use crate::reload::{ReloadError, ReloadReport, Reloader};
@@ -36,6 +37,8 @@ pub struct App {
     pub(crate) reloader: Reloader,
     /// Where routes that are not ours go; none: they get `Invalid operation`.
     pub(crate) upstream: Option<UpstreamPool>,
+    /// Cross-origin access to the proxy's own routes.
+    pub(crate) cors: Cors,
 }
 
 impl App {

@@ -115,6 +115,10 @@ impl HistoryBackend for LoadedPlugin {
         &self.0.description().media_types
     }
 
+    fn batches(&self) -> bool {
+        self.0.description().batch
+    }
+
     fn query<'a>(
         &'a self,
         request: &'a BackendRequest,

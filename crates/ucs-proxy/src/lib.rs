@@ -41,7 +41,7 @@ pub use background::Housekeeping;
 pub use config::defaults::*;
 pub use config::{
     AdminConfig, ApiConfig, AuthConfig, AuthMode, BackendConfig, CacheConfig, CometdConfig, Config,
-    ConfigError, LimitsConfig, LogConfig, LogFormat, ServerConfig, UpstreamConfig,
+    ConfigError, CorsConfig, LimitsConfig, LogConfig, LogFormat, ServerConfig, UpstreamConfig,
     UpstreamSelection, UserConfig, ENV_CONFIG_FILE, ENV_PREFIX,
 };
 pub use edge::{Edge, RequestLog};
@@ -49,4 +49,4 @@ pub use logging::{init_logging, LogError, LogHandle};
 pub use reference::ReferenceIds;
 pub use reload::{ReloadError, ReloadReport, Reloader};
 pub use server::{build_server, StartupError};
-pub use upstream::UpstreamSetupError;
+pub use upstream::{UpstreamSetupError, AFFINITY_COOKIE};

@@ -7,7 +7,7 @@ use crate::auth::{AuthSetupError, Authenticator};
 use crate::backends::{load_backends, BackendSetupError};
 use crate::background::Housekeeping;
 use crate::config::{Config, ConfigError};
-use crate::edge::Edge;
+use crate::edge::{Cors, Edge};
 use crate::metrics::ProxyMetrics;
 use crate::reference::ReferenceIds;
 use crate::reload::Reloader;
@@ -95,6 +95,7 @@ pub fn build_server(config: &Config, reloader: Reloader) -> Result<Server, Start
         metrics,
         reloader,
         upstream,
+        cors: Cors::new(&config.api.cors),
     });
 
     let mut edge = http_proxy_service(&server.configuration, Edge::new(app.clone()));

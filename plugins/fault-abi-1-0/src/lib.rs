@@ -20,6 +20,7 @@ impl Backend for OldBackend {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             media_types: vec![MediaType::Chat],
             archive: false,
+            batch: false,
         }
     }
 

@@ -101,6 +101,7 @@ impl Backend for FaultBackend {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             media_types: ucs_plugin_api::ucs_model::MediaType::ALL.to_vec(),
             archive: false,
+            batch: false,
         }
     }
 

@@ -76,6 +76,7 @@ impl Backend for GwsUpstream {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             media_types: MediaType::ALL.to_vec(),
             archive: true,
+            batch: true,
         }
     }
 

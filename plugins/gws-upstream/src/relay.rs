@@ -12,7 +12,7 @@ use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use ucs_plugin_api::serde_json::Value;
-use ucs_plugin_api::ucs_model::{Interaction, Tz};
+use ucs_plugin_api::ucs_model::{Interaction, MediaType, Tz};
 use ucs_plugin_api::BackendRequest;
 
 /// Consecutive failed `/meta/connect`s after which the relay handshakes again.
@@ -86,7 +86,29 @@ impl Relay {
     }
 
     /// Answers `request` through the upstream, failing fast while the circuit is open.
+    /// Answers `request`. A batch over every media type is one upstream call without
+    /// `mediaType` (GWS answers all types at once); a batch over some types is one call per type,
+    /// merged (GWS cannot be asked for a subset, and its all-types answer cut to `maxSize` would
+    /// not hold every asked item).
     pub(crate) async fn query(
+        &self,
+        request: &BackendRequest,
+    ) -> Result<Vec<Interaction>, RelayError> {
+        let asked = request.asked_media_types();
+        if asked.len() == 1 || asked.len() >= MediaType::ALL.len() {
+            return self.query_upstream(request).await;
+        }
+        let parts = futures_util::future::try_join_all(asked.iter().map(|media_type| {
+            let one = BackendRequest::new(request.tenant.as_str(), &request.query, *media_type);
+            async move { self.query_upstream(&one).await }
+        }))
+        .await?;
+        Ok(request
+            .query
+            .merge_parts(parts.iter().map(|part| part.as_slice())))
+    }
+
+    async fn query_upstream(
         &self,
         request: &BackendRequest,
     ) -> Result<Vec<Interaction>, RelayError> {

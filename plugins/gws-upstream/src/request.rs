@@ -11,7 +11,8 @@ use ucs_plugin_api::BackendRequest;
 pub(crate) const HISTORY_CHANNEL: &str = "/v2/ucs/interactions";
 
 /// The URL path and JSON body that ask the upstream the same question as `request`: dates as
-/// `yyyy-MM-dd` in the upstream's zone, the one media type, every filter of the normalized query.
+/// `yyyy-MM-dd` in the upstream's zone, the one media type (none for a batch over every type),
+/// every filter of the normalized query.
 /// RetrieveContactHistory takes neither `maxSize` nor `userId`; its answer is cut and filtered
 /// here (see [`interactions`]).
 pub(crate) fn upstream_call(request: &BackendRequest, time_zone: Tz) -> (String, Value) {
@@ -33,7 +34,9 @@ pub(crate) fn upstream_call(request: &BackendRequest, time_zone: Tz) -> (String,
     body.insert("operationName".into(), json!(operation));
     body.insert("fromDate".into(), json!(date(query.from())));
     body.insert("toDate".into(), json!(date(query.to())));
-    body.insert("mediaType".into(), json!(request.media_type.as_str()));
+    if request.asked_media_types().len() == 1 {
+        body.insert("mediaType".into(), json!(request.media_type.as_str()));
+    }
     body.insert(
         "sort".into(),
         json!(match query.sort() {
@@ -87,11 +90,9 @@ pub(crate) fn interactions(
                 .map_err(|e| RelayError::Protocol(format!("interaction: {e}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(request.query.select(
-        parsed
-            .iter()
-            .filter(|i| request.media_type.matches(&i.media_type)),
-    ))
+    Ok(request
+        .query
+        .select(parsed.iter().filter(|i| request.asks_for(&i.media_type))))
 }
 
 #[cfg(test)]

@@ -219,6 +219,7 @@ impl Backend for PostgresStore {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             media_types: MediaType::ALL.to_vec(),
             archive: self.archive.is_some(),
+            batch: false,
         }
     }
 

@@ -108,6 +108,7 @@ impl Backend for SqliteStore {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             media_types: MediaType::ALL.to_vec(),
             archive: false,
+            batch: false,
         }
     }
 

@@ -16,9 +16,11 @@
 //   * a few other routes (GET /api/v2/me/calls, GET /api/v2/diagnostics/version, POST /api/v2/me,
 //     and /api/v2/diagnostics/echo, which answers what it received) so passthrough can be seen.
 // Every answer carries `X-Gws-Node: <name>`.
+import fs from "node:fs";
 import http from "node:http";
 import { createRequire } from "node:module";
 import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { freePort } from "./servers.mjs";
 
 const require = createRequire(import.meta.url);
@@ -142,6 +144,21 @@ function readBody(req) {
     });
 }
 
+const desktopDir = fileURLToPath(new URL("./desktop/", import.meta.url));
+const cometdDir = fileURLToPath(new URL("../node_modules/cometd/", import.meta.url));
+
+/** The test desktop page (`/desktop/`) and the CometD browser modules it imports. */
+function serveDesktop(pathname, res) {
+    const name = pathname.slice("/desktop/".length) || "index.html";
+    const file = name.startsWith("cometd/") ? cometdDir + name.slice("cometd/".length) : desktopDir + name;
+    if (name.includes("..") || !fs.existsSync(file)) {
+        res.writeHead(404);
+        return res.end();
+    }
+    res.writeHead(200, { "Content-Type": file.endsWith(".js") ? "text/javascript" : "text/html; charset=utf-8" });
+    res.end(fs.readFileSync(file));
+}
+
 /**
  * Starts one simulated GWS node. Options: `name` (X-Gws-Node), `users`, `history`, `delayMs`
  * (ack → notification), `csrf` (default true), `sessions` (a Map shared by the nodes of one
@@ -227,6 +244,7 @@ export async function startGwsSimulator({ name = "gws1", users = SIM_USERS, hist
             return send(201, { statusCode: 0, node: name, method: req.method, url: req.url, headers: req.headers, body });
         }
         if (url.pathname === "/api/v2/diagnostics/version") return send(200, { statusCode: 0, version: "8.5.2-simulator" });
+        if (url.pathname.startsWith("/desktop/")) return serveDesktop(url.pathname, res);
         const caller = authenticate(req);
         if (!caller) return send(401, ACCESS_DENIED);
         const headers = caller.newSession ? { "Set-Cookie": `JSESSIONID=${caller.newSession}; Path=/; HttpOnly` } : {};

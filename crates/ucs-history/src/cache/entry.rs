@@ -31,6 +31,10 @@ pub(crate) struct CachedPart {
     pub(crate) weight: u32,
     /// Set by the one caller that refreshes a stale entry.
     refreshing: AtomicBool,
+    /// For a part filled from a truncated batch answer: the last interaction of that answer.
+    /// The part holds every interaction of its type up to it (in the query's order), maybe not
+    /// those after it; `None`: the part is the whole answer for its type.
+    pub(crate) boundary: Option<Interaction>,
 }
 
 /// Bytes charged per entry on top of its JSON size (key, bookkeeping).
@@ -52,7 +56,14 @@ impl CachedPart {
             lifetime: fresh_for + stale_for,
             weight: u32::try_from(json_len + ENTRY_OVERHEAD).unwrap_or(u32::MAX),
             refreshing: AtomicBool::new(false),
+            boundary: None,
         }
+    }
+
+    /// The entry complete only up to `boundary` (see the field).
+    pub(crate) fn with_boundary(mut self, boundary: Option<Interaction>) -> Self {
+        self.boundary = boundary;
+        self
     }
 
     /// Whether the entry is still fresh at `now`.

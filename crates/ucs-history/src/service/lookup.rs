@@ -1,6 +1,7 @@
 //! Looking a query up before the ack: one lookup of the whole rendered answer, else one per
 //! media type part. Never calls a backend, so the `X-Cache` status is known at once.
 
+use super::partial::parts_suffice;
 use super::HistoryService;
 use crate::cache::{CacheState, CachedPart, PartKey, RenderKey, Rendered};
 use crate::dispatcher::Registered;
@@ -20,11 +21,13 @@ pub(super) enum Part {
         backend: Registered,
         entry: Arc<CachedPart>,
     },
-    /// Not cached: resolved through the cache, coalesced with identical misses.
+    /// Not cached: resolved through the cache, coalesced with identical misses. `replace`: a
+    /// cached part that cannot answer this query (partial, see `partial.rs`) is replaced.
     Missing {
         media_type: MediaType,
         key: PartKey,
         backend: Registered,
+        replace: bool,
     },
     /// Cache off: asked from the backend directly.
     Direct {
@@ -123,13 +126,7 @@ impl HistoryService {
             };
             let part = match store.get(&key).await {
                 Some(entry) if !entry.is_expired_at(now) => {
-                    let result = if entry.is_fresh_at(now) {
-                        CacheStatus::Hit
-                    } else {
-                        stale = true;
-                        CacheStatus::Stale
-                    };
-                    self.count(result, media_type);
+                    stale |= !entry.is_fresh_at(now);
                     Part::Cached {
                         media_type,
                         key,
@@ -151,15 +148,30 @@ impl HistoryService {
                             .await;
                     }
                     missing = true;
-                    self.count(CacheStatus::Miss, media_type);
                     Part::Missing {
                         media_type,
                         key,
                         backend,
+                        replace: false,
                     }
                 }
             };
             lookup.parts.push(part);
+        }
+        if replace_insufficient_parts(&mut lookup, missing) {
+            missing = true;
+        }
+        // Counted once the parts are final: a partial part replaced is a miss, not a hit.
+        for part in &lookup.parts {
+            let (media_type, result) = match part {
+                Part::Cached {
+                    media_type, entry, ..
+                } if entry.is_fresh_at(now) => (media_type, CacheStatus::Hit),
+                Part::Cached { media_type, .. } => (media_type, CacheStatus::Stale),
+                Part::Missing { media_type, .. } => (media_type, CacheStatus::Miss),
+                Part::Direct { .. } => continue,
+            };
+            self.count(result, *media_type);
         }
         lookup.status = if state.store.is_none() || lookup.parts.is_empty() {
             CacheStatus::Bypass
@@ -171,5 +183,47 @@ impl HistoryService {
             CacheStatus::Hit
         };
         lookup
+    }
+}
+
+/// Turns the cached partial parts of `lookup` into misses when they cannot answer it with the
+/// other parts (some part is missing anyway, or the merge would reach past a boundary); the
+/// batch that fills the misses answers this query exactly. Returns whether any part changed.
+fn replace_insufficient_parts(lookup: &mut Lookup, missing: bool) -> bool {
+    let entries: Vec<&Arc<CachedPart>> = lookup.parts.iter().filter_map(Part::entry).collect();
+    if entries.iter().all(|entry| entry.boundary.is_none())
+        || (!missing && parts_suffice(&lookup.query, &entries))
+    {
+        return false;
+    }
+    for part in &mut lookup.parts {
+        if let Part::Cached {
+            media_type,
+            key,
+            backend,
+            entry,
+        } = part
+        {
+            if entry.boundary.is_some() {
+                *part = Part::Missing {
+                    media_type: *media_type,
+                    key: key.clone(),
+                    backend: backend.clone(),
+                    replace: true,
+                };
+            }
+        }
+    }
+    true
+}
+
+/// Makes every part of `lookup` that is cached partially, or missing, a miss that replaces
+/// what the cache holds.
+pub(super) fn mark_all_replaced(lookup: &mut Lookup) {
+    replace_insufficient_parts(lookup, true);
+    for part in &mut lookup.parts {
+        if let Part::Missing { replace, .. } = part {
+            *replace = true;
+        }
     }
 }

@@ -3,7 +3,9 @@
 //! ([`resolve_presented`](HistoryService::resolve_presented)) and the background refreshes of
 //! stale entries, each in its own module.
 
+mod batch;
 mod lookup;
+mod partial;
 mod refresh;
 mod render;
 mod resolve;

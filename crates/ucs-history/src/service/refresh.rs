@@ -42,7 +42,7 @@ impl Refresh {
     /// expires (and is not refreshed again).
     async fn run(self) {
         if let Ok(interactions) = fetch(&self.backend, &self.request, &self.metrics).await {
-            let entry = stored(interactions, &self.policy, self.request.media_type);
+            let entry = stored(interactions, &self.policy, self.request.media_type, None);
             self.store.insert(self.key, entry).await;
         }
     }

@@ -1,7 +1,10 @@
 //! Resolving a looked-up query after the ack: cached parts as they are, missing ones through
 //! their backends (identical concurrent misses make one call), merged, sorted and cut.
 
+use super::batch::batch_groups;
+use super::lookup::mark_all_replaced;
 use super::lookup::{Lookup, Part};
+use super::partial::parts_suffice;
 use super::HistoryService;
 use crate::backend::HistoryBackend;
 use crate::cache::{CachePolicy, CacheState, CachedPart};
@@ -9,10 +12,14 @@ use crate::dispatcher::Registered;
 use crate::error::HistoryError;
 use crate::metrics::HistoryMetrics;
 use futures_util::future::join_all;
+use futures_util::FutureExt;
 use std::sync::Arc;
 use std::time::Instant;
 use ucs_model::{HistoryQuery, Interaction, MediaType};
 use ucs_plugin_api::BackendRequest;
+
+/// The `media_type` label of a batch call's metrics.
+pub(super) const BATCH_LABEL: &str = "batch";
 
 /// One part's answer, and the cache entry it came from (none when the cache is off).
 #[derive(Debug)]
@@ -59,18 +66,46 @@ impl HistoryService {
         for part in &lookup.parts {
             self.refresh_if_stale(part, &lookup);
         }
-        let fetches = lookup
-            .parts
-            .iter()
-            .map(|part| self.resolve_part(part, &lookup.tenant, &lookup.query, &lookup.state));
-        let parts = join_all(fetches)
-            .await
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut lookup = lookup;
+        let parts = self.resolve_each(&lookup).await?;
+        let entries: Vec<&Arc<CachedPart>> =
+            parts.iter().filter_map(|p| p.entry.as_ref()).collect();
+        if parts_suffice(&lookup.query, &entries) {
+            return Ok((lookup.query, parts));
+        }
+        // A coalesced batch of another query filled partial parts that do not answer this one:
+        // ask again for this query's own batch, replacing them (that answer always suffices).
+        drop(entries);
+        mark_all_replaced(&mut lookup);
+        let parts = self.resolve_each(&lookup).await?;
         Ok((lookup.query, parts))
     }
 
-    async fn resolve_part(
+    /// Resolves every part once: the missing parts of one batching backend in one call, the
+    /// others one by one, all at the same time.
+    async fn resolve_each(&self, lookup: &Lookup) -> Result<Vec<Resolved>, HistoryError> {
+        let batches = batch_groups(&lookup.parts);
+        let batched: Vec<usize> = batches.iter().flatten().copied().collect();
+        let singles = (0..lookup.parts.len())
+            .filter(|i| !batched.contains(i))
+            .map(|i| {
+                let part = &lookup.parts[i];
+                let resolved =
+                    self.resolve_part(part, &lookup.tenant, &lookup.query, &lookup.state);
+                async move { Ok::<_, HistoryError>(vec![(i, resolved.await?)]) }.boxed()
+            });
+        let groups = batches
+            .iter()
+            .map(|group| self.resolve_batch(group, lookup).boxed());
+        let mut parts: Vec<(usize, Resolved)> = Vec::with_capacity(lookup.parts.len());
+        for unit in join_all(singles.chain(groups)).await {
+            parts.extend(unit?);
+        }
+        parts.sort_by_key(|(i, _)| *i);
+        Ok(parts.into_iter().map(|(_, part)| part).collect())
+    }
+
+    pub(super) async fn resolve_part(
         &self,
         part: &Part,
         tenant: &str,
@@ -89,10 +124,11 @@ impl HistoryService {
                 media_type,
                 key,
                 backend,
-            } => (*media_type, Some(key), backend),
+                replace,
+            } => (*media_type, Some((key, *replace)), backend),
         };
         let request = BackendRequest::new(tenant, query, media_type);
-        let (Some(key), Some(store)) = (key, &state.store) else {
+        let (Some((key, replace)), Some(store)) = (key, &state.store) else {
             let interactions = fetch(backend, &request, &self.metrics).await?;
             return Ok(Resolved {
                 media_type,
@@ -101,9 +137,15 @@ impl HistoryService {
             });
         };
         let (metrics, policy) = (&self.metrics, &state.policy);
+        if replace {
+            let interactions = fetch(backend, &request, metrics).await?;
+            let entry = stored(interactions, policy, media_type, None);
+            store.insert(key.clone(), Arc::clone(&entry)).await;
+            return Ok(Resolved::from_entry(media_type, entry));
+        }
         let load = async move {
             let interactions = fetch(backend, &request, metrics).await?;
-            Ok::<_, HistoryError>(stored(interactions, policy, media_type))
+            Ok::<_, HistoryError>(stored(interactions, policy, media_type, None))
         };
         let entry = store
             .entry(key.clone())
@@ -121,18 +163,23 @@ impl HistoryService {
     }
 }
 
-/// A fresh entry for a backend's answer under `policy`.
+/// A fresh entry for a backend's answer under `policy`, complete up to `boundary` when it was
+/// filled from a cut batch answer.
 pub(super) fn stored(
     interactions: Vec<Interaction>,
     policy: &CachePolicy,
     media_type: MediaType,
+    boundary: Option<Interaction>,
 ) -> Arc<CachedPart> {
     let fresh_for = policy.fresh_for(media_type, interactions.is_empty());
-    Arc::new(CachedPart::new(
-        Arc::new(interactions),
-        fresh_for,
-        policy.stale_while_revalidate,
-    ))
+    Arc::new(
+        CachedPart::new(
+            Arc::new(interactions),
+            fresh_for,
+            policy.stale_while_revalidate,
+        )
+        .with_boundary(boundary),
+    )
 }
 
 /// One backend call, timed and counted; a failure is counted by its kind, logged with the
@@ -142,7 +189,13 @@ pub(super) async fn fetch(
     request: &BackendRequest,
     metrics: &HistoryMetrics,
 ) -> Result<Vec<Interaction>, HistoryError> {
-    let labels = [&*backend.name, request.media_type.as_str()];
+    // A batch call is timed and counted once, as media type `batch`.
+    let media_label = if request.media_types.is_empty() {
+        request.media_type.as_str()
+    } else {
+        BATCH_LABEL
+    };
+    let labels = [&*backend.name, media_label];
     let started = Instant::now();
     let result = HistoryBackend::query(&*backend.backend, request).await;
     metrics

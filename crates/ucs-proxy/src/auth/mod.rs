@@ -57,6 +57,19 @@ pub struct Credentials<'a> {
     pub session_cookie: Option<&'a str>,
     /// The `Authorization` header.
     pub authorization: Option<&'a str>,
+    /// The `UCSPROXY_NODE` cookie: the GWS node of the caller's session (upstream mode).
+    pub affinity: Option<&'a str>,
+    /// The client's address (upstream mode: the node of a caller without a session).
+    pub client_ip: Option<std::net::IpAddr>,
+}
+
+/// A session the response must hand to the caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewSession {
+    /// The `JSESSIONID`.
+    pub id: String,
+    /// The GWS node that issued it, for the `UCSPROXY_NODE` cookie (upstream mode).
+    pub node: Option<String>,
 }
 
 /// A successful authentication.
@@ -64,8 +77,9 @@ pub struct Credentials<'a> {
 pub struct Authenticated {
     /// Who is calling.
     pub principal: Arc<Principal>,
-    /// A session id the response must set as `JSESSIONID` (when the request did not carry it).
-    pub new_session: Option<String>,
+    /// A session the response must set (when the request did not carry it): the proxy's own
+    /// (static mode), or the one GWS issued for this caller alone (upstream mode).
+    pub new_session: Option<NewSession>,
 }
 
 /// Authenticates requests, in the configured mode.

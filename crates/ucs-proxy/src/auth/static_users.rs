@@ -10,7 +10,7 @@
 use super::password::is_valid_hash;
 use super::password::verify_password;
 use super::sessions::SessionStore;
-use super::{decode_basic, AuthError, Authenticated, Credentials, Principal};
+use super::{decode_basic, AuthError, Authenticated, Credentials, NewSession, Principal};
 use crate::config::AuthConfig;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
@@ -133,7 +133,10 @@ impl StaticUsers {
         self.verified().insert(digest, session_id.clone());
         Ok(Authenticated {
             principal: user.principal.clone(),
-            new_session: Some(session_id),
+            new_session: Some(NewSession {
+                id: session_id,
+                node: None,
+            }),
         })
     }
 
@@ -141,7 +144,10 @@ impl StaticUsers {
     fn remembered(&self, digest: &[u8; 32], cookie: Option<&str>) -> Option<Authenticated> {
         let session_id = self.verified().get(digest).cloned()?;
         let principal = self.sessions.touch(&session_id)?;
-        let new_session = (cookie != Some(session_id.as_str())).then_some(session_id);
+        let new_session = (cookie != Some(session_id.as_str())).then_some(NewSession {
+            id: session_id,
+            node: None,
+        });
         Some(Authenticated {
             principal,
             new_session,
@@ -194,24 +200,25 @@ mod tests {
         let first = auth
             .authenticate(Credentials {
                 authorization: Some(&header),
-                session_cookie: None,
+                ..Credentials::default()
             })
             .await
             .unwrap();
         assert_eq!(first.principal.user_id, "u1");
-        let session = first.new_session.expect("a new JSESSIONID");
+        let session = first.new_session.expect("a new JSESSIONID").id;
         let again = auth
             .authenticate(Credentials {
                 authorization: Some(&header),
                 session_cookie: Some(&session),
+                ..Credentials::default()
             })
             .await
             .unwrap();
         assert_eq!(again.new_session, None, "same credentials, same session");
         let by_cookie = auth
             .authenticate(Credentials {
-                authorization: None,
                 session_cookie: Some(&session),
+                ..Credentials::default()
             })
             .await
             .unwrap();
@@ -230,15 +237,15 @@ mod tests {
             let result = auth
                 .authenticate(Credentials {
                     authorization: Some(&header),
-                    session_cookie: None,
+                    ..Credentials::default()
                 })
                 .await;
             assert_eq!(result.unwrap_err(), AuthError::Refused, "{header}");
         }
         let result = auth
             .authenticate(Credentials {
-                authorization: None,
                 session_cookie: Some("forged"),
+                ..Credentials::default()
             })
             .await;
         assert_eq!(result.unwrap_err(), AuthError::Missing);

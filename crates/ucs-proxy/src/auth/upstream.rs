@@ -1,18 +1,19 @@
 //! Upstream authentication: the existing GWS decides who is calling.
 //!
-//! A caller's `Authorization` header (or, without one, its `JSESSIONID` — then a GWS session
-//! cookie, as the passthrough routes set it) is sent to the upstream's
-//! `GET /api/v2/me?subresources=features` on the node the caller's session lives on. The answer
-//! becomes the principal (user id, user name, contact centre, features) and is cached briefly,
-//! keyed on a salted SHA-256 of the credentials — never the credentials themselves. Concurrent
-//! requests with the same credentials make one upstream call; refusals are not cached, so a
-//! corrected password works at once.
+//! A caller's `JSESSIONID` (a GWS session cookie, as the passthrough routes set it) and its
+//! `Authorization` header, whichever it sends, go to the upstream's
+//! `GET /api/v2/me?subresources=features` on the node the caller's session lives on (its
+//! `UCSPROXY_NODE` cookie). The answer becomes the principal (user id, user name, contact
+//! centre, features) and is cached briefly, keyed on a salted SHA-256 of the credentials —
+//! never the credentials themselves, and never with a GWS session: a session GWS issues during
+//! a check goes to the caller that caused it, with the cookie naming its node, and to nobody
+//! else. Refusals are not cached, so a corrected password works at once.
 
 use super::AuthSetupError;
-use super::{AuthError, Authenticated, Credentials, Principal, SESSION_COOKIE};
+use super::{AuthError, Authenticated, Credentials, NewSession, Principal, SESSION_COOKIE};
 use crate::config::AuthConfig;
 use crate::labels::AuthCheck;
-use crate::upstream::UpstreamPool;
+use crate::upstream::{RouteKey, UpstreamPool};
 use http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -27,8 +28,13 @@ const MAX_PRINCIPALS: u64 = 100_000;
 /// The tenant of a user whose upstream names no contact centre (SPEC).
 const DEFAULT_TENANT: &str = "default";
 
-/// A principal and the upstream session its check opened (to hand to the caller).
-type Checked = (Arc<Principal>, Option<String>);
+/// What one `/api/v2/me` check found: the principal, and the session GWS issued with its node
+/// (when it issued one).
+#[derive(Clone, Debug)]
+struct Checked {
+    principal: Arc<Principal>,
+    session: Option<NewSession>,
+}
 
 /// The upstream-mode authenticator.
 pub(crate) struct UpstreamAuth {
@@ -74,66 +80,94 @@ impl UpstreamAuth {
         })
     }
 
+    /// Authenticates a request on the GWS node of its session.
+    ///
+    /// A request with a `JSESSIONID` is checked with that cookie (and its `Authorization`, if
+    /// any) on that session's node, so GWS keeps the session; concurrent checks of one session
+    /// are coalesced and the principal is cached under a salted hash of the credentials. A
+    /// request with Basic credentials only is answered from a cached principal when there is
+    /// one; otherwise its own check opens a GWS session that goes to this caller alone: sessions
+    /// are never cached, so never shared between clients.
     pub(crate) async fn authenticate(
         &self,
         credentials: Credentials<'_>,
     ) -> Result<Authenticated, AuthError> {
-        let (name, value) = match (credentials.authorization, credentials.session_cookie) {
-            (Some(authorization), _) => (AUTHORIZATION, authorization.to_owned()),
-            (None, Some(session)) => (COOKIE, format!("{SESSION_COOKIE}={session}")),
-            (None, None) => return Err(AuthError::Missing),
+        let Credentials {
+            session_cookie,
+            authorization,
+            ..
+        } = credentials;
+        if session_cookie.is_none() && authorization.is_none() {
+            return Err(AuthError::Missing);
+        }
+        let mut digest = Sha256::new().chain_update(self.salt);
+        for part in [session_cookie, authorization] {
+            digest.update(part.unwrap_or_default().as_bytes());
+            digest.update([0]);
+        }
+        let digest: [u8; 32] = digest.finalize().into();
+        let checked = if session_cookie.is_some() {
+            self.principals
+                .try_get_with(digest, self.counted(&credentials))
+                .await
+                .map_err(|e| (*e).clone())?
+        } else if let Some(known) = self.principals.get(&digest).await {
+            Checked {
+                principal: known.principal,
+                session: None,
+            }
+        } else {
+            let checked = self.counted(&credentials).await?;
+            let principal_only = Checked {
+                principal: Arc::clone(&checked.principal),
+                session: None,
+            };
+            self.principals.insert(digest, principal_only).await;
+            checked
         };
-        let digest: [u8; 32] = Sha256::new()
-            .chain_update(self.salt)
-            .chain_update(name.as_str())
-            .chain_update(b":")
-            .chain_update(value.as_bytes())
-            .finalize()
-            .into();
-        // Sticky like passthrough: the node that holds the caller's GWS session.
-        let node_key = credentials.session_cookie.unwrap_or(&value);
-        let (principal, session) = self
-            .principals
-            .try_get_with(digest, self.counted(name, &value, node_key))
-            .await
-            .map_err(|e| (*e).clone())?;
-        let new_session = session.filter(|s| credentials.session_cookie != Some(s.as_str()));
+        // Only a session GWS issued instead of the one the caller sent (or to a caller without
+        // one) is handed over.
+        let new_session = checked
+            .session
+            .filter(|s| session_cookie != Some(s.id.as_str()));
         Ok(Authenticated {
-            principal,
+            principal: checked.principal,
             new_session,
         })
     }
 
     /// [`Self::ask`], counted by result.
-    async fn counted(
-        &self,
-        name: http::HeaderName,
-        value: &str,
-        node_key: &str,
-    ) -> Result<Checked, AuthError> {
-        let checked = self.ask(name, value, node_key).await;
+    async fn counted(&self, credentials: &Credentials<'_>) -> Result<Checked, AuthError> {
+        let checked = self.ask(credentials).await;
         self.checks
             .with_label_values(&[AuthCheck::of(&checked).as_label()])
             .inc();
         checked
     }
 
-    /// One `GET /api/v2/me` on the node for `node_key`.
-    async fn ask(
-        &self,
-        name: http::HeaderName,
-        value: &str,
-        node_key: &str,
-    ) -> Result<Checked, AuthError> {
-        let node = self
+    /// One `GET /api/v2/me` on the node of the caller's session, with the caller's cookie and
+    /// credentials.
+    async fn ask(&self, credentials: &Credentials<'_>) -> Result<Checked, AuthError> {
+        let route = RouteKey {
+            affinity: credentials.affinity,
+            session: credentials.session_cookie,
+            client_ip: credentials.client_ip,
+        };
+        let (node_id, node) = self
             .pool
-            .select(node_key.as_bytes())
+            .route(&route)
             .ok_or_else(|| AuthError::Unavailable("no healthy upstream node".into()))?;
-        let response = self
+        let mut request = self
             .http
             .get(format!("http://{}{ME_PATH}", node.addr))
-            .header(name, value)
-            .timeout(self.timeout)
+            .timeout(self.timeout);
+        if let Some(session) = credentials.session_cookie {
+            request = request.header(COOKIE, format!("{SESSION_COOKIE}={session}"));
+        }
+        if let Some(authorization) = credentials.authorization {
+            request = request.header(AUTHORIZATION, authorization);
+        }
+        let response = request
             .send()
             .await
             .map_err(|e| AuthError::Unavailable(format!("upstream /api/v2/me: {e}")))?;
@@ -157,18 +191,29 @@ impl UpstreamAuth {
         let contact_center = headers.get("contactcenterid").and_then(|v| v.to_str().ok());
         let principal = principal_from_me(&body, contact_center)
             .ok_or_else(|| AuthError::Unavailable("upstream /api/v2/me names no user id".into()))?;
-        let session = headers
-            .get_all(SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|cookie| {
-                let pair = cookie.split(';').next()?.trim();
-                pair.strip_prefix(SESSION_COOKIE)?
-                    .strip_prefix('=')
-                    .map(str::to_owned)
-            });
-        Ok((Arc::new(principal), session))
+        let session = issued_session(&headers).map(|id| NewSession {
+            id,
+            node: Some(node_id.as_str().to_owned()),
+        });
+        Ok(Checked {
+            principal: Arc::new(principal),
+            session,
+        })
     }
+}
+
+/// The `JSESSIONID` a GWS answer sets, if any.
+fn issued_session(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|cookie| {
+            let pair = cookie.split(';').next()?.trim();
+            pair.strip_prefix(SESSION_COOKIE)?
+                .strip_prefix('=')
+                .map(str::to_owned)
+        })
 }
 
 /// The principal a `GET /api/v2/me` answer describes ([`GwsUser::from_me`]); a user whose

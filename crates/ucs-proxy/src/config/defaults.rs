@@ -36,3 +36,12 @@ pub const DEFAULT_HEALTH_CHECK_INTERVAL: Duration = Duration::from_millis(5000);
 pub const DEFAULT_BACKEND_TIMEOUT: Duration = Duration::from_millis(5000);
 /// Default `tracing` filter.
 pub const DEFAULT_LOG_LEVEL: &str = "info";
+/// Request headers a cross-origin page may send by default.
+pub const DEFAULT_CORS_HEADERS: [&str; 4] = [
+    "Authorization",
+    "Content-Type",
+    "X-CSRF-TOKEN",
+    "X-Requested-With",
+];
+/// Default lifetime of a preflight answer in browsers.
+pub const DEFAULT_CORS_MAX_AGE: Duration = Duration::from_secs(600);

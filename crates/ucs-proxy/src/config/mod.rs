@@ -25,7 +25,7 @@ pub use auth::{AuthConfig, AuthMode, UserConfig};
 pub use cache::CacheConfig;
 pub use cometd::CometdConfig;
 pub use log::{LogConfig, LogFormat};
-pub use server::{AdminConfig, ApiConfig, LimitsConfig, ServerConfig};
+pub use server::{AdminConfig, ApiConfig, CorsConfig, LimitsConfig, ServerConfig};
 pub use upstream::{BackendConfig, UpstreamConfig, UpstreamSelection};
 pub use validate::ConfigError;
 
@@ -85,8 +85,40 @@ impl Config {
         Ok(config)
     }
 
-    /// The effective configuration as TOML, as `ucs-proxy check` prints it.
+    /// The effective configuration as TOML, as `ucs-proxy check` prints it: every value of a
+    /// key that names a password, a secret or a token is replaced by `"<redacted>"` (service
+    /// accounts' passwords in a plugin's configuration among them).
     pub fn to_toml(&self) -> String {
-        toml::to_string_pretty(self).expect("the configuration always serializes")
+        let mut value = toml::Value::try_from(self).expect("the configuration always serializes");
+        redact(&mut value);
+        toml::to_string_pretty(&value).expect("a TOML value always prints")
+    }
+}
+
+/// What `check` prints instead of a secret.
+pub(crate) const REDACTED: &str = "<redacted>";
+
+/// Whether a key holds a secret: its name says password, secret or token.
+fn is_secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    ["password", "secret", "token"]
+        .iter()
+        .any(|word| key.contains(word))
+}
+
+/// Replaces every secret value below `value`.
+fn redact(value: &mut toml::Value) {
+    match value {
+        toml::Value::Table(table) => {
+            for (key, inner) in table.iter_mut() {
+                if is_secret_key(key) && !inner.is_table() && !inner.is_array() {
+                    *inner = toml::Value::String(REDACTED.to_owned());
+                } else {
+                    redact(inner);
+                }
+            }
+        }
+        toml::Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
     }
 }

@@ -51,6 +51,8 @@ pub struct ApiConfig {
     /// Whether a failed notification says why: `Request failed: <reason>` instead of GWS's bare
     /// `Request failed` (default false: reasons may name internal systems).
     pub verbose_errors: bool,
+    /// Cross-origin access to the routes the proxy serves itself (`[api.cors]`).
+    pub cors: CorsConfig,
 }
 
 impl Default for ApiConfig {
@@ -59,6 +61,40 @@ impl Default for ApiConfig {
             public_base_url: DEFAULT_PUBLIC_BASE_URL.to_owned(),
             time_zone: Tz::UTC,
             verbose_errors: false,
+            cors: CorsConfig::default(),
+        }
+    }
+}
+
+/// `[api.cors]`: which other origins' pages may call the history operations and
+/// `/api/v2/notifications` (passthrough routes keep whatever GWS answers).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CorsConfig {
+    /// Origins allowed, exactly as browsers send them (`https://desktop.example.com`); none by
+    /// default: no cross-origin access, as before.
+    pub allowed_origins: Vec<String>,
+    /// Whether those pages may send cookies and credentials (default true: GWS desktops
+    /// authenticate with the `JSESSIONID` cookie).
+    pub allow_credentials: bool,
+    /// Request headers a page may send (default `Authorization`, `Content-Type`,
+    /// `X-CSRF-TOKEN`, `X-Requested-With`).
+    pub allowed_headers: Vec<String>,
+    /// How long a browser may reuse a preflight answer (default 600 s).
+    #[serde(rename = "max_age_seconds", with = "units::seconds")]
+    pub max_age: Duration,
+}
+
+impl Default for CorsConfig {
+    fn default() -> Self {
+        Self {
+            allowed_origins: Vec::new(),
+            allow_credentials: true,
+            allowed_headers: DEFAULT_CORS_HEADERS
+                .iter()
+                .map(|h| (*h).to_owned())
+                .collect(),
+            max_age: DEFAULT_CORS_MAX_AGE,
         }
     }
 }

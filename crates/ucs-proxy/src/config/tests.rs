@@ -190,3 +190,20 @@ fn a_missing_file_is_an_error_not_the_defaults() {
         Err(ConfigError::Missing(_))
     ));
 }
+
+#[test]
+fn check_prints_no_secret() {
+    let hash = crate::hash_password("pw");
+    let config = load_str(&format!(
+        "[[auth.users]]\nuser_name = \"a\"\npassword_hash = \"{hash}\"\nid = \"1\"\ntenant = \"t\"\n\
+         [[backends]]\nlibrary = \"x.so\"\n[backends.config]\napi_token = \"tok\"\n\
+         [[backends.config.accounts]]\nuser_name = \"svc\"\npassword = \"hunter2\"\n"
+    ))
+    .unwrap();
+    let printed = config.to_toml();
+    assert!(!printed.contains("hunter2"), "{printed}");
+    assert!(!printed.contains("tok\""), "{printed}");
+    assert!(!printed.contains(&hash), "{printed}");
+    assert!(printed.contains("user_name = \"svc\""), "{printed}");
+    assert_eq!(printed.matches(REDACTED).count(), 3, "{printed}");
+}

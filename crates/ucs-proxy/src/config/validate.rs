@@ -56,6 +56,17 @@ impl Config {
         {
             return refuse("api.public_base_url", "must start with http:// or https://");
         }
+        if let Some(origin) = api
+            .cors
+            .allowed_origins
+            .iter()
+            .find(|o| *o == "*" || !(o.starts_with("http://") || o.starts_with("https://")))
+        {
+            return refuse(
+                "api.cors.allowed_origins",
+                format!("{origin:?} is not an origin such as \"https://desktop.example.com\""),
+            );
+        }
         at_least_one("limits.max_body_bytes", limits.max_body_bytes as u128)?;
         at_least_one(
             "limits.body_read_timeout_ms",

@@ -21,7 +21,7 @@ pub(crate) async fn accept(
             caller
         }
         Err(answer) => {
-            answer.send(session).await?;
+            answer.with_headers(&log.cors).send(session).await?;
             return Ok(None);
         }
     };
@@ -29,6 +29,7 @@ pub(crate) async fn accept(
         Ok(body) => Ok(Some((caller, body))),
         Err(answer) => {
             caller::with_session_cookie(answer, &caller)
+                .with_headers(&log.cors)
                 .send(session)
                 .await?;
             Ok(None)

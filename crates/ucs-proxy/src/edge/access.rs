@@ -2,6 +2,8 @@
 //! written as one structured `tracing` line (target `ucs_proxy::access`) when it ends. Never a
 //! password, a Basic header or a cookie value.
 
+use super::cors::CorsHeaders;
+use crate::upstream::NodeId;
 use pingora::proxy::Session;
 use std::time::Instant;
 use ucs_history::CacheStatus;
@@ -41,6 +43,10 @@ pub struct RequestLog {
     pub(crate) reference_id: Option<u64>,
     /// The authenticated caller's user id.
     pub(crate) user_id: Option<String>,
+    /// The GWS node a forwarded request went to.
+    pub(crate) upstream_node: Option<NodeId>,
+    /// The CORS headers every local answer to this request carries (`cors.rs`).
+    pub(crate) cors: CorsHeaders,
 }
 
 impl RequestLog {
@@ -54,6 +60,8 @@ impl RequestLog {
             cache: None,
             reference_id: None,
             user_id: None,
+            upstream_node: None,
+            cors: Vec::new(),
         }
     }
 

@@ -1,7 +1,11 @@
 //! Authenticating the caller of a request.
 
-use crate::auth::{AuthError, Authenticated, Authenticator, Credentials, SESSION_COOKIE};
+use super::passthrough::client_ip;
+use crate::auth::{
+    AuthError, Authenticated, Authenticator, Credentials, NewSession, SESSION_COOKIE,
+};
 use crate::http_io::{cookie, set_cookie, Answer};
+use crate::upstream::AFFINITY_COOKIE;
 use pingora::proxy::Session;
 use std::sync::Arc;
 use ucs_model::RequestError;
@@ -19,6 +23,8 @@ pub(crate) async fn authenticate(
         authorization: headers
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok()),
+        affinity: cookie(headers, AFFINITY_COOKIE),
+        client_ip: client_ip(session),
     };
     auth.authenticate(credentials)
         .await
@@ -33,10 +39,24 @@ pub(crate) async fn authenticate(
         })
 }
 
-/// Adds `Set-Cookie: JSESSIONID=…` when authentication opened a session.
+/// The `Set-Cookie` values that hand a new session to the caller: `JSESSIONID`, and the node
+/// that holds it (upstream mode).
+pub(crate) fn session_cookies(new_session: &NewSession) -> impl Iterator<Item = String> + '_ {
+    std::iter::once(set_cookie(SESSION_COOKIE, &new_session.id)).chain(
+        new_session
+            .node
+            .as_deref()
+            .map(|node| set_cookie(AFFINITY_COOKIE, node)),
+    )
+}
+
+/// Adds the `Set-Cookie`s of a session authentication opened.
 pub(crate) fn with_session_cookie(answer: Answer, caller: &Authenticated) -> Answer {
-    match &caller.new_session {
-        Some(id) => answer.with_header("set-cookie", set_cookie(SESSION_COOKIE, id)),
-        None => answer,
-    }
+    caller
+        .new_session
+        .iter()
+        .flat_map(session_cookies)
+        .fold(answer, |answer, cookie| {
+            answer.with_header("set-cookie", cookie)
+        })
 }

@@ -59,6 +59,7 @@ pub(crate) async fn serve(
             log.status_code = Some(error.status_code());
             tracing::debug!(status_code = error.status_code(), %error, "history request refused");
             with_session_cookie(Answer::error(&error), &caller)
+                .with_headers(&log.cors)
                 .send(session)
                 .await?;
             return Ok(Served::Answered);
@@ -82,6 +83,7 @@ pub(crate) async fn serve(
     (log.status_code, log.cache, log.reference_id) = (Some(0), Some(cache), Some(reference_id));
     with_session_cookie(Answer::ack(Ack::new(reference_id)), &caller)
         .with_header("x-cache", cache.as_header().to_owned())
+        .with_headers(&log.cors)
         .send(session)
         .await?;
 

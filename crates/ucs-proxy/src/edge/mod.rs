@@ -10,17 +10,20 @@
 mod accept;
 mod access;
 mod caller;
+mod cors;
 mod history;
 mod notifications;
+mod passthrough;
 mod websocket;
 
 use crate::app::App;
-use crate::http_io::{cookie, Answer};
+use crate::http_io::Answer;
 pub use access::RequestLog;
 pub(crate) use access::RouteKind;
 use async_trait::async_trait;
+pub(crate) use cors::Cors;
 use history::Served;
-use pingora::http::RequestHeader;
+use pingora::http::{RequestHeader, ResponseHeader};
 use pingora::prelude::{HttpPeer, ProxyHttp, Session};
 use pingora::{Error, ErrorType};
 use std::sync::Arc;
@@ -56,7 +59,19 @@ impl ProxyHttp for Edge {
         let header = session.req_header();
         let path = header.uri.path();
         let is_post = header.method == http::Method::POST;
-        if let Some(route) = Route::from_path(path) {
+        let route = Route::from_path(path);
+        if route.is_some() || notifications::is_notifications_path(path) {
+            if cors::is_preflight(&header.method, &header.headers) {
+                self.app
+                    .cors
+                    .preflight(&header.headers)
+                    .send(session)
+                    .await?;
+                return Ok(true);
+            }
+            log.cors = self.app.cors.answer_headers(&header.headers);
+        }
+        if let Some(route) = route {
             log.route = RouteKind::History;
             if is_post {
                 if history::serve(&self.app, session, route, log).await? == Served::Forward {
@@ -65,6 +80,7 @@ impl ProxyHttp for Edge {
             } else {
                 Answer::error(&RequestError::method_not_allowed())
                     .with_header("allow", "POST".to_owned())
+                    .with_headers(&log.cors)
                     .send(session)
                     .await?;
             }
@@ -109,27 +125,14 @@ impl ProxyHttp for Edge {
         }
     }
 
-    /// The upstream node for a forwarded request: by `JSESSIONID` (or the client address) under
-    /// `session_hash`. No healthy node: HTTP 502.
+    /// The upstream node for a forwarded request: the node of the caller's GWS session (see
+    /// `passthrough.rs`). No healthy node: HTTP 502.
     async fn upstream_peer(
         &self,
         session: &mut Session,
-        _ctx: &mut RequestLog,
+        log: &mut RequestLog,
     ) -> pingora::Result<Box<HttpPeer>> {
-        let Some(pool) = &self.app.upstream else {
-            return Err(Error::explain(
-                ErrorType::HTTPStatus(502),
-                "no upstream is configured",
-            ));
-        };
-        let key = cookie(&session.req_header().headers, crate::auth::SESSION_COOKIE)
-            .map(str::to_owned)
-            .or_else(|| session.client_addr().map(|a| a.to_string()))
-            .unwrap_or_default();
-        let node = pool.select(key.as_bytes()).ok_or_else(|| {
-            Error::explain(ErrorType::HTTPStatus(502), "no healthy upstream node")
-        })?;
-        Ok(Box::new(HttpPeer::new(node.addr, false, String::new())))
+        passthrough::peer(self.app.upstream.as_ref(), session, log)
     }
 
     /// Forwarded requests carry `X-Forwarded-For` (appended) and `X-Forwarded-Proto`.
@@ -137,17 +140,18 @@ impl ProxyHttp for Edge {
         &self,
         session: &mut Session,
         upstream_request: &mut RequestHeader,
-        _ctx: &mut RequestLog,
+        _log: &mut RequestLog,
     ) -> pingora::Result<()> {
-        if let Some(client) = session.client_addr().and_then(|a| a.as_inet()) {
-            let ip = client.ip().to_string();
-            let forwarded = match upstream_request.headers.get("x-forwarded-for") {
-                Some(earlier) => format!("{}, {ip}", earlier.to_str().unwrap_or_default()),
-                None => ip,
-            };
-            upstream_request.insert_header("x-forwarded-for", forwarded)?;
-        }
-        upstream_request.insert_header("x-forwarded-proto", "http")?;
-        Ok(())
+        passthrough::add_forwarded_headers(session, upstream_request)
+    }
+
+    /// GWS's answer passes unchanged, plus `UCSPROXY_NODE` when it opens a session.
+    async fn response_filter(
+        &self,
+        _session: &mut Session,
+        upstream_response: &mut ResponseHeader,
+        log: &mut RequestLog,
+    ) -> pingora::Result<()> {
+        passthrough::mark_session_node(upstream_response, log)
     }
 }

@@ -36,6 +36,7 @@ pub(crate) async fn serve(
     if session.req_header().method != http::Method::POST {
         return Answer::json(405, Bytes::new())
             .with_header("allow", "POST".to_owned())
+            .with_headers(&log.cors)
             .send(session)
             .await;
     }
@@ -60,7 +61,10 @@ pub(crate) async fn serve(
             Answer::json(error.http_status(), Bytes::new())
         }
     };
-    with_session_cookie(answer, &caller).send(session).await
+    with_session_cookie(answer, &caller)
+        .with_headers(&log.cors)
+        .send(session)
+        .await
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! does the RFC 6455 framing. Each text frame is one Bayeux batch; each batch is processed in
 //! its own task, so a held `/meta/connect` never blocks the messages behind it.
 
-use super::caller::with_session_cookie;
+use super::caller::{session_cookies, with_session_cookie};
 use super::App;
 use crate::auth::Authenticated;
 use crate::http_io::Answer;
@@ -47,11 +47,8 @@ pub(crate) async fn serve(
     header.insert_header("upgrade", "websocket")?;
     header.insert_header("connection", "Upgrade")?;
     header.insert_header("sec-websocket-accept", accept)?;
-    if let Some(id) = &caller.new_session {
-        header.insert_header(
-            "set-cookie",
-            crate::http_io::set_cookie(crate::auth::SESSION_COOKIE, id),
-        )?;
+    for cookie in caller.new_session.iter().flat_map(session_cookies) {
+        header.append_header("set-cookie", cookie)?;
     }
     session
         .write_response_header(Box::new(header), false)

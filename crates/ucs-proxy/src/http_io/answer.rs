@@ -45,6 +45,12 @@ impl Answer {
         Self::json(200, ack.to_body())
     }
 
+    /// Adds headers.
+    pub(crate) fn with_headers(mut self, headers: &[(&'static str, String)]) -> Self {
+        self.headers.extend(headers.iter().cloned());
+        self
+    }
+
     /// Adds a header.
     pub(crate) fn with_header(mut self, name: &'static str, value: String) -> Self {
         self.headers.push((name, value));

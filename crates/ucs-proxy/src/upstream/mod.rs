@@ -1,6 +1,12 @@
 //! The upstream GWS pool: everything the proxy does not serve itself is forwarded there,
 //! unchanged, by pingora (load balancing and active TCP health checks from
 //! pingora-load-balancing; a node that fails its check leaves the rotation until it passes).
+//! Which node serves a request follows the caller's GWS session (`affinity.rs`).
+
+mod affinity;
+
+pub use affinity::AFFINITY_COOKIE;
+pub(crate) use affinity::{NodeId, RouteKey};
 
 use crate::config::{UpstreamConfig, UpstreamSelection};
 use pingora::lb::selection::{BackendIter, BackendSelection, Consistent, RoundRobin};
@@ -32,13 +38,35 @@ impl std::fmt::Debug for UpstreamPool {
 }
 
 impl UpstreamPool {
-    /// A healthy node for a request whose session key (the `JSESSIONID`, or the client address)
-    /// is `key`; `None` when every node is down.
-    pub(crate) fn select(&self, key: &[u8]) -> Option<Backend> {
-        match self {
-            UpstreamPool::RoundRobin(lb) => lb.select(key, MAX_SELECTION_STEPS),
-            UpstreamPool::SessionHash(lb) => lb.select(key, MAX_SELECTION_STEPS),
+    /// The healthy node a request goes to, and its name: the node its affinity cookie names
+    /// while that node is healthy, else one chosen by the configured selection from the GWS
+    /// session or the client's IP address. `None` when every node is down.
+    pub(crate) fn route(&self, key: &RouteKey<'_>) -> Option<(NodeId, Backend)> {
+        if let Some(wanted) = key.affinity {
+            if let Some(node) = self.healthy_node_named(wanted) {
+                return Some((NodeId::of(&node), node));
+            }
         }
+        let hash_key = key.hash_key();
+        let node = match self {
+            UpstreamPool::RoundRobin(lb) => lb.select(&hash_key, MAX_SELECTION_STEPS),
+            UpstreamPool::SessionHash(lb) => lb.select(&hash_key, MAX_SELECTION_STEPS),
+        }?;
+        Some((NodeId::of(&node), node))
+    }
+
+    /// The configured node named `name`, if it passes its health checks.
+    fn healthy_node_named(&self, name: &str) -> Option<Backend> {
+        let backends = match self {
+            UpstreamPool::RoundRobin(lb) => lb.backends(),
+            UpstreamPool::SessionHash(lb) => lb.backends(),
+        };
+        backends
+            .get_backend()
+            .iter()
+            .find(|node| NodeId::of(node).as_str() == name)
+            .filter(|node| backends.ready(node))
+            .cloned()
     }
 }
 

@@ -13,5 +13,6 @@ mod cache_and_admin;
 mod check_command;
 mod cors;
 mod dashboard;
+mod hardening;
 mod history_endpoint;
 mod passthrough;

@@ -82,6 +82,13 @@ impl Channel {
     }
 }
 
+/// Sets of channels are looked up by name (a `Channel` hashes as its name).
+impl std::borrow::Borrow<str> for Channel {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for Channel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

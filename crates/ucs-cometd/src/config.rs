@@ -15,6 +15,8 @@ pub const DEFAULT_MAX_QUEUE: usize = 1000;
 pub const DEFAULT_SWEEP_PERIOD: Duration = Duration::from_millis(997);
 /// Held connects one browser (`BAYEUX_BROWSER`) may have at once.
 pub const DEFAULT_MAX_SESSIONS_PER_BROWSER: usize = 1;
+/// Channels and patterns one session may subscribe to (a GWS desktop needs a handful).
+pub const DEFAULT_MAX_SUBSCRIPTIONS: usize = 100;
 /// Poll interval advised to a browser past its limit (`multiple-clients`).
 pub const DEFAULT_MULTI_SESSION_INTERVAL: Duration = Duration::from_millis(2000);
 
@@ -38,6 +40,9 @@ pub struct BayeuxConfig {
     pub multi_session_interval: Duration,
     /// Whether the websocket transport is offered in `supportedConnectionTypes`.
     pub websocket: bool,
+    /// Subscriptions one session may hold; a subscribe past it is refused whole
+    /// (`403::subscription_limit`).
+    pub max_subscriptions: usize,
 }
 
 impl Default for BayeuxConfig {
@@ -51,6 +56,7 @@ impl Default for BayeuxConfig {
             max_sessions_per_browser: DEFAULT_MAX_SESSIONS_PER_BROWSER,
             multi_session_interval: DEFAULT_MULTI_SESSION_INTERVAL,
             websocket: false,
+            max_subscriptions: DEFAULT_MAX_SUBSCRIPTIONS,
         }
     }
 }

@@ -56,6 +56,7 @@ mod meta;
 mod registry;
 mod reply;
 mod session;
+mod subscriptions;
 mod table;
 mod transport;
 
@@ -63,8 +64,8 @@ pub use authorizer::{Authorizer, GwsAuthorizer, SERVER_CHANNELS};
 pub use channel::{Channel, ChannelKind};
 pub use config::{
     BayeuxConfig, DEFAULT_INTERVAL, DEFAULT_MAX_INTERVAL, DEFAULT_MAX_QUEUE,
-    DEFAULT_MAX_SESSIONS_PER_BROWSER, DEFAULT_MULTI_SESSION_INTERVAL, DEFAULT_SWEEP_PERIOD,
-    DEFAULT_TIMEOUT,
+    DEFAULT_MAX_SESSIONS_PER_BROWSER, DEFAULT_MAX_SUBSCRIPTIONS, DEFAULT_MULTI_SESSION_INTERVAL,
+    DEFAULT_SWEEP_PERIOD, DEFAULT_TIMEOUT,
 };
 pub use engine::{Engine, EngineStats};
 pub use error::BatchError;

@@ -14,6 +14,7 @@ pub(crate) mod errors {
     pub(crate) const SUBSCRIPTION_MISSING: &str = "403::subscription_missing";
     pub(crate) const SUBSCRIPTION_INVALID: &str = "403::subscription_invalid";
     pub(crate) const SUBSCRIBE_DENIED: &str = "403::subscribe_denied";
+    pub(crate) const SUBSCRIPTION_LIMIT: &str = "403::subscription_limit";
     pub(crate) const PUBLISH_DENIED: &str = "403::publish_denied";
 }
 

@@ -1,7 +1,7 @@
 //! A client session: its owner, subscriptions, bounded queue and long-poll state.
 
-use crate::channel::Channel;
 use crate::message::EventMessage;
+use crate::subscriptions::Subscriptions;
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use tokio::sync::Notify;
@@ -26,7 +26,7 @@ pub(crate) struct Queued {
 /// The mutable part of a session, behind one short-lived lock (never held across `.await`).
 #[derive(Debug)]
 pub(crate) struct SessionState {
-    pub(crate) subscriptions: Vec<Channel>,
+    pub(crate) subscriptions: Subscriptions,
     pub(crate) queue: VecDeque<Queued>,
     /// When the session expires; `None` while a connect is held.
     pub(crate) expires_at: Option<Instant>,
@@ -70,7 +70,7 @@ impl Session {
             owner,
             browser_id,
             state: Mutex::new(SessionState {
-                subscriptions: Vec::new(),
+                subscriptions: Subscriptions::default(),
                 queue: VecDeque::new(),
                 expires_at: Some(expires_at),
                 connected: false,
@@ -92,7 +92,7 @@ impl Session {
 
     /// Whether the session subscribed to a pattern matching `channel`.
     pub(crate) fn is_subscribed(state: &SessionState, channel: &str) -> bool {
-        state.subscriptions.iter().any(|s| s.matches(channel))
+        state.subscriptions.matches(channel)
     }
 
     /// Queues `message`, dropping the oldest when the queue is at `max_queue`. Returns whether it

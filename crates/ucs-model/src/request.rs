@@ -19,7 +19,12 @@ pub struct ParseContext {
     today: NaiveDate,
     time_zone: Tz,
     max_size_limit: u32,
+    max_attributes: usize,
 }
+
+/// The default bound on the entries of `customAttributes` and of `searchCustomAttributes`: far
+/// above real use, far below what makes a store's statement fail after the ack.
+pub const DEFAULT_MAX_ATTRIBUTES: usize = 100;
 
 impl ParseContext {
     /// A context for requests received at `now`, in `time_zone`, with the default ceiling.
@@ -28,7 +33,15 @@ impl ParseContext {
             today: now.with_timezone(&time_zone).date_naive(),
             time_zone,
             max_size_limit: DEFAULT_MAX_SIZE_LIMIT,
+            max_attributes: DEFAULT_MAX_ATTRIBUTES,
         }
+    }
+
+    /// Sets the largest accepted number of entries in `customAttributes` and in
+    /// `searchCustomAttributes` (`limits.max_attributes`); at least 1.
+    pub fn with_max_attributes(mut self, limit: usize) -> Self {
+        self.max_attributes = limit.max(1);
+        self
     }
 
     /// Sets the largest accepted `maxSize` (`limits.max_size`); at least 1.
@@ -165,6 +178,17 @@ pub fn parse_request(route: &Route, body: &[u8], ctx: &ParseContext) -> Result<P
 
     let custom_attributes = parse_attribute_names(wire.custom_attributes)?;
     let search_custom_attributes = parse_search_attributes(wire.search_custom_attributes)?;
+    for (name, count) in [
+        ("customAttributes", custom_attributes.len()),
+        ("searchCustomAttributes", search_custom_attributes.len()),
+    ] {
+        if count > ctx.max_attributes {
+            return Err(RequestError::invalid(
+                name,
+                format!("at most {} entries", ctx.max_attributes),
+            ));
+        }
+    }
 
     Ok(ParsedRequest {
         operation,

@@ -276,3 +276,40 @@ fn error_body_holds_only_status_code_and_message() {
     );
     assert_eq!(err.to_string(), "missing required parameter operationName");
 }
+
+#[test]
+fn too_many_attribute_entries_are_refused_before_the_ack_naming_the_parameter() {
+    let ctx = ucs_model::ParseContext::new(ucs_model::chrono::Utc::now(), ucs_model::Tz::UTC)
+        .with_max_attributes(3);
+    let names = |n: usize| {
+        (0..n)
+            .map(|i| format!("\"a{i}\""))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let pairs = |n: usize| {
+        (0..n)
+            .map(|i| format!("\"k{i}\":\"v\""))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let body = |attrs: String, search: String| {
+        format!(
+            r#"{{"operationName":"RetrieveInteractionHistory","customAttributes":[{attrs}],"searchCustomAttributes":{{{search}}}}}"#
+        )
+    };
+    let parse =
+        |b: String| ucs_model::parse_request(&ucs_model::Route::Interactions, b.as_bytes(), &ctx);
+    assert!(parse(body(names(3), pairs(3))).is_ok());
+    let error = parse(body(names(4), pairs(1))).unwrap_err();
+    assert_eq!(error.status_code(), 2);
+    assert_eq!(
+        error.status_message(),
+        "Invalid value for customAttributes: at most 3 entries"
+    );
+    let error = parse(body(names(1), pairs(4))).unwrap_err();
+    assert_eq!(
+        error.status_message(),
+        "Invalid value for searchCustomAttributes: at most 3 entries"
+    );
+}

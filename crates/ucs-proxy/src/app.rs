@@ -22,6 +22,7 @@ pub(crate) struct EdgeSettings {
     pub(crate) max_body_bytes: usize,
     pub(crate) body_read_timeout: Duration,
     pub(crate) max_size_limit: u32,
+    pub(crate) max_attributes: usize,
     pub(crate) verbose_errors: bool,
 }
 

@@ -86,6 +86,7 @@ pub fn build_server(config: &Config, reloader: Reloader) -> Result<Server, Start
             max_body_bytes: config.limits.max_body_bytes,
             body_read_timeout: config.limits.body_read_timeout,
             max_size_limit: config.limits.max_size,
+            max_attributes: config.limits.max_attributes,
             verbose_errors: config.api.verbose_errors,
         },
         references: ReferenceIds::new(),

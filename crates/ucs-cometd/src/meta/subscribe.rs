@@ -68,16 +68,26 @@ pub(crate) fn handle(
     }
     {
         let mut state = session.state();
-        for channel in channels {
-            if *subscribe {
-                // Service channels are request/response: nothing is ever delivered on them, so
-                // the subscription is acknowledged but not recorded (as the spec recommends).
-                if channel.kind() != ChannelKind::Service && !state.subscriptions.contains(&channel)
-                {
-                    state.subscriptions.push(channel);
-                }
-            } else {
-                state.subscriptions.retain(|c| *c != channel);
+        if *subscribe {
+            // Service channels are request/response: nothing is ever delivered on them, so the
+            // subscription is acknowledged but not recorded (as the spec recommends).
+            let new: Vec<Channel> = channels
+                .into_iter()
+                .filter(|c| c.kind() != ChannelKind::Service && !state.subscriptions.contains(c))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            if state.subscriptions.len() + new.len() > registry.config.max_subscriptions {
+                drop(state);
+                out.replies.push(reply(Some(errors::SUBSCRIPTION_LIMIT)));
+                return Some(session);
+            }
+            for channel in new {
+                state.subscriptions.insert(channel);
+            }
+        } else {
+            for channel in &channels {
+                state.subscriptions.remove(channel);
             }
         }
     }

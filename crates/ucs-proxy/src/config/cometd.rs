@@ -27,6 +27,8 @@ pub struct CometdConfig {
     pub multi_session_interval: Duration,
     /// Offer the `websocket` transport (default false: GWS serves long-polling only).
     pub websocket: bool,
+    /// Channels one session may subscribe to (default 100); a subscribe past it is refused.
+    pub max_subscriptions: usize,
 }
 
 impl Default for CometdConfig {
@@ -40,6 +42,7 @@ impl Default for CometdConfig {
             max_sessions_per_browser: d.max_sessions_per_browser,
             multi_session_interval: d.multi_session_interval,
             websocket: d.websocket,
+            max_subscriptions: d.max_subscriptions,
         }
     }
 }
@@ -55,6 +58,7 @@ impl CometdConfig {
             max_sessions_per_browser: self.max_sessions_per_browser,
             multi_session_interval: self.multi_session_interval,
             websocket: self.websocket,
+            max_subscriptions: self.max_subscriptions,
             ..BayeuxConfig::default()
         }
     }

@@ -111,6 +111,9 @@ pub struct LimitsConfig {
     pub body_read_timeout: Duration,
     /// Largest accepted `maxSize` (default 1000); a larger value is an error, not cut.
     pub max_size: u32,
+    /// Most entries accepted in `customAttributes` and in `searchCustomAttributes` (default 100);
+    /// more is an error before the ack, never a store failure after it.
+    pub max_attributes: usize,
 }
 
 impl Default for LimitsConfig {
@@ -119,6 +122,7 @@ impl Default for LimitsConfig {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             max_size: ucs_model::DEFAULT_MAX_SIZE_LIMIT,
+            max_attributes: ucs_model::DEFAULT_MAX_ATTRIBUTES,
         }
     }
 }

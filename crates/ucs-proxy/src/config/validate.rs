@@ -73,16 +73,20 @@ impl Config {
             limits.body_read_timeout.as_millis(),
         )?;
         at_least_one("limits.max_size", u128::from(limits.max_size))?;
+        at_least_one("limits.max_attributes", limits.max_attributes as u128)?;
         if cometd.timeout.is_zero() || cometd.max_interval.is_zero() {
             return refuse(
                 "cometd",
                 "timeout_ms and max_interval_ms must be at least 1",
             );
         }
-        if cometd.max_queue == 0 || cometd.max_sessions_per_browser == 0 {
+        if cometd.max_queue == 0
+            || cometd.max_sessions_per_browser == 0
+            || cometd.max_subscriptions == 0
+        {
             return refuse(
                 "cometd",
-                "max_queue and max_sessions_per_browser must be at least 1",
+                "max_queue, max_sessions_per_browser and max_subscriptions must be at least 1",
             );
         }
         at_least_one(

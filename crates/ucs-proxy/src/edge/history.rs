@@ -41,7 +41,8 @@ pub(crate) async fn serve(
     };
     let settings = &app.settings;
     let ctx = ParseContext::new(Utc::now(), settings.time_zone)
-        .with_max_size_limit(settings.max_size_limit);
+        .with_max_size_limit(settings.max_size_limit)
+        .with_max_attributes(settings.max_attributes);
     let principal = &caller.principal;
     let parsed = parse_request(&route, &body, &ctx);
     if let Ok(request) = &parsed {

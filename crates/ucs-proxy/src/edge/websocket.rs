@@ -3,7 +3,9 @@
 //! pingora answers the upgrade from `request_filter`; after the 101 its body API carries the raw
 //! bytes both ways. Those bytes are pumped through an in-memory duplex into tungstenite, which
 //! does the RFC 6455 framing. Each text frame is one Bayeux batch; each batch is processed in
-//! its own task, so a held `/meta/connect` never blocks the messages behind it.
+//! its own task, so a held `/meta/connect` never blocks the messages behind it. A message larger
+//! than `limits.max_body_bytes` closes the socket with 1009 (too big); one that is not a Bayeux
+//! batch closes it with 1011, as the CometD server does.
 
 use super::caller::{session_cookies, with_session_cookie};
 use super::App;
@@ -17,8 +19,9 @@ use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::Role;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::WebSocketStream;
 use ucs_cometd::{ConnectionType, TransportContext};
 
@@ -55,7 +58,11 @@ pub(crate) async fn serve(
         .await?;
 
     let (pingora_side, socket_side) = tokio::io::duplex(PUMP_BUFFER);
-    let socket = WebSocketStream::from_raw_socket(socket_side, Role::Server, None).await;
+    let limit = app.settings.max_body_bytes;
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(limit))
+        .max_frame_size(Some(limit));
+    let socket = WebSocketStream::from_raw_socket(socket_side, Role::Server, Some(config)).await;
     let ctx = TransportContext {
         owner: caller.principal.owner(),
         browser_id: None,
@@ -105,13 +112,25 @@ async fn serve_frames(
     let (replies, mut outbox) = mpsc::channel::<Message>(REPLY_QUEUE);
     let writer = tokio::spawn(async move {
         while let Some(message) = outbox.recv().await {
-            if sink.send(message).await.is_err() {
+            let closing = matches!(message, Message::Close(_));
+            if sink.send(message).await.is_err() || closing {
                 break;
             }
         }
         let _ = sink.close().await;
     });
-    while let Some(Ok(frame)) = stream.next().await {
+    loop {
+        let frame = match stream.next().await {
+            Some(Ok(frame)) => frame,
+            Some(Err(WsError::Capacity(error))) => {
+                tracing::debug!(%error, "websocket message over the body limit");
+                let _ = replies
+                    .send(close(CloseCode::Size, "message too big"))
+                    .await;
+                break;
+            }
+            Some(Err(_)) | None => break,
+        };
         let body = match frame {
             Message::Text(text) => Bytes::from(text.as_str().to_owned()),
             Message::Binary(bytes) => bytes,
@@ -126,6 +145,9 @@ async fn serve_frames(
                 Ok(_) => return,
                 Err(error) => {
                     tracing::debug!(%error, "bayeux frame refused");
+                    let _ = replies
+                        .send(close(CloseCode::Error, "malformed bayeux message"))
+                        .await;
                     return;
                 }
             };
@@ -136,4 +158,12 @@ async fn serve_frames(
     }
     drop(replies);
     let _ = writer.await;
+}
+
+/// A close frame with `code` and `reason`.
+fn close(code: CloseCode, reason: &'static str) -> Message {
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
 }

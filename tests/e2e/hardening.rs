@@ -1,0 +1,86 @@
+//! What an attacker or a bad day finds (one test per finding of the hardening issue), against
+//! the real binary.
+
+use crate::support::Proxy;
+
+const INTERACTIONS: &str = "/api/v2/ucs/interactions";
+
+/// Finding 7: ~990 `searchCustomAttributes` pairs were acknowledged, then failed in the store
+/// ("Expression tree is too large") and counted against the backend. Now they are refused before
+/// the ack, naming the parameter, and the backend is never asked.
+#[test]
+fn too_many_search_pairs_are_refused_before_the_ack() {
+    let proxy = Proxy::start(&[]);
+    let pairs: Vec<String> = (0..990).map(|i| format!("\"k{i}\":\"v{i}\"")).collect();
+    let body = format!(
+        r#"{{"operationName":"RetrieveInteractionHistory","mediaType":"chat","searchCustomAttributes":{{{}}}}}"#,
+        pairs.join(",")
+    );
+    let answer = proxy.connect().post(INTERACTIONS, &body);
+    assert_eq!(answer.status, 400, "{}", answer.text());
+    assert_eq!(
+        answer.json(),
+        serde_json::json!({"statusCode": 2, "statusMessage": "Invalid value for searchCustomAttributes: at most 100 entries"})
+    );
+    let names: Vec<String> = (0..101).map(|i| format!("\"a{i}\"")).collect();
+    let body = format!(
+        r#"{{"operationName":"RetrieveInteractionHistory","customAttributes":[{}]}}"#,
+        names.join(",")
+    );
+    let answer = proxy.connect().post(INTERACTIONS, &body);
+    assert_eq!(answer.status, 400);
+    assert_eq!(answer.json()["statusCode"], 2);
+    let metrics = proxy.metrics();
+    assert!(
+        !metrics.lines().any(
+            |l| l.starts_with("ucs_proxy_backend_request_duration_seconds_count")
+                && !l.ends_with(" 0")
+        ),
+        "no backend was asked: {metrics}"
+    );
+}
+
+/// A CometD session of the demo user over raw HTTP: its client id and a connection that carries
+/// its browser cookie.
+fn cometd_session(proxy: &Proxy) -> (crate::support::Client, String) {
+    let mut client = proxy.connect();
+    client.cookie = Some("BAYEUX_BROWSER=e2e-browser".into());
+    let handshake = client.post(
+        "/api/v2/notifications",
+        r#"[{"channel":"/meta/handshake","version":"1.0","supportedConnectionTypes":["long-polling"]}]"#,
+    );
+    assert_eq!(handshake.status, 200, "{}", handshake.text());
+    let id = handshake.json()[0]["clientId"]
+        .as_str()
+        .expect("a clientId")
+        .to_owned();
+    (client, id)
+}
+
+/// Finding 5: one session could hold 100 000 subscriptions, each subscribe scanning them all.
+/// Now a session holds at most `cometd.max_subscriptions` (100 by default): a subscribe past it
+/// is refused whole, and the session keeps working.
+#[test]
+fn a_session_cannot_subscribe_past_its_limit() {
+    let proxy = Proxy::start(&[]);
+    let (mut client, id) = cometd_session(&proxy);
+    let mut subscribe = |channels: Vec<String>| {
+        let body = serde_json::json!([{"channel": "/meta/subscribe", "clientId": id, "subscription": channels}]);
+        let reply = client.post("/api/v2/notifications", &body.to_string());
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        reply.json()[0].clone()
+    };
+    let huge: Vec<String> = (0..4000).map(|i| format!("/c/{i}")).collect();
+    let refused = subscribe(huge);
+    assert_eq!(refused["successful"], false);
+    assert_eq!(refused["error"], "403::subscription_limit");
+    let hundred: Vec<String> = (0..100).map(|i| format!("/c/{i}")).collect();
+    assert_eq!(
+        subscribe(hundred.clone())["successful"],
+        true,
+        "up to the limit"
+    );
+    assert_eq!(subscribe(hundred)["successful"], true, "again: nothing new");
+    let one_more = subscribe(vec!["/c/extra".to_owned()]);
+    assert_eq!(one_more["error"], "403::subscription_limit");
+}

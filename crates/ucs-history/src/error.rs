@@ -1,6 +1,7 @@
 //! The service's error type: why a query could not be resolved (the notification's
 //! `errorMessage` form). Each variant names its side: the configuration or a backend.
 
+use crate::admission::Overload;
 use crate::backend::{BackendFailure, FailureKind};
 use std::sync::Arc;
 use ucs_model::MediaType;
@@ -22,6 +23,9 @@ pub enum HistoryError {
         /// The backend that claimed it again.
         second: String,
     },
+    /// The tenant's backend budget was exhausted (admission control).
+    #[error(transparent)]
+    Overloaded(#[from] Overload),
     /// A backend failed.
     #[error("backend {backend}: {failure}")]
     Backend {

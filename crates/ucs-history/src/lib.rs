@@ -60,6 +60,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod admission;
 mod backend;
 mod cache;
 mod dispatcher;
@@ -69,6 +70,7 @@ mod present;
 mod service;
 mod status;
 
+pub use admission::{AdmissionPolicy, Overload};
 pub use backend::{BackendFailure, FailureKind, HistoryBackend};
 pub use cache::{CacheError, CachePolicy, CacheStats, PurgeFilter, ScopeKind};
 pub use dispatcher::Dispatcher;

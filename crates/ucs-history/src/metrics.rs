@@ -1,6 +1,7 @@
 //! The service's Prometheus metrics. Label values are bounded: media types, backend names from
 //! the configuration, and fixed result/cause/kind words.
 
+use crate::admission::{AdmissionOutcome, Admitted, Overload};
 use crate::backend::FailureKind;
 use crate::cache::EvictionCause;
 use crate::status::CacheStatus;
@@ -37,6 +38,9 @@ pub struct HistoryMetrics {
     pub(crate) backend_duration: HistogramVec,
     /// `ucs_proxy_backend_errors_total{backend,media_type,kind}`.
     pub(crate) backend_errors: IntCounterVec,
+    /// `ucs_proxy_admission_total{outcome}`: backend calls admitted at once, after waiting, or
+    /// refused (queue full, wait too long).
+    pub(crate) admission: IntCounterVec,
 }
 
 impl HistoryMetrics {
@@ -94,7 +98,17 @@ impl HistoryMetrics {
                 ),
                 &["backend", "media_type", "kind"],
             )?,
+            admission: IntCounterVec::new(
+                Opts::new(
+                    "ucs_proxy_admission_total",
+                    "Backend calls by admission outcome (admitted, waited, queue_full, timeout).",
+                ),
+                &["outcome"],
+            )?,
         };
+        for outcome in AdmissionOutcome::ALL {
+            metrics.admission.with_label_values(&[outcome.as_label()]);
+        }
         for cause in EvictionCause::ALL {
             metrics.evictions.with_label_values(&[cause.as_label()]);
         }
@@ -108,6 +122,7 @@ impl HistoryMetrics {
         registry.register(Box::new(metrics.bytes.clone()))?;
         registry.register(Box::new(metrics.backend_duration.clone()))?;
         registry.register(Box::new(metrics.backend_errors.clone()))?;
+        registry.register(Box::new(metrics.admission.clone()))?;
         Ok(metrics)
     }
 
@@ -120,6 +135,13 @@ impl HistoryMetrics {
             self.backend_errors
                 .with_label_values(&[labels[0], labels[1], kind.as_label()]);
         }
+    }
+
+    /// Counts one admission decision.
+    pub(crate) fn count_admission(&self, outcome: &Result<Admitted, Overload>) {
+        self.admission
+            .with_label_values(&[AdmissionOutcome::of(outcome).as_label()])
+            .inc();
     }
 
     /// The lookup counter of `result` for `media_type`.

@@ -44,6 +44,8 @@ pub enum ErrorKind {
     Unavailable,
     /// A cross-origin request from an origin the proxy does not allow.
     OriginNotAllowed,
+    /// The caller's contact centre has too much backend work waiting.
+    Overloaded,
 }
 
 /// A refused request. Carries everything the immediate HTTP answer needs: the GWS `statusCode`,
@@ -138,6 +140,14 @@ impl RequestError {
         Self::new(ErrorKind::OriginNotAllowed, "Origin not allowed")
     }
 
+    /// The caller's contact centre has too much backend work waiting: try again later.
+    pub fn overloaded() -> Self {
+        Self::new(
+            ErrorKind::Overloaded,
+            "Too many requests for this contact center, try again later",
+        )
+    }
+
     /// The kind of refusal.
     pub fn kind(&self) -> &ErrorKind {
         &self.kind
@@ -156,7 +166,7 @@ impl RequestError {
             | ErrorKind::MethodNotAllowed => STATUS_INVALID_PARAMETER,
             ErrorKind::Forbidden | ErrorKind::OriginNotAllowed => STATUS_FORBIDDEN,
             ErrorKind::NotAuthenticated => STATUS_NOT_AUTHENTICATED,
-            ErrorKind::Unavailable => STATUS_UNAVAILABLE,
+            ErrorKind::Unavailable | ErrorKind::Overloaded => STATUS_UNAVAILABLE,
         }
     }
 
@@ -170,6 +180,7 @@ impl RequestError {
             ErrorKind::RouteNotServed => 404,
             ErrorKind::MethodNotAllowed => 405,
             ErrorKind::Unavailable => 503,
+            ErrorKind::Overloaded => 429,
             _ => 400,
         }
     }

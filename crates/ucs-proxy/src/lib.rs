@@ -40,9 +40,9 @@ pub use background::Housekeeping;
 /// The documented defaults of the configuration.
 pub use config::defaults::*;
 pub use config::{
-    AdminConfig, ApiConfig, AuthConfig, AuthMode, BackendConfig, CacheConfig, CometdConfig, Config,
-    ConfigError, CorsConfig, LimitsConfig, LogConfig, LogFormat, ServerConfig, UpstreamConfig,
-    UpstreamSelection, UserConfig, ENV_CONFIG_FILE, ENV_PREFIX,
+    AdminConfig, AdmissionConfig, ApiConfig, AuthConfig, AuthMode, BackendConfig, CacheConfig,
+    CometdConfig, Config, ConfigError, CorsConfig, LimitsConfig, LogConfig, LogFormat,
+    ServerConfig, UpstreamConfig, UpstreamSelection, UserConfig, ENV_CONFIG_FILE, ENV_PREFIX,
 };
 pub use edge::{Edge, RequestLog};
 pub use logging::{init_logging, LogError, LogHandle};

@@ -71,6 +71,7 @@ pub fn build_server(config: &Config, reloader: Reloader) -> Result<Server, Start
         config.cache.to_policy(),
         HistoryMetrics::register(metrics.registry())?,
     )
+    .with_admission(config.admission.to_policy())
     .with_presentation(Presentation {
         time_zone: config.api.time_zone,
         public_base_url: config.api.public_base_url.clone(),

@@ -12,7 +12,10 @@
 //! | `count` | one interaction whose `subject` is `call <n>`: this instance's n-th query |
 //!
 //! `delay_ms` (default 0) makes every answer wait that long first, so that concurrent callers
-//! overlap (coalescing tests) and stale entries can be refreshed while others read.
+//! overlap (coalescing tests) and stale entries can be refreshed while others read;
+//! `delay_ms_by_tenant` (`{"cc2": 2000}`) overrides it per tenant (one tenant's queries heavy,
+//! another's light). `capacity` (default: unbounded) lets that many queries run at once, the
+//! others wait in line, as a store with a pool of connections does.
 //!
 //! It exists so the host's timeout, panic barrier and output validation are tested against a
 //! real loaded library rather than a Rust-level call.
@@ -46,6 +49,10 @@ struct Config {
     kind: BackendErrorKind,
     #[serde(default)]
     delay_ms: u64,
+    #[serde(default)]
+    delay_ms_by_tenant: std::collections::HashMap<String, u64>,
+    #[serde(default)]
+    capacity: Option<usize>,
 }
 
 fn internal() -> BackendErrorKind {
@@ -58,6 +65,8 @@ pub struct FaultBackend {
     mode: Mode,
     kind: BackendErrorKind,
     delay: std::time::Duration,
+    delay_by_tenant: std::collections::HashMap<String, u64>,
+    capacity: Option<tokio::sync::Semaphore>,
     calls: AtomicU64,
 }
 
@@ -91,6 +100,8 @@ impl Backend for FaultBackend {
             mode: config.mode,
             kind: config.kind,
             delay: std::time::Duration::from_millis(config.delay_ms),
+            delay_by_tenant: config.delay_ms_by_tenant,
+            capacity: config.capacity.map(tokio::sync::Semaphore::new),
             calls: AtomicU64::new(0),
         })
     }
@@ -108,8 +119,16 @@ impl Backend for FaultBackend {
     async fn query(&self, request: BackendRequest) -> Result<Vec<Interaction>, BackendError> {
         let media = request.media_type.as_str();
         let call = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
-        if !self.delay.is_zero() {
-            tokio::time::sleep(self.delay).await;
+        let _connection = match &self.capacity {
+            Some(pool) => Some(pool.acquire().await.map_err(|e| e.to_string())?),
+            None => None,
+        };
+        let delay = self
+            .delay_by_tenant
+            .get(&request.tenant)
+            .map_or(self.delay, |ms| std::time::Duration::from_millis(*ms));
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
         }
         match self.mode {
             Mode::Count => {

@@ -67,9 +67,10 @@ impl HistoryService {
             .as_ref()
             .expect("missing parts exist only with the cache on");
         let request = BackendRequest::batch(lookup.tenant.as_str(), &lookup.query, &media_types);
-        let (metrics, policy, query) = (&self.metrics, &state.policy, &lookup.query);
+        let (policy, query) = (&state.policy, &lookup.query);
+        let caller = self.call(Some(&lookup.user_id));
         let call = async {
-            let answer = fetch(backend, &request, metrics).await?;
+            let answer = fetch(backend, &request, &caller).await?;
             let (split, boundary) = split_batch(query, answer, &media_types);
             Ok::<_, HistoryError>(
                 split
@@ -120,15 +121,7 @@ impl HistoryService {
             // this part alone is asked again.
             let part_resolved = match store.get(part.1).await {
                 Some(entry) => Resolved::from_entry(part.0, entry),
-                None => {
-                    self.resolve_part(
-                        &lookup.parts[i],
-                        &lookup.tenant,
-                        &lookup.query,
-                        &lookup.state,
-                    )
-                    .await?
-                }
+                None => self.resolve_part(&lookup.parts[i], lookup).await?,
             };
             resolved.push((i, part_resolved));
         }

@@ -51,6 +51,7 @@ impl Part {
 pub struct Lookup {
     pub(super) status: CacheStatus,
     pub(super) tenant: String,
+    pub(super) user_id: String,
     pub(super) query: HistoryQuery,
     pub(super) asked: Vec<MediaType>,
     pub(super) parts: Vec<Part>,
@@ -88,6 +89,7 @@ impl HistoryService {
         let mut lookup = Lookup {
             status: CacheStatus::Bypass,
             tenant: tenant.to_owned(),
+            user_id: user_id.to_owned(),
             query,
             asked: media_types.to_vec(),
             parts: Vec::new(),

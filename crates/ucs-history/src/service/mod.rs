@@ -12,12 +12,14 @@ mod resolve;
 
 pub use lookup::Lookup;
 
+use crate::admission::{Admission, AdmissionPolicy, Overload};
 use crate::cache::{CacheError, CachePolicy, CacheStats, PurgeFilter, ResultCache};
 use crate::dispatcher::Dispatcher;
 use crate::metrics::HistoryMetrics;
 use crate::present::Presentation;
 use crate::status::CacheStatus;
 use refresh::Refreshes;
+use std::sync::Arc;
 use ucs_model::MediaType;
 
 /// The history service: dispatcher, cache, metrics, and the background refreshes it owns
@@ -29,6 +31,7 @@ pub struct HistoryService {
     metrics: HistoryMetrics,
     presentation: Presentation,
     refreshes: Refreshes,
+    admission: Arc<Admission>,
 }
 
 impl HistoryService {
@@ -45,7 +48,24 @@ impl HistoryService {
             metrics,
             presentation: Presentation::default(),
             refreshes: Refreshes::default(),
+            admission: Arc::new(Admission::new(AdmissionPolicy::default())),
         }
+    }
+
+    /// The service with admission control tuned by `policy` (fixed for the service's life).
+    pub fn with_admission(mut self, policy: AdmissionPolicy) -> Self {
+        self.admission = Arc::new(Admission::new(policy));
+        self
+    }
+
+    /// Whether the backends would take a miss of `tenant` now: `Err` when the tenant's queue of
+    /// waiting calls is full, so the caller can be refused before the ack. Hits need no leave.
+    pub fn admits(&self, tenant: &str) -> Result<(), Overload> {
+        if self.admission.is_full(tenant) {
+            self.metrics.count_admission(&Err(Overload::QueueFull));
+            return Err(Overload::QueueFull);
+        }
+        Ok(())
     }
 
     /// The service presenting results as `presentation` says (fixed for the service's life).

@@ -2,11 +2,13 @@
 //! tasks; dropping it aborts those still running.
 
 use super::lookup::{Lookup, Part};
-use super::resolve::{fetch, stored};
+use super::resolve::{fetch, stored, Call};
 use super::HistoryService;
+use crate::admission::Admission;
 use crate::cache::{CachePolicy, PartKey, Store};
 use crate::dispatcher::Registered;
 use crate::metrics::HistoryMetrics;
+use std::sync::Arc;
 use std::sync::{Mutex, PoisonError};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -30,6 +32,7 @@ impl Refreshes {
 /// The background refresh of one stale entry.
 struct Refresh {
     store: Store,
+    admission: Arc<Admission>,
     policy: CachePolicy,
     metrics: HistoryMetrics,
     key: PartKey,
@@ -41,7 +44,12 @@ impl Refresh {
     /// Asks the backend again and replaces the entry; on failure the stale entry stays until it
     /// expires (and is not refreshed again).
     async fn run(self) {
-        if let Ok(interactions) = fetch(&self.backend, &self.request, &self.metrics).await {
+        let call = Call {
+            metrics: &self.metrics,
+            admission: &self.admission,
+            user: None,
+        };
+        if let Ok(interactions) = fetch(&self.backend, &self.request, &call).await {
             let entry = stored(interactions, &self.policy, self.request.media_type, None);
             self.store.insert(self.key, entry).await;
         }
@@ -66,6 +74,7 @@ impl HistoryService {
         if !entry.is_fresh_at(Instant::now()) && entry.claim_refresh() {
             self.refreshes.spawn(Refresh {
                 store: store.clone(),
+                admission: Arc::clone(&self.admission),
                 policy: lookup.state.policy.clone(),
                 metrics: self.metrics.clone(),
                 key: key.clone(),

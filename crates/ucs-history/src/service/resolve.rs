@@ -6,8 +6,9 @@ use super::lookup::mark_all_replaced;
 use super::lookup::{Lookup, Part};
 use super::partial::parts_suffice;
 use super::HistoryService;
+use crate::admission::Admission;
 use crate::backend::HistoryBackend;
-use crate::cache::{CachePolicy, CacheState, CachedPart};
+use crate::cache::{CachePolicy, CachedPart};
 use crate::dispatcher::Registered;
 use crate::error::HistoryError;
 use crate::metrics::HistoryMetrics;
@@ -90,8 +91,7 @@ impl HistoryService {
             .filter(|i| !batched.contains(i))
             .map(|i| {
                 let part = &lookup.parts[i];
-                let resolved =
-                    self.resolve_part(part, &lookup.tenant, &lookup.query, &lookup.state);
+                let resolved = self.resolve_part(part, lookup);
                 async move { Ok::<_, HistoryError>(vec![(i, resolved.await?)]) }.boxed()
             });
         let groups = batches
@@ -108,10 +108,10 @@ impl HistoryService {
     pub(super) async fn resolve_part(
         &self,
         part: &Part,
-        tenant: &str,
-        query: &HistoryQuery,
-        state: &CacheState,
+        lookup: &Lookup,
     ) -> Result<Resolved, HistoryError> {
+        let (tenant, query, state) = (lookup.tenant.as_str(), &lookup.query, &*lookup.state);
+        let call = self.call(Some(&lookup.user_id));
         let (media_type, key, backend) = match part {
             Part::Cached {
                 media_type, entry, ..
@@ -129,22 +129,22 @@ impl HistoryService {
         };
         let request = BackendRequest::new(tenant, query, media_type);
         let (Some((key, replace)), Some(store)) = (key, &state.store) else {
-            let interactions = fetch(backend, &request, &self.metrics).await?;
+            let interactions = fetch(backend, &request, &call).await?;
             return Ok(Resolved {
                 media_type,
                 interactions: Arc::new(interactions),
                 entry: None,
             });
         };
-        let (metrics, policy) = (&self.metrics, &state.policy);
+        let policy = &state.policy;
         if replace {
-            let interactions = fetch(backend, &request, metrics).await?;
+            let interactions = fetch(backend, &request, &call).await?;
             let entry = stored(interactions, policy, media_type, None);
             store.insert(key.clone(), Arc::clone(&entry)).await;
             return Ok(Resolved::from_entry(media_type, entry));
         }
-        let load = async move {
-            let interactions = fetch(backend, &request, metrics).await?;
+        let load = async {
+            let interactions = fetch(backend, &request, &call).await?;
             Ok::<_, HistoryError>(stored(interactions, policy, media_type, None))
         };
         let entry = store
@@ -182,13 +182,38 @@ pub(super) fn stored(
     )
 }
 
-/// One backend call, timed and counted; a failure is counted by its kind, logged with the
-/// backend's name, and returned naming the backend.
+/// Who a backend call is made for, and what it reports to.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Call<'a> {
+    pub(super) metrics: &'a HistoryMetrics,
+    pub(super) admission: &'a Admission,
+    /// The caller; none for a background refresh.
+    pub(super) user: Option<&'a str>,
+}
+
+impl HistoryService {
+    /// The call context of a call for `user`.
+    pub(super) fn call<'a>(&'a self, user: Option<&'a str>) -> Call<'a> {
+        Call {
+            metrics: &self.metrics,
+            admission: &self.admission,
+            user,
+        }
+    }
+}
+
+/// One backend call, once admission control admits it (see `admission.rs`), timed and counted;
+/// a failure is counted by its kind, logged with the backend's name, and returned naming the
+/// backend.
 pub(super) async fn fetch(
     backend: &Registered,
     request: &BackendRequest,
-    metrics: &HistoryMetrics,
+    call: &Call<'_>,
 ) -> Result<Vec<Interaction>, HistoryError> {
+    let metrics = call.metrics;
+    let admitted = call.admission.admit(&request.tenant, call.user).await;
+    metrics.count_admission(&admitted);
+    let _admitted = admitted?;
     // A batch call is timed and counted once, as media type `batch`.
     let media_label = if request.media_types.is_empty() {
         request.media_type.as_str()

@@ -9,6 +9,7 @@
 //! of the modules it configures. A new key goes in its section's file with a default here and
 //! a line in the README's table.
 
+mod admission;
 mod auth;
 mod cache;
 mod cometd;
@@ -21,6 +22,7 @@ mod units;
 mod upstream;
 mod validate;
 
+pub use admission::AdmissionConfig;
 pub use auth::{AuthConfig, AuthMode, UserConfig};
 pub use cache::CacheConfig;
 pub use cometd::CometdConfig;
@@ -55,6 +57,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// The result cache.
     pub cache: CacheConfig,
+    /// Budgets of backend work per tenant and user.
+    pub admission: AdmissionConfig,
     /// The admin listener (metrics, cache, health, reload).
     pub admin: AdminConfig,
     /// The GWS nodes every route that is not ours is forwarded to.

@@ -108,6 +108,14 @@ impl Config {
                 "upstream_cache_seconds and upstream_timeout_ms must be at least 1",
             );
         }
+        let admission = &self.admission;
+        if admission.per_tenant == 0 || admission.per_user == 0 || admission.queue_timeout.is_zero()
+        {
+            return refuse(
+                "admission",
+                "per_tenant, per_user and queue_timeout_ms must be at least 1",
+            );
+        }
         self.validate_users()
     }
 

@@ -79,6 +79,20 @@ pub(crate) async fn serve(
             request.query,
         )
         .await;
+    // Backend work is admitted per tenant: a tenant whose queue is full is refused before the
+    // ack (hits need no backend and are never refused).
+    if !matches!(lookup.status(), CacheStatus::Hit | CacheStatus::Stale)
+        && app.history.admits(&principal.tenant).is_err()
+    {
+        let error = RequestError::overloaded();
+        log.status_code = Some(error.status_code());
+        with_session_cookie(Answer::error(&error), &caller)
+            .with_header("retry-after", "1".to_owned())
+            .with_headers(&log.cors)
+            .send(session)
+            .await?;
+        return Ok(Served::Answered);
+    }
     let reference_id = app.references.next_id();
     let cache = lookup.status();
     (log.status_code, log.cache, log.reference_id) = (Some(0), Some(cache), Some(reference_id));

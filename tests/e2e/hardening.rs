@@ -84,3 +84,46 @@ fn a_session_cannot_subscribe_past_its_limit() {
     let one_more = subscribe(vec!["/c/extra".to_owned()]);
     assert_eq!(one_more["error"], "403::subscription_limit");
 }
+
+/// Finding 2: 200 concurrent wrong passwords were each checked (argon2, memory never given back)
+/// and a legitimate first login meanwhile took seconds. Now a source and a user name that keep
+/// failing are refused unchecked (HTTP 429, `Retry-After`), and an agent logging in from another
+/// address is not affected.
+#[test]
+fn a_password_guessing_flood_is_throttled_and_another_agent_logs_in() {
+    use crate::support::Client;
+    let proxy = Proxy::start(&[]);
+    let query = r#"{"operationName":"RetrieveInteractionHistory","mediaType":"chat"}"#;
+    let addr = proxy.addr;
+    let guesses: Vec<_> = (0..200)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let mut client = Client::connect_from("127.0.0.1".parse().unwrap(), addr);
+                client.authorization = Some(crate::support::basic("other", &format!("guess{i}")));
+                let answer = client.post(INTERACTIONS, query);
+                (answer.status, answer.headers.get("retry-after").cloned())
+            })
+        })
+        .collect();
+    let mut agent = Client::connect_from("127.0.0.2".parse().unwrap(), addr);
+    agent.authorization = Some(crate::support::basic("demo", "demo"));
+    let login = agent.post(INTERACTIONS, query);
+    assert_eq!(login.status, 200, "{}", login.text());
+    let answers: Vec<_> = guesses.into_iter().map(|g| g.join().unwrap()).collect();
+    let throttled = answers.iter().filter(|(status, _)| *status == 429).count();
+    let checked = answers.iter().filter(|(status, _)| *status == 401).count();
+    assert_eq!(throttled + checked, 200);
+    assert!(
+        checked <= 6,
+        "only the free attempts were checked: {checked}"
+    );
+    assert!(answers
+        .iter()
+        .filter(|(status, _)| *status == 429)
+        .all(|(_, retry)| retry.is_some()));
+    let metrics = proxy.metrics();
+    assert!(
+        crate::support::sample(&metrics, "ucs_proxy_auth_throttled_total{by=\"source\"}") > 0.0,
+        "{metrics}"
+    );
+}

@@ -136,10 +136,7 @@ impl Proxy {
     /// A new client connection that sends `user:password` as Basic credentials.
     pub(crate) fn connect_as(&self, user: &str, password: &str) -> Client {
         let mut client = Client::connect(self.addr);
-        client.authorization = Some(format!(
-            "Basic {}",
-            base64_encode(&format!("{user}:{password}"))
-        ));
+        client.authorization = Some(basic(user, password));
         client
     }
 
@@ -213,6 +210,11 @@ pub(crate) struct Client {
     pub(crate) cookie: Option<String>,
 }
 
+/// The `Authorization` value of Basic credentials.
+pub(crate) fn basic(user: &str, password: &str) -> String {
+    format!("Basic {}", base64_encode(&format!("{user}:{password}")))
+}
+
 /// Standard base64 (the tests need it for one header; no dependency for that).
 fn base64_encode(text: &str) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -234,7 +236,28 @@ fn base64_encode(text: &str) -> String {
 
 impl Client {
     fn connect(addr: SocketAddr) -> Client {
-        let stream = TcpStream::connect(addr).expect("connect to the proxy");
+        Self::over(TcpStream::connect(addr).expect("connect to the proxy"))
+    }
+
+    /// A connection from the loopback address `local` (127.0.0.2, …): another client machine.
+    pub(crate) fn connect_from(local: std::net::IpAddr, addr: SocketAddr) -> Client {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .unwrap();
+        let stream = runtime
+            .block_on(async {
+                let socket = tokio::net::TcpSocket::new_v4()?;
+                socket.bind(SocketAddr::new(local, 0))?;
+                socket.connect(addr).await
+            })
+            .expect("connect from another loopback address");
+        let stream = stream.into_std().unwrap();
+        stream.set_nonblocking(false).unwrap();
+        Self::over(stream)
+    }
+
+    fn over(stream: TcpStream) -> Client {
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
             .unwrap();

@@ -80,7 +80,7 @@ impl HistoryMetrics {
             entries: IntGauge::new("ucs_proxy_cache_entries", "Cache entries held (estimate).")?,
             bytes: IntGauge::new(
                 "ucs_proxy_cache_bytes",
-                "Bytes of results held in the cache (estimate, weighed as JSON).",
+                "Bytes of results held in the cache (estimate of their size in memory).",
             )?,
             backend_duration: HistogramVec::new(
                 HistogramOpts::new(

@@ -426,7 +426,7 @@ async fn reconfiguring_applies_the_new_policy() {
     assert_eq!(stats.entries, 1);
     assert!(
         stats.bytes > 256,
-        "weighed as JSON plus overhead: {stats:?}"
+        "weighed by memory plus overhead: {stats:?}"
     );
 
     // A new TTL keeps the entries; a new byte budget starts empty.

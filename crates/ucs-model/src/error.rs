@@ -46,6 +46,8 @@ pub enum ErrorKind {
     OriginNotAllowed,
     /// The caller's contact centre has too much backend work waiting.
     Overloaded,
+    /// Too many failed logins from the caller's address or for its user name.
+    Throttled,
 }
 
 /// A refused request. Carries everything the immediate HTTP answer needs: the GWS `statusCode`,
@@ -148,6 +150,14 @@ impl RequestError {
         )
     }
 
+    /// Too many failed logins from this address or for this user name: wait, then try again.
+    pub fn too_many_failed_logins() -> Self {
+        Self::new(
+            ErrorKind::Throttled,
+            "Access denied: too many failed logins, try again later",
+        )
+    }
+
     /// The kind of refusal.
     pub fn kind(&self) -> &ErrorKind {
         &self.kind
@@ -165,7 +175,7 @@ impl RequestError {
             | ErrorKind::RouteNotServed
             | ErrorKind::MethodNotAllowed => STATUS_INVALID_PARAMETER,
             ErrorKind::Forbidden | ErrorKind::OriginNotAllowed => STATUS_FORBIDDEN,
-            ErrorKind::NotAuthenticated => STATUS_NOT_AUTHENTICATED,
+            ErrorKind::NotAuthenticated | ErrorKind::Throttled => STATUS_NOT_AUTHENTICATED,
             ErrorKind::Unavailable | ErrorKind::Overloaded => STATUS_UNAVAILABLE,
         }
     }
@@ -180,7 +190,7 @@ impl RequestError {
             ErrorKind::RouteNotServed => 404,
             ErrorKind::MethodNotAllowed => 405,
             ErrorKind::Unavailable => 503,
-            ErrorKind::Overloaded => 429,
+            ErrorKind::Overloaded | ErrorKind::Throttled => 429,
             _ => 400,
         }
     }

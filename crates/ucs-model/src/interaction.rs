@@ -165,6 +165,43 @@ impl Interaction {
         }
     }
 
+    /// About how many bytes this interaction occupies in memory: the struct, every string's
+    /// buffer and the custom attributes' tree nodes. What a cache weighs its entries by, so
+    /// that its byte budget bounds memory, not the (smaller) size of the JSON.
+    pub fn memory_size(&self) -> usize {
+        /// A B-tree map's per-entry share of its nodes, beside the key and value themselves.
+        const TREE_ENTRY: usize = 16;
+        let strings = [
+            Some(&self.path),
+            Some(&self.media_type),
+            self.subject.as_ref(),
+            self.contact_id.as_ref(),
+            Some(&self.uri),
+            Some(&self.id),
+        ];
+        let owner = self.owner_information.as_ref().map_or(0, |o| {
+            o.user_name.capacity()
+                + o.last_name.capacity()
+                + o.id.capacity()
+                + o.first_name.capacity()
+        });
+        let attributes: usize = self
+            .custom_attributes
+            .iter()
+            .map(|(k, v)| {
+                2 * std::mem::size_of::<String>() + TREE_ENTRY + k.capacity() + v.capacity()
+            })
+            .sum();
+        std::mem::size_of::<Interaction>()
+            + strings
+                .iter()
+                .flatten()
+                .map(|s| s.capacity())
+                .sum::<usize>()
+            + owner
+            + attributes
+    }
+
     /// Keeps only the custom attributes named in `names` (sorted, as in a normalized query).
     pub fn project_custom_attributes(&mut self, names: &[String]) {
         self.custom_attributes

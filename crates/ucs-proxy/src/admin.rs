@@ -52,7 +52,7 @@ impl Admin {
             (Method::GET, "/admin/cache") => self.cache_report().await,
             (Method::POST, "/admin/cache/purge") => {
                 let body = read_small_body(session).await?;
-                self.purge(&body)
+                self.purge(&body).await
             }
             (Method::GET, "/healthz") => json_answer(200, &json!({"status": "ok"})),
             (Method::GET, "/readyz") => self.readiness(),
@@ -94,7 +94,7 @@ impl Admin {
         )
     }
 
-    fn purge(&self, body: &[u8]) -> Answer {
+    async fn purge(&self, body: &[u8]) -> Answer {
         let filter: PurgeFilter = if body.iter().all(u8::is_ascii_whitespace) {
             PurgeFilter::default()
         } else {
@@ -110,6 +110,9 @@ impl Admin {
         };
         match self.app.history.purge(&filter) {
             Ok(()) => {
+                // Removed entries are dropped (their memory freed) at moka's next maintenance:
+                // run it now rather than at the next lookup.
+                self.app.history.cache_stats().await;
                 tracing::info!(tenant = ?filter.tenant, media_type = ?filter.media_type, "cache purged");
                 json_answer(
                     200,

@@ -75,7 +75,9 @@ impl AuthCheck {
         match checked {
             Ok(_) => AuthCheck::Accepted,
             Err(AuthError::Unavailable(_)) => AuthCheck::Unavailable,
-            Err(AuthError::Missing | AuthError::Refused) => AuthCheck::Refused,
+            Err(AuthError::Missing | AuthError::Refused | AuthError::Throttled(_)) => {
+                AuthCheck::Refused
+            }
         }
     }
 

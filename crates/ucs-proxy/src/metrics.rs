@@ -1,6 +1,7 @@
 //! The proxy's own Prometheus metrics (requests, end-to-end latency, CometD) and the `/metrics`
 //! exposition. The history service registers its cache and backend metrics in the same registry.
 
+use crate::auth::ThrottledBy;
 use crate::labels::{AuthCheck, Outcome};
 use prometheus::{
     exponential_buckets, Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
@@ -26,6 +27,8 @@ pub(crate) struct ProxyMetrics {
     /// `ucs_proxy_auth_upstream_checks_total{result}`: calls to the upstream's `/api/v2/me`
     /// (upstream authentication mode; cached principals are not counted).
     auth_upstream_checks: IntCounterVec,
+    /// `ucs_proxy_auth_throttled_total{by}`: Basic logins refused unchecked after failures.
+    auth_throttled: IntCounterVec,
     /// Serializes scrapes: the CometD counters are brought up to the engine's totals.
     scrape: Mutex<()>,
 }
@@ -77,9 +80,20 @@ impl ProxyMetrics {
                 ),
                 &["result"],
             )?,
+            auth_throttled: IntCounterVec::new(
+                Opts::new(
+                    "ucs_proxy_auth_throttled_total",
+                    "Basic logins refused without checking after repeated failures, by what \
+                     failed (source, user).",
+                ),
+                &["by"],
+            )?,
             registry,
             scrape: Mutex::new(()),
         };
+        for by in [ThrottledBy::Source, ThrottledBy::User] {
+            metrics.auth_throttled.with_label_values(&[by.as_label()]);
+        }
         for result in AuthCheck::ALL {
             metrics
                 .auth_upstream_checks
@@ -106,12 +120,18 @@ impl ProxyMetrics {
         r.register(Box::new(metrics.cometd_dropped.clone()))?;
         r.register(Box::new(metrics.cometd_expired.clone()))?;
         r.register(Box::new(metrics.auth_upstream_checks.clone()))?;
+        r.register(Box::new(metrics.auth_throttled.clone()))?;
         Ok(metrics)
     }
 
     /// The counter of upstream authentication checks, for the authenticator.
     pub(crate) fn auth_upstream_checks(&self) -> IntCounterVec {
         self.auth_upstream_checks.clone()
+    }
+
+    /// The counter of throttled logins, for the authenticator.
+    pub(crate) fn auth_throttled(&self) -> IntCounterVec {
+        self.auth_throttled.clone()
     }
 
     /// The registry other components register in.

@@ -80,6 +80,7 @@ pub fn build_server(config: &Config, reloader: Reloader) -> Result<Server, Start
         &config.auth,
         upstream.as_ref(),
         metrics.auth_upstream_checks(),
+        metrics.auth_throttled(),
     )?;
     let app = Arc::new(App {
         settings: EdgeSettings {

@@ -47,14 +47,20 @@ impl CachedPart {
         fresh_for: Duration,
         stale_for: Duration,
     ) -> Self {
-        let json_len = serde_json::to_vec(&*interactions).map_or(0, |v| v.len());
+        // Weighed by memory, not by JSON (which is 2-3 times smaller): the budget bounds RSS.
+        let spare = interactions.capacity() - interactions.len();
+        let memory: usize = interactions
+            .iter()
+            .map(Interaction::memory_size)
+            .sum::<usize>()
+            + spare * std::mem::size_of::<Interaction>();
         let stored_at = Instant::now();
         Self {
             interactions,
             fresh_until: stored_at + fresh_for,
             stored_at,
             lifetime: fresh_for + stale_for,
-            weight: u32::try_from(json_len + ENTRY_OVERHEAD).unwrap_or(u32::MAX),
+            weight: u32::try_from(memory + ENTRY_OVERHEAD).unwrap_or(u32::MAX),
             refreshing: AtomicBool::new(false),
             boundary: None,
         }

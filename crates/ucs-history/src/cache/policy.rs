@@ -38,7 +38,7 @@ pub struct CachePolicy {
     pub enabled: bool,
     /// Who shares entries.
     pub scope: ScopeKind,
-    /// Budget of the cache in bytes (approximate: results are weighed by their JSON size).
+    /// Budget of the cache in bytes (results are weighed by their estimated size in memory).
     pub max_bytes: u64,
     /// How long a result is fresh.
     pub ttl: Duration,

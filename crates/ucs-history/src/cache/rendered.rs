@@ -1,11 +1,14 @@
 //! Rendered results: the merged, presented and serialized answer of one whole query, reused for
 //! as long as it is made of the very same cache entries. A repeated hit then costs a lookup and a
 //! copy of bytes, not a merge, a presentation and a serialization.
+//!
+//! A rendered answer refers to its entries weakly: it never keeps an entry the cache has let go
+//! of alive (the budget would not bound memory), and is no longer a hit once one is gone.
 
 use super::entry::CachedPart;
 use super::policy::CachePolicy;
 use serde_json::value::RawValue;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use tokio::time::Instant;
 use ucs_model::{CacheKey, MediaType};
 
@@ -22,7 +25,9 @@ pub(crate) struct RenderKey {
 pub(crate) struct Rendered {
     /// The media type of each part, in order.
     media_types: Vec<MediaType>,
-    parts: Vec<Arc<CachedPart>>,
+    parts: Vec<Weak<CachedPart>>,
+    /// When the first of its parts stops being fresh.
+    fresh_until: Instant,
     /// The interactions as a JSON array, presented for the caller.
     pub(crate) json: Arc<RawValue>,
 }
@@ -30,24 +35,34 @@ pub(crate) struct Rendered {
 impl Rendered {
     pub(crate) fn new(
         media_types: Vec<MediaType>,
-        parts: Vec<Arc<CachedPart>>,
+        parts: &[Arc<CachedPart>],
         json: Arc<RawValue>,
     ) -> Self {
+        let fresh_until = parts
+            .iter()
+            .map(|part| part.fresh_until)
+            .min()
+            .unwrap_or_else(Instant::now);
         Self {
             media_types,
-            parts,
+            parts: parts.iter().map(Arc::downgrade).collect(),
+            fresh_until,
             json,
         }
     }
 
-    /// Its parts, each with its media type.
-    pub(crate) fn parts(&self) -> impl Iterator<Item = (MediaType, &Arc<CachedPart>)> {
-        self.media_types.iter().copied().zip(&self.parts)
+    /// Its parts with their media types, if every one is still held by somebody (the cache).
+    pub(crate) fn live_parts(&self) -> Option<Vec<(MediaType, Arc<CachedPart>)>> {
+        self.media_types
+            .iter()
+            .zip(&self.parts)
+            .map(|(media_type, part)| Some((*media_type, part.upgrade()?)))
+            .collect()
     }
 
     /// Whether every part is still fresh at `now` (then the whole answer is a hit).
     pub(crate) fn is_fresh_at(&self, now: Instant) -> bool {
-        self.parts.iter().all(|part| part.is_fresh_at(now))
+        now < self.fresh_until
     }
 
     /// Whether this answer was made of exactly `parts` (the same entries, not equal ones).
@@ -55,7 +70,10 @@ impl Rendered {
         &self,
         parts: impl ExactSizeIterator<Item = &'a Arc<CachedPart>>,
     ) -> bool {
-        parts.len() == self.parts.len() && parts.zip(&self.parts).all(|(a, b)| Arc::ptr_eq(a, b))
+        parts.len() == self.parts.len()
+            && parts
+                .zip(&self.parts)
+                .all(|(a, b)| std::ptr::eq(Arc::as_ptr(a), b.as_ptr()))
     }
 }
 

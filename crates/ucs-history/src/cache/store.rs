@@ -141,7 +141,7 @@ pub struct CacheStats {
     pub enabled: bool,
     /// Entries held.
     pub entries: u64,
-    /// Bytes held (weighed as JSON).
+    /// Bytes held (weighed by their size in memory).
     pub bytes: u64,
     /// The byte budget.
     pub max_bytes: u64,
@@ -224,9 +224,13 @@ impl ResultCache {
             .map_err(|e| CacheError::Purge(e.to_string()))
     }
 
-    /// Entries and bytes after pending maintenance; also refreshes the gauges.
+    /// Entries and bytes after pending maintenance (which is also when moka lets go of the
+    /// memory of removed entries); also refreshes the gauges.
     pub(crate) async fn stats(&self) -> CacheStats {
         let state = self.current();
+        if let Some(rendered) = &state.rendered {
+            rendered.run_pending_tasks();
+        }
         let (entries, bytes) = match &state.store {
             Some(store) => {
                 store.run_pending_tasks().await;

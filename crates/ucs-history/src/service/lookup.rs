@@ -60,6 +60,8 @@ pub struct Lookup {
     pub(super) render_key: Option<RenderKey>,
     /// A rendered answer whose every part is fresh: the whole query is a hit, nothing to do.
     pub(super) answer: Option<Arc<Rendered>>,
+    /// That answer's parts (held while the lookup lives).
+    pub(super) answer_parts: Vec<(MediaType, Arc<CachedPart>)>,
 }
 
 impl Lookup {
@@ -96,16 +98,19 @@ impl HistoryService {
             state: Arc::clone(&state),
             render_key,
             answer: None,
+            answer_parts: Vec::new(),
         };
         // The whole answer, rendered before, with every part still fresh: one lookup, not one
         // per media type.
         if let (Some(rendered), Some(key)) = (&state.rendered, &lookup.render_key) {
-            if let Some(answer) = rendered.get(key).filter(|a| a.is_fresh_at(now)) {
-                for (media_type, _) in answer.parts() {
-                    self.count(CacheStatus::Hit, media_type);
+            let answer = rendered.get(key).filter(|a| a.is_fresh_at(now));
+            if let Some((answer, parts)) = answer.and_then(|a| Some((a.live_parts()?, a))) {
+                for (media_type, _) in &answer {
+                    self.count(CacheStatus::Hit, *media_type);
                 }
                 lookup.status = CacheStatus::Hit;
-                lookup.answer = Some(answer);
+                lookup.answer = Some(parts);
+                lookup.answer_parts = answer;
                 return lookup;
             }
         }

@@ -43,7 +43,7 @@ impl HistoryService {
             let entries: Option<Vec<Arc<CachedPart>>> =
                 parts.into_iter().map(|part| part.entry).collect();
             if let Some(entries) = entries {
-                let answer = Rendered::new(media_types, entries, Arc::clone(&json));
+                let answer = Rendered::new(media_types, &entries, Arc::clone(&json));
                 rendered.insert(key, Arc::new(answer));
             }
         }

@@ -53,10 +53,11 @@ impl HistoryService {
         &self,
         lookup: Lookup,
     ) -> Result<(HistoryQuery, Vec<Resolved>), HistoryError> {
-        if let Some(answer) = &lookup.answer {
-            let parts = answer
-                .parts()
-                .map(|(media_type, entry)| Resolved::from_entry(media_type, Arc::clone(entry)))
+        if lookup.answer.is_some() {
+            let parts = lookup
+                .answer_parts
+                .iter()
+                .map(|(media_type, entry)| Resolved::from_entry(*media_type, Arc::clone(entry)))
                 .collect();
             return Ok((lookup.query, parts));
         }

@@ -10,6 +10,7 @@ mod password;
 mod principal;
 mod sessions;
 mod static_users;
+mod throttle;
 mod upstream;
 
 pub use password::hash_password;
@@ -20,6 +21,8 @@ use crate::upstream::UpstreamPool;
 use base64::Engine as _;
 use static_users::StaticUsers;
 use std::sync::Arc;
+use throttle::LoginThrottle;
+pub(crate) use throttle::ThrottledBy;
 use upstream::UpstreamAuth;
 
 /// The session cookie GWS uses.
@@ -37,6 +40,9 @@ pub enum AuthError {
     /// The upstream that decides (upstream mode) could not be asked.
     #[error("authentication unavailable: {0}")]
     Unavailable(String),
+    /// Too many failed logins from this source or for this user: try again after the wait.
+    #[error("too many failed logins: retry in {0:?}")]
+    Throttled(std::time::Duration),
 }
 
 /// Why the authenticator could not be built.
@@ -86,6 +92,9 @@ pub struct Authenticated {
 #[derive(Debug)]
 pub struct Authenticator {
     mode: Mode,
+    throttle: LoginThrottle,
+    /// `ucs_proxy_auth_throttled_total{by}`.
+    throttled: prometheus::IntCounterVec,
 }
 
 #[derive(Debug)]
@@ -102,6 +111,7 @@ impl Authenticator {
         config: &AuthConfig,
         upstream: Option<&UpstreamPool>,
         checks: prometheus::IntCounterVec,
+        throttled: prometheus::IntCounterVec,
     ) -> Result<Self, AuthSetupError> {
         let mode = match (config.mode, upstream) {
             (AuthMode::Static, _) => Mode::Static(Arc::new(StaticUsers::from_config(config))),
@@ -110,19 +120,38 @@ impl Authenticator {
             }
             (AuthMode::Upstream, None) => return Err(AuthSetupError::NoUpstream),
         };
-        Ok(Self { mode })
+        Ok(Self {
+            mode,
+            throttle: LoginThrottle::new(config.login_free_attempts, config.login_max_wait),
+            throttled,
+        })
     }
 
     /// Authenticates a request: Basic credentials when present (they are explicit), else the
-    /// session cookie.
+    /// session cookie. Basic credentials from a source or for a user name that keeps failing
+    /// are refused unchecked until its wait is over (`throttle.rs`).
     pub async fn authenticate(
         &self,
         credentials: Credentials<'_>,
     ) -> Result<Authenticated, AuthError> {
-        match &self.mode {
+        let user = credentials
+            .authorization
+            .and_then(decode_basic)
+            .map(|(user, _)| user);
+        if let Some(user) = &user {
+            if let Err((by, wait)) = self.throttle.begin(user, credentials.client_ip) {
+                self.throttled.with_label_values(&[by.as_label()]).inc();
+                return Err(AuthError::Throttled(wait));
+            }
+        }
+        let result = match &self.mode {
             Mode::Static(users) => users.authenticate(credentials).await,
             Mode::Upstream(upstream) => upstream.authenticate(credentials).await,
+        };
+        if let (Some(user), Ok(_)) = (&user, &result) {
+            self.throttle.succeeded(user, credentials.client_ip);
         }
+        result
     }
 
     /// Drops idle sessions (static mode; the upstream keeps its own).

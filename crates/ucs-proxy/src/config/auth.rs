@@ -26,6 +26,12 @@ pub struct AuthConfig {
     /// How long the upstream's `/api/v2/me` may take (upstream mode; default 3 s).
     #[serde(rename = "upstream_timeout_ms", with = "units::millis")]
     pub upstream_timeout: Duration,
+    /// Failed Basic logins per source address and per user name before waits begin
+    /// (default 5); each further failure doubles the wait (1 s, 2 s, 4 s, …).
+    pub login_free_attempts: u32,
+    /// The longest wait after failed logins (default 300 s).
+    #[serde(rename = "login_max_wait_seconds", with = "units::seconds")]
+    pub login_max_wait: Duration,
 }
 
 impl Default for AuthConfig {
@@ -36,6 +42,8 @@ impl Default for AuthConfig {
             users: Vec::new(),
             upstream_cache: DEFAULT_UPSTREAM_AUTH_CACHE,
             upstream_timeout: DEFAULT_UPSTREAM_AUTH_TIMEOUT,
+            login_free_attempts: DEFAULT_LOGIN_FREE_ATTEMPTS,
+            login_max_wait: DEFAULT_LOGIN_MAX_WAIT,
         }
     }
 }

@@ -15,7 +15,8 @@ pub struct CacheConfig {
     pub enabled: bool,
     /// Who shares entries: `user` (default) or `tenant` (users of one contact centre).
     pub scope: ScopeKind,
-    /// Byte budget of the cache (default 268435456 = `"256MiB"`), results weighed as JSON.
+    /// Byte budget of the cache (default 268435456 = `"256MiB"`), results weighed by their size
+    /// in memory.
     #[serde(with = "units::bytes")]
     pub max_bytes: u64,
     /// How long a result is fresh (default 60 s).

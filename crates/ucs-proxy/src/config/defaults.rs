@@ -45,3 +45,7 @@ pub const DEFAULT_CORS_HEADERS: [&str; 4] = [
 ];
 /// Default lifetime of a preflight answer in browsers.
 pub const DEFAULT_CORS_MAX_AGE: Duration = Duration::from_secs(600);
+/// Failed logins per source and per user before waits begin.
+pub const DEFAULT_LOGIN_FREE_ATTEMPTS: u32 = 5;
+/// The longest wait after failed logins.
+pub const DEFAULT_LOGIN_MAX_WAIT: Duration = Duration::from_secs(300);

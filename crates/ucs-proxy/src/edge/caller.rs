@@ -36,6 +36,8 @@ pub(crate) async fn authenticate(
             AuthError::Missing | AuthError::Refused => {
                 Answer::error(&RequestError::not_authenticated())
             }
+            AuthError::Throttled(wait) => Answer::error(&RequestError::too_many_failed_logins())
+                .with_header("retry-after", wait.as_secs().max(1).to_string()),
         })
 }
 

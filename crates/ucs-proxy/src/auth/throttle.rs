@@ -1,0 +1,170 @@
+//! Failed-login throttling: a source address or a user name that keeps failing must wait,
+//! doubling each time, before its next Basic credentials are even checked. Every attempt counts
+//! as a failure until it succeeds, so a burst of concurrent guesses cannot slip through before
+//! the first failure is known. Memory is bounded (the most recent sources and names, for a
+//! while); a success clears both.
+
+use moka::sync::Cache;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Sources and user names remembered at most.
+const REMEMBERED: u64 = 100_000;
+/// How long an idle record is kept.
+const MEMORY: Duration = Duration::from_secs(15 * 60);
+
+/// Failures of one source or user name.
+#[derive(Debug, Default)]
+struct Record {
+    /// Attempts that did not succeed (including those still being checked).
+    failures: u32,
+    /// No attempt before this instant.
+    blocked_until: Option<Instant>,
+}
+
+/// What one throttle watches: a key's failures, free attempts, and the longest wait.
+#[derive(Debug)]
+struct Watch<K: std::hash::Hash + Eq + Send + Sync + 'static> {
+    records: Cache<K, std::sync::Arc<Mutex<Record>>>,
+    free: u32,
+    max_wait: Duration,
+}
+
+impl<K: std::hash::Hash + Eq + Clone + Send + Sync + 'static> Watch<K> {
+    fn new(free: u32, max_wait: Duration) -> Self {
+        Self {
+            records: Cache::builder()
+                .max_capacity(REMEMBERED)
+                .time_to_idle(MEMORY)
+                .build(),
+            free,
+            max_wait,
+        }
+    }
+
+    /// Begins an attempt: `Err(wait)` while the key is blocked; else counts it as a failure
+    /// (until [`Watch::succeeded`]) and blocks the key for the next attempts once past the free
+    /// ones: 1 s, 2 s, 4 s, … up to `max_wait`.
+    fn begin(&self, key: &K, now: Instant) -> Result<(), Duration> {
+        let record = self.records.get_with(key.clone(), Default::default);
+        let mut record = record.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(until) = record.blocked_until.filter(|until| *until > now) {
+            return Err(until - now);
+        }
+        record.failures += 1;
+        if record.failures > self.free {
+            let doublings = (record.failures - self.free - 1).min(20);
+            let wait = Duration::from_secs(1u64 << doublings).min(self.max_wait);
+            record.blocked_until = Some(now + wait);
+        }
+        Ok(())
+    }
+
+    fn succeeded(&self, key: &K) {
+        self.records.invalidate(key);
+    }
+}
+
+/// The throttle of Basic logins, by source address and by user name.
+#[derive(Debug)]
+pub(crate) struct LoginThrottle {
+    sources: Watch<IpAddr>,
+    users: Watch<String>,
+}
+
+/// Which watch refused an attempt (a metric label).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ThrottledBy {
+    /// Too many failures from this address.
+    Source,
+    /// Too many failures for this user name.
+    User,
+}
+
+impl ThrottledBy {
+    /// The label.
+    pub(crate) fn as_label(self) -> &'static str {
+        match self {
+            ThrottledBy::Source => "source",
+            ThrottledBy::User => "user",
+        }
+    }
+}
+
+impl LoginThrottle {
+    /// `free_attempts` failures per source and per user before waits begin, doubling up to
+    /// `max_wait`.
+    pub(crate) fn new(free_attempts: u32, max_wait: Duration) -> Self {
+        Self {
+            sources: Watch::new(free_attempts, max_wait),
+            users: Watch::new(free_attempts, max_wait),
+        }
+    }
+
+    /// Begins a login of `user` from `source`; `Err` when either must wait first (how long).
+    pub(crate) fn begin(
+        &self,
+        user: &str,
+        source: Option<IpAddr>,
+    ) -> Result<(), (ThrottledBy, Duration)> {
+        let now = Instant::now();
+        if let Some(source) = source {
+            self.sources
+                .begin(&source, now)
+                .map_err(|wait| (ThrottledBy::Source, wait))?;
+        }
+        self.users
+            .begin(&user.to_owned(), now)
+            .map_err(|wait| (ThrottledBy::User, wait))
+    }
+
+    /// The login succeeded: its source and user start afresh.
+    pub(crate) fn succeeded(&self, user: &str, source: Option<IpAddr>) {
+        if let Some(source) = source {
+            self.sources.succeeded(&source);
+        }
+        self.users.succeeded(&user.to_owned());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_begin_after_the_free_attempts_and_double() {
+        let watch = Watch::<u8>::new(2, Duration::from_secs(60));
+        let now = Instant::now();
+        assert!(watch.begin(&1, now).is_ok());
+        assert!(watch.begin(&1, now).is_ok());
+        assert!(
+            watch.begin(&1, now).is_ok(),
+            "the third attempt runs, then waits begin"
+        );
+        assert_eq!(watch.begin(&1, now), Err(Duration::from_secs(1)));
+        let later = now + Duration::from_secs(1);
+        assert!(watch.begin(&1, later).is_ok());
+        assert_eq!(watch.begin(&1, later), Err(Duration::from_secs(2)));
+        assert!(watch.begin(&2, now).is_ok(), "another key is not affected");
+        watch.succeeded(&1);
+        assert!(
+            watch.begin(&1, later).is_ok(),
+            "a success clears the record"
+        );
+    }
+
+    #[test]
+    fn a_blocked_source_does_not_block_another_source_of_another_user() {
+        let throttle = LoginThrottle::new(1, Duration::from_secs(60));
+        let attacker: IpAddr = "10.0.0.1".parse().unwrap();
+        let agent: IpAddr = "10.0.0.2".parse().unwrap();
+        assert!(throttle.begin("other", Some(attacker)).is_ok());
+        assert!(throttle.begin("other", Some(attacker)).is_ok());
+        assert_eq!(
+            throttle.begin("x", Some(attacker)).unwrap_err().0,
+            ThrottledBy::Source
+        );
+        assert!(throttle.begin("demo", Some(agent)).is_ok());
+    }
+}

@@ -127,3 +127,88 @@ fn a_password_guessing_flood_is_throttled_and_another_agent_logs_in() {
         "{metrics}"
     );
 }
+
+/// Finding 4: a proxy whose public port was taken gave up binding after ~30 s, kept running and
+/// said it was ready. Now it stops at once with a message naming the address, and a non-zero
+/// exit status.
+#[test]
+fn a_port_that_cannot_be_bound_stops_the_start() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let started = std::time::Instant::now();
+    let output = std::process::Command::new(crate::support::proxy_binary())
+        .args(["--config"])
+        .arg(crate::support::config_dir().join("default.toml"))
+        .current_dir(crate::support::work_dir())
+        .env("UCS_PROXY_SERVER__LISTEN", &addr)
+        .env(
+            "UCS_PROXY_ADMIN__LISTEN",
+            format!("127.0.0.1:{}", crate::support::free_port()),
+        )
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("cannot listen on {addr}")) && stderr.contains("in use"),
+        "{stderr}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "it stopped instead of retrying"
+    );
+}
+
+#[test]
+fn readiness_says_the_listener_accepts_connections() {
+    let proxy = Proxy::start(&[]);
+    let ready = proxy.admin().request("GET", "/readyz", b"");
+    assert_eq!(ready.status, 200);
+    assert_eq!(ready.json()["listening"], true);
+}
+
+/// Finding 6: a malformed chunked body (bad chunk size) got HTTP 500 with an empty body and an
+/// ERROR line. Now it is a 400 with the GWS error body, and the connection closes (its framing
+/// is lost).
+#[test]
+fn a_malformed_chunked_body_is_a_400_with_a_gws_error() {
+    let proxy = Proxy::start(&[]);
+    let mut client = proxy.connect();
+    client.send_raw(
+        format!(
+            "POST {INTERACTIONS} HTTP/1.1\r\nHost: x\r\n{}Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+            client.authorization_line()
+        )
+        .as_bytes(),
+    );
+    let answer = client.read_response();
+    assert_eq!(answer.status, 400);
+    assert_eq!(
+        answer.json(),
+        serde_json::json!({"statusCode": 2, "statusMessage": "Malformed request: invalid HTTP body framing"})
+    );
+    assert_eq!(answer.headers["connection"], "close");
+}
+
+/// Finding 10: two requests sent back to back in one segment got one answer (claiming
+/// keep-alive); the second was dropped. Now both are answered, in order.
+#[test]
+fn pipelined_requests_are_all_answered_in_order() {
+    let proxy = Proxy::start(&[]);
+    let mut client = proxy.connect();
+    let body = r#"{"operationName":"RetrieveInteractionHistory","mediaType":"chat"}"#;
+    let request = format!(
+        "POST {INTERACTIONS} HTTP/1.1\r\nHost: x\r\n{}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        client.authorization_line(),
+        body.len()
+    );
+    client.send_raw(format!("{request}{request}{request}").as_bytes());
+    let ids: Vec<u64> = (0..3)
+        .map(|_| {
+            let answer = client.read_response();
+            assert_eq!(answer.status, 200, "{}", answer.text());
+            answer.json()["referenceId"].as_u64().unwrap()
+        })
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "in order: {ids:?}");
+}

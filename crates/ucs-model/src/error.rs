@@ -136,6 +136,14 @@ impl RequestError {
         Self::new(ErrorKind::Unavailable, "Authentication service unavailable")
     }
 
+    /// A body whose HTTP framing is broken (a bad chunk size, a missing CRLF).
+    pub fn malformed_framing() -> Self {
+        Self::new(
+            ErrorKind::MalformedBody,
+            "Malformed request: invalid HTTP body framing",
+        )
+    }
+
     /// A cross-origin preflight from an origin (or asking for headers) the proxy does not
     /// allow.
     pub fn origin_not_allowed() -> Self {

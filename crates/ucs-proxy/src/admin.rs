@@ -8,7 +8,7 @@
 //! | `GET /admin/cache` | entries, bytes, lookups by result, hit ratio, policy |
 //! | `POST /admin/cache/purge` | body `{}` (all), `{"tenant":"…"}`, `{"mediaType":"chat"}` or both |
 //! | `GET /healthz` | 200 while the process serves |
-//! | `GET /readyz` | 200 when backend plugins are loaded, else 503 |
+//! | `GET /readyz` | 200 when backend plugins are loaded and the public listener accepts connections, else 503 |
 //! | `POST /admin/reload` | re-reads the configuration (as SIGHUP does) and reports |
 
 use crate::app::App;
@@ -55,7 +55,7 @@ impl Admin {
                 self.purge(&body).await
             }
             (Method::GET, "/healthz") => json_answer(200, &json!({"status": "ok"})),
-            (Method::GET, "/readyz") => self.readiness(),
+            (Method::GET, "/readyz") => self.readiness().await,
             (Method::POST, "/admin/reload") => match self.app.reload() {
                 Ok(report) => json_answer(200, &json!(report)),
                 Err(error) => {
@@ -123,7 +123,9 @@ impl Admin {
         }
     }
 
-    fn readiness(&self) -> Answer {
+    /// Ready when the backends are loaded and the public listener accepts connections.
+    async fn readiness(&self) -> Answer {
+        let listening = accepts_connections(self.app.listen).await;
         let backends: Vec<_> = self
             .app
             .history
@@ -132,12 +134,33 @@ impl Admin {
             .iter()
             .map(|b| json!({"name": b.name(), "version": b.version()}))
             .collect();
-        let status = if backends.is_empty() { 503 } else { 200 };
+        let status = if backends.is_empty() || !listening {
+            503
+        } else {
+            200
+        };
         json_answer(
             status,
-            &json!({"ready": status == 200, "backends": backends}),
+            &json!({"ready": status == 200, "listening": listening, "backends": backends}),
         )
     }
+}
+
+/// Whether something accepts TCP connections at `listen` (an unspecified address is reached on
+/// loopback).
+async fn accepts_connections(listen: std::net::SocketAddr) -> bool {
+    let mut target = listen;
+    if target.ip().is_unspecified() {
+        target.set_ip(match target {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let connect = tokio::net::TcpStream::connect(target);
+    matches!(
+        tokio::time::timeout(Duration::from_millis(500), connect).await,
+        Ok(Ok(_))
+    )
 }
 
 fn json_answer(status: u16, value: &serde_json::Value) -> Answer {

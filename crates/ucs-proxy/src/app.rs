@@ -40,6 +40,8 @@ pub struct App {
     pub(crate) upstream: Option<UpstreamPool>,
     /// Cross-origin access to the proxy's own routes.
     pub(crate) cors: Cors,
+    /// The public listener's address (readiness checks it accepts connections).
+    pub(crate) listen: std::net::SocketAddr,
 }
 
 impl App {

@@ -16,6 +16,7 @@ use pingora::proxy::http_proxy_service;
 use pingora::server::configuration::ServerConf;
 use pingora::server::Server;
 use pingora::services::background::background_service;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use ucs_cometd::{Engine, GwsAuthorizer};
 use ucs_history::{HistoryMetrics, HistoryService, Presentation};
@@ -38,6 +39,23 @@ pub enum StartupError {
     /// The authenticator could not be built.
     #[error("authentication")]
     Auth(#[from] AuthSetupError),
+    /// A listener's address cannot be bound (in use, not local, no permission).
+    #[error("cannot listen on {addr}")]
+    Bind {
+        /// The configured address.
+        addr: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Checks that `addr` can be bound now, as nginx does at start: a proxy that cannot listen must
+/// not run (pingora would retry for a while in the background and the process would look up).
+fn check_bindable(addr: SocketAddr) -> Result<(), StartupError> {
+    std::net::TcpListener::bind(addr)
+        .map(drop)
+        .map_err(|source| StartupError::Bind { addr, source })
 }
 
 /// Builds a ready-to-run server: the public edge on `server.listen`, the admin service on
@@ -48,6 +66,10 @@ pub enum StartupError {
 /// (SIGTERM: graceful shutdown; SIGINT: immediate; SIGQUIT: hand-off to a new process).
 pub fn build_server(config: &Config, reloader: Reloader) -> Result<Server, StartupError> {
     config.validate()?;
+    check_bindable(config.server.listen)?;
+    if config.admin.enabled {
+        check_bindable(config.admin.listen)?;
+    }
     let conf = ServerConf {
         threads: config.server.threads,
         work_stealing: config.server.work_stealing,
@@ -99,6 +121,7 @@ pub fn build_server(config: &Config, reloader: Reloader) -> Result<Server, Start
         reloader,
         upstream,
         cors: Cors::new(&config.api.cors),
+        listen: config.server.listen,
     });
 
     let mut edge = http_proxy_service(&server.configuration, Edge::new(app.clone()));

@@ -50,6 +50,17 @@ impl ProxyHttp for Edge {
         RequestLog::new()
     }
 
+    /// HTTP/1.1 pipelining: requests sent back to back on one connection are all answered, in
+    /// order (RFC 9112 §9.3.2); pingora would otherwise drop the bytes read past the first.
+    async fn early_request_filter(
+        &self,
+        session: &mut Session,
+        _log: &mut RequestLog,
+    ) -> pingora::Result<()> {
+        session.as_downstream_mut().set_pipelining_enabled(true);
+        Ok(())
+    }
+
     /// Answers everything locally for now. Returns `Ok(true)`: the response has been written.
     async fn request_filter(
         &self,

@@ -33,7 +33,7 @@ pub(crate) async fn read_body(
     let capacity = declared.map_or(1024, |n| n as usize);
     let read_all = async {
         let mut body = BytesMut::with_capacity(capacity);
-        while let Some(chunk) = session.read_request_body().await.map_err(BodyError::Io)? {
+        while let Some(chunk) = session.read_request_body().await.map_err(body_error)? {
             if body.len() + chunk.len() > limit {
                 return Err(BodyError::Refused(RequestError::body_too_large(limit)));
             }
@@ -46,5 +46,18 @@ pub(crate) async fn read_body(
         Err(_) => Err(BodyError::Refused(RequestError::body_timeout(
             timeout.as_millis() as u64,
         ))),
+    }
+}
+
+/// A failed body read: the connection failing is nobody to answer; anything else is a body that
+/// is not valid HTTP framing (a bad chunk size, a missing CRLF), refused with a 400.
+fn body_error(error: Box<pingora::Error>) -> BodyError {
+    use pingora::ErrorType::{ConnectionClosed, ReadError, ReadTimedout};
+    match error.etype() {
+        ReadError | ReadTimedout | ConnectionClosed => BodyError::Io(error),
+        _ => {
+            tracing::debug!(%error, "malformed request body framing");
+            BodyError::Refused(RequestError::malformed_framing())
+        }
     }
 }

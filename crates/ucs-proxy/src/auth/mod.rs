@@ -138,18 +138,28 @@ impl Authenticator {
             .authorization
             .and_then(decode_basic)
             .map(|(user, _)| user);
-        if let Some(user) = &user {
-            if let Err((by, wait)) = self.throttle.begin(user, credentials.client_ip) {
-                self.throttled.with_label_values(&[by.as_label()]).inc();
-                return Err(AuthError::Throttled(wait));
-            }
-        }
+        // Asked when the login begins, and again by the static users right before argon2.
+        let may_check = || match &user {
+            Some(user) => self
+                .throttle
+                .check(user, credentials.client_ip)
+                .map_err(|(by, wait)| {
+                    self.throttled.with_label_values(&[by.as_label()]).inc();
+                    AuthError::Throttled(wait)
+                }),
+            None => Ok(()),
+        };
+        may_check()?;
         let result = match &self.mode {
-            Mode::Static(users) => users.authenticate(credentials).await,
+            Mode::Static(users) => users.authenticate(credentials, &may_check).await,
             Mode::Upstream(upstream) => upstream.authenticate(credentials).await,
         };
-        if let (Some(user), Ok(_)) = (&user, &result) {
-            self.throttle.succeeded(user, credentials.client_ip);
+        match (&user, &result) {
+            (Some(user), Ok(_)) => self.throttle.succeeded(user, credentials.client_ip),
+            (Some(user), Err(AuthError::Refused)) => {
+                self.throttle.failed(user, credentials.client_ip)
+            }
+            _ => {}
         }
         result
     }

@@ -81,12 +81,27 @@ impl StaticUsers {
 
     /// Authenticates a request: Basic credentials when present (they are explicit), else the
     /// session cookie.
-    pub(crate) async fn authenticate(
+    /// [`Self::authenticate`] with no throttle (tests).
+    #[cfg(test)]
+    async fn authenticate_unthrottled(
         self: &Arc<Self>,
         credentials: Credentials<'_>,
     ) -> Result<Authenticated, AuthError> {
+        self.authenticate(credentials, &|| Ok(())).await
+    }
+
+    /// Authenticates Basic credentials, else the session cookie. `may_check` is asked right
+    /// before a password is verified (argon2, a few at a time): a login throttled meanwhile is
+    /// refused unchecked.
+    pub(crate) async fn authenticate(
+        self: &Arc<Self>,
+        credentials: Credentials<'_>,
+        may_check: &(dyn Fn() -> Result<(), AuthError> + Sync),
+    ) -> Result<Authenticated, AuthError> {
         if let Some(header) = credentials.authorization {
-            return self.basic(header, credentials.session_cookie).await;
+            return self
+                .basic(header, credentials.session_cookie, may_check)
+                .await;
         }
         let principal = credentials
             .session_cookie
@@ -102,6 +117,7 @@ impl StaticUsers {
         self: &Arc<Self>,
         header: &str,
         cookie: Option<&str>,
+        may_check: &(dyn Fn() -> Result<(), AuthError> + Sync),
     ) -> Result<Authenticated, AuthError> {
         let digest: [u8; 32] = Sha256::new()
             .chain_update(self.salt)
@@ -119,6 +135,7 @@ impl StaticUsers {
         if let Some(known) = self.remembered(&digest, cookie) {
             return Ok(known);
         }
+        may_check()?;
         let (name, password) = decode_basic(header).ok_or(AuthError::Refused)?;
         let user = self.users.get(&name);
         let hash = user
@@ -198,7 +215,7 @@ mod tests {
         let auth = authenticator();
         let header = basic("demo", "demo");
         let first = auth
-            .authenticate(Credentials {
+            .authenticate_unthrottled(Credentials {
                 authorization: Some(&header),
                 ..Credentials::default()
             })
@@ -207,7 +224,7 @@ mod tests {
         assert_eq!(first.principal.user_id, "u1");
         let session = first.new_session.expect("a new JSESSIONID").id;
         let again = auth
-            .authenticate(Credentials {
+            .authenticate_unthrottled(Credentials {
                 authorization: Some(&header),
                 session_cookie: Some(&session),
                 ..Credentials::default()
@@ -216,7 +233,7 @@ mod tests {
             .unwrap();
         assert_eq!(again.new_session, None, "same credentials, same session");
         let by_cookie = auth
-            .authenticate(Credentials {
+            .authenticate_unthrottled(Credentials {
                 session_cookie: Some(&session),
                 ..Credentials::default()
             })
@@ -235,7 +252,7 @@ mod tests {
             "Basic !!".into(),
         ] {
             let result = auth
-                .authenticate(Credentials {
+                .authenticate_unthrottled(Credentials {
                     authorization: Some(&header),
                     ..Credentials::default()
                 })
@@ -243,7 +260,7 @@ mod tests {
             assert_eq!(result.unwrap_err(), AuthError::Refused, "{header}");
         }
         let result = auth
-            .authenticate(Credentials {
+            .authenticate_unthrottled(Credentials {
                 session_cookie: Some("forged"),
                 ..Credentials::default()
             })

@@ -1,8 +1,9 @@
 //! Failed-login throttling: a source address or a user name that keeps failing must wait,
-//! doubling each time, before its next Basic credentials are even checked. Every attempt counts
-//! as a failure until it succeeds, so a burst of concurrent guesses cannot slip through before
-//! the first failure is known. Memory is bounded (the most recent sources and names, for a
-//! while); a success clears both.
+//! doubling each time, before its next Basic credentials are even checked. The check runs when
+//! a login begins and again just before the expensive verification (argon2, which runs a few at
+//! a time), so a burst of concurrent guesses queued behind the first failures is refused
+//! unchecked too, while a burst of correct logins is not held up. Memory is bounded (the most
+//! recent sources and names, for a while); a success clears both.
 
 use moka::sync::Cache;
 use std::net::IpAddr;
@@ -43,22 +44,28 @@ impl<K: std::hash::Hash + Eq + Clone + Send + Sync + 'static> Watch<K> {
         }
     }
 
-    /// Begins an attempt: `Err(wait)` while the key is blocked; else counts it as a failure
-    /// (until [`Watch::succeeded`]) and blocks the key for the next attempts once past the free
-    /// ones: 1 s, 2 s, 4 s, … up to `max_wait`.
-    fn begin(&self, key: &K, now: Instant) -> Result<(), Duration> {
+    /// `Err(wait)` while the key is blocked.
+    fn check(&self, key: &K, now: Instant) -> Result<(), Duration> {
+        let Some(record) = self.records.get(key) else {
+            return Ok(());
+        };
+        let record = record.lock().unwrap_or_else(|e| e.into_inner());
+        match record.blocked_until.filter(|until| *until > now) {
+            Some(until) => Err(until - now),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a failure; past the free ones, blocks the key: 1 s, 2 s, 4 s, … up to `max_wait`.
+    fn failed(&self, key: &K, now: Instant) {
         let record = self.records.get_with(key.clone(), Default::default);
         let mut record = record.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(until) = record.blocked_until.filter(|until| *until > now) {
-            return Err(until - now);
-        }
         record.failures += 1;
         if record.failures > self.free {
             let doublings = (record.failures - self.free - 1).min(20);
             let wait = Duration::from_secs(1u64 << doublings).min(self.max_wait);
             record.blocked_until = Some(now + wait);
         }
-        Ok(())
     }
 
     fn succeeded(&self, key: &K) {
@@ -102,8 +109,9 @@ impl LoginThrottle {
         }
     }
 
-    /// Begins a login of `user` from `source`; `Err` when either must wait first (how long).
-    pub(crate) fn begin(
+    /// Whether a login of `user` from `source` may be checked now; `Err` when either must wait
+    /// first (how long).
+    pub(crate) fn check(
         &self,
         user: &str,
         source: Option<IpAddr>,
@@ -111,12 +119,21 @@ impl LoginThrottle {
         let now = Instant::now();
         if let Some(source) = source {
             self.sources
-                .begin(&source, now)
+                .check(&source, now)
                 .map_err(|wait| (ThrottledBy::Source, wait))?;
         }
         self.users
-            .begin(&user.to_owned(), now)
+            .check(&user.to_owned(), now)
             .map_err(|wait| (ThrottledBy::User, wait))
+    }
+
+    /// The login failed: counted against its source and its user name.
+    pub(crate) fn failed(&self, user: &str, source: Option<IpAddr>) {
+        let now = Instant::now();
+        if let Some(source) = source {
+            self.sources.failed(&source, now);
+        }
+        self.users.failed(&user.to_owned(), now);
     }
 
     /// The login succeeded: its source and user start afresh.
@@ -136,20 +153,21 @@ mod tests {
     fn waits_begin_after_the_free_attempts_and_double() {
         let watch = Watch::<u8>::new(2, Duration::from_secs(60));
         let now = Instant::now();
-        assert!(watch.begin(&1, now).is_ok());
-        assert!(watch.begin(&1, now).is_ok());
-        assert!(
-            watch.begin(&1, now).is_ok(),
-            "the third attempt runs, then waits begin"
-        );
-        assert_eq!(watch.begin(&1, now), Err(Duration::from_secs(1)));
+        for _ in 0..2 {
+            assert!(watch.check(&1, now).is_ok());
+            watch.failed(&1, now);
+        }
+        assert!(watch.check(&1, now).is_ok(), "two failures are free");
+        watch.failed(&1, now);
+        assert_eq!(watch.check(&1, now), Err(Duration::from_secs(1)));
         let later = now + Duration::from_secs(1);
-        assert!(watch.begin(&1, later).is_ok());
-        assert_eq!(watch.begin(&1, later), Err(Duration::from_secs(2)));
-        assert!(watch.begin(&2, now).is_ok(), "another key is not affected");
+        assert!(watch.check(&1, later).is_ok());
+        watch.failed(&1, later);
+        assert_eq!(watch.check(&1, later), Err(Duration::from_secs(2)));
+        assert!(watch.check(&2, now).is_ok(), "another key is not affected");
         watch.succeeded(&1);
         assert!(
-            watch.begin(&1, later).is_ok(),
+            watch.check(&1, later).is_ok(),
             "a success clears the record"
         );
     }
@@ -159,12 +177,12 @@ mod tests {
         let throttle = LoginThrottle::new(1, Duration::from_secs(60));
         let attacker: IpAddr = "10.0.0.1".parse().unwrap();
         let agent: IpAddr = "10.0.0.2".parse().unwrap();
-        assert!(throttle.begin("other", Some(attacker)).is_ok());
-        assert!(throttle.begin("other", Some(attacker)).is_ok());
+        throttle.failed("other", Some(attacker));
+        throttle.failed("x", Some(attacker));
         assert_eq!(
-            throttle.begin("x", Some(attacker)).unwrap_err().0,
+            throttle.check("y", Some(attacker)).unwrap_err().0,
             ThrottledBy::Source
         );
-        assert!(throttle.begin("demo", Some(agent)).is_ok());
+        assert!(throttle.check("demo", Some(agent)).is_ok());
     }
 }

@@ -4,7 +4,7 @@
 //! the edge, the admin service and the housekeeping.
 
 use crate::auth::Authenticator;
-use crate::edge::Cors;
+use crate::cors::Cors;
 use crate::metrics::ProxyMetrics;
 use crate::reference::ReferenceIds;
 use crate::reload::{ReloadError, ReloadReport, Reloader};

@@ -1,7 +1,6 @@
-//! The bounded label values of the proxy's own metrics, each an enum with its list (`ALL`) and
-//! its text (`as_label`): written once, used to declare the series and to count.
-
-use crate::auth::AuthError;
+//! The bounded label values of the edge's metrics, each an enum with its list (`ALL`) and its
+//! text (`as_label`): written once, used to declare the series and to count. (The labels of
+//! authentication's metrics live with it, in `auth`.)
 
 /// `outcome` of `ucs_proxy_requests_total`: how a history request was answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,46 +46,6 @@ impl Outcome {
             Outcome::Forbidden => "forbidden",
             Outcome::Invalid => "invalid",
             Outcome::Rejected => "rejected",
-        }
-    }
-}
-
-/// `result` of `ucs_proxy_auth_upstream_checks_total`: what the upstream's `/api/v2/me` said.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum AuthCheck {
-    /// A principal.
-    Accepted,
-    /// The credentials were refused.
-    Refused,
-    /// The upstream could not be asked.
-    Unavailable,
-}
-
-impl AuthCheck {
-    /// Every result.
-    pub(crate) const ALL: [AuthCheck; 3] = [
-        AuthCheck::Accepted,
-        AuthCheck::Refused,
-        AuthCheck::Unavailable,
-    ];
-
-    /// The result of one check.
-    pub(crate) fn of<T>(checked: &Result<T, AuthError>) -> AuthCheck {
-        match checked {
-            Ok(_) => AuthCheck::Accepted,
-            Err(AuthError::Unavailable(_)) => AuthCheck::Unavailable,
-            Err(AuthError::Missing | AuthError::Refused | AuthError::Throttled(_)) => {
-                AuthCheck::Refused
-            }
-        }
-    }
-
-    /// The label.
-    pub(crate) const fn as_label(self) -> &'static str {
-        match self {
-            AuthCheck::Accepted => "accepted",
-            AuthCheck::Refused => "refused",
-            AuthCheck::Unavailable => "unavailable",
         }
     }
 }

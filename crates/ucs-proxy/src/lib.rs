@@ -19,6 +19,7 @@ mod auth;
 mod backends;
 mod background;
 mod config;
+mod cors;
 mod edge;
 mod http_io;
 mod labels;

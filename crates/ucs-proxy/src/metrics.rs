@@ -1,8 +1,8 @@
 //! The proxy's own Prometheus metrics (requests, end-to-end latency, CometD) and the `/metrics`
 //! exposition. The history service registers its cache and backend metrics in the same registry.
 
-use crate::auth::ThrottledBy;
-use crate::labels::{AuthCheck, Outcome};
+use crate::auth::{AuthCheck, ThrottledBy};
+use crate::labels::Outcome;
 use prometheus::{
     exponential_buckets, Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
     Opts, Registry, TextEncoder,

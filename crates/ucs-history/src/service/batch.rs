@@ -2,9 +2,9 @@
 //! gws-upstream relay: GWS answers all media types in one request). The answer fills every
 //! part's cache entry; identical concurrent queries wait for the one call.
 
+use super::call::{fetch, stored, Resolved};
 use super::lookup::{Lookup, Part};
 use super::partial::split_batch;
-use super::resolve::{fetch, stored, Resolved};
 use super::HistoryService;
 use crate::cache::{CachedPart, PartKey};
 use crate::dispatcher::Registered;

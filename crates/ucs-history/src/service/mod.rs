@@ -4,6 +4,7 @@
 //! stale entries, each in its own module.
 
 mod batch;
+mod call;
 mod lookup;
 mod partial;
 mod refresh;

@@ -1,8 +1,8 @@
 //! Stale-while-revalidate: the one background refresh of a stale entry. The service owns these
 //! tasks; dropping it aborts those still running.
 
+use super::call::{fetch, stored, Call};
 use super::lookup::{Lookup, Part};
-use super::resolve::{fetch, stored, Call};
 use super::HistoryService;
 use crate::admission::Admission;
 use crate::cache::{CachePolicy, PartKey, Store};

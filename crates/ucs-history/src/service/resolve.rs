@@ -2,43 +2,18 @@
 //! their backends (identical concurrent misses make one call), merged, sorted and cut.
 
 use super::batch::batch_groups;
+use super::call::{fetch, stored, Resolved};
 use super::lookup::mark_all_replaced;
 use super::lookup::{Lookup, Part};
 use super::partial::parts_suffice;
 use super::HistoryService;
-use crate::admission::Admission;
-use crate::backend::HistoryBackend;
-use crate::cache::{CachePolicy, CachedPart};
-use crate::dispatcher::Registered;
+use crate::cache::CachedPart;
 use crate::error::HistoryError;
-use crate::metrics::HistoryMetrics;
 use futures_util::future::join_all;
 use futures_util::FutureExt;
 use std::sync::Arc;
-use std::time::Instant;
-use ucs_model::{HistoryQuery, Interaction, MediaType};
+use ucs_model::{HistoryQuery, Interaction};
 use ucs_plugin_api::BackendRequest;
-
-/// The `media_type` label of a batch call's metrics.
-pub(super) const BATCH_LABEL: &str = "batch";
-
-/// One part's answer, and the cache entry it came from (none when the cache is off).
-#[derive(Debug)]
-pub(super) struct Resolved {
-    pub(super) media_type: MediaType,
-    pub(super) interactions: Arc<Vec<Interaction>>,
-    pub(super) entry: Option<Arc<CachedPart>>,
-}
-
-impl Resolved {
-    pub(super) fn from_entry(media_type: MediaType, entry: Arc<CachedPart>) -> Self {
-        Self {
-            media_type,
-            interactions: Arc::clone(&entry.interactions),
-            entry: Some(entry),
-        }
-    }
-}
 
 impl HistoryService {
     /// Resolves a looked-up query: cached parts as they are (a stale one triggers one background
@@ -162,83 +137,4 @@ impl HistoryService {
         }
         Ok(Resolved::from_entry(media_type, entry.into_value()))
     }
-}
-
-/// A fresh entry for a backend's answer under `policy`, complete up to `boundary` when it was
-/// filled from a cut batch answer.
-pub(super) fn stored(
-    interactions: Vec<Interaction>,
-    policy: &CachePolicy,
-    media_type: MediaType,
-    boundary: Option<Interaction>,
-) -> Arc<CachedPart> {
-    let fresh_for = policy.fresh_for(media_type, interactions.is_empty());
-    Arc::new(
-        CachedPart::new(
-            Arc::new(interactions),
-            fresh_for,
-            policy.stale_while_revalidate,
-        )
-        .with_boundary(boundary),
-    )
-}
-
-/// Who a backend call is made for, and what it reports to.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Call<'a> {
-    pub(super) metrics: &'a HistoryMetrics,
-    pub(super) admission: &'a Admission,
-    /// The caller; none for a background refresh.
-    pub(super) user: Option<&'a str>,
-}
-
-impl HistoryService {
-    /// The call context of a call for `user`.
-    pub(super) fn call<'a>(&'a self, user: Option<&'a str>) -> Call<'a> {
-        Call {
-            metrics: &self.metrics,
-            admission: &self.admission,
-            user,
-        }
-    }
-}
-
-/// One backend call, once admission control admits it (see `admission.rs`), timed and counted;
-/// a failure is counted by its kind, logged with the backend's name, and returned naming the
-/// backend.
-pub(super) async fn fetch(
-    backend: &Registered,
-    request: &BackendRequest,
-    call: &Call<'_>,
-) -> Result<Vec<Interaction>, HistoryError> {
-    let metrics = call.metrics;
-    let admitted = call.admission.admit(&request.tenant, call.user).await;
-    metrics.count_admission(&admitted);
-    let _admitted = admitted?;
-    // A batch call is timed and counted once, as media type `batch`.
-    let media_label = if request.media_types.is_empty() {
-        request.media_type.as_str()
-    } else {
-        BATCH_LABEL
-    };
-    let labels = [&*backend.name, media_label];
-    let started = Instant::now();
-    let result = HistoryBackend::query(&*backend.backend, request).await;
-    metrics
-        .backend_duration
-        .with_label_values(&labels)
-        .observe(started.elapsed().as_secs_f64());
-    result.map_err(|failure| {
-        let kind = failure.kind().as_label();
-        metrics
-            .backend_errors
-            .with_label_values(&[labels[0], labels[1], kind])
-            .inc();
-        tracing::warn!(backend = labels[0], media_type = labels[1], kind, error = %failure,
-            "backend query failed");
-        HistoryError::Backend {
-            backend: Arc::clone(&backend.name),
-            failure,
-        }
-    })
 }

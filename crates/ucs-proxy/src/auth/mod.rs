@@ -23,6 +23,7 @@ use static_users::StaticUsers;
 use std::sync::Arc;
 use throttle::LoginThrottle;
 pub(crate) use throttle::ThrottledBy;
+pub(crate) use upstream::AuthCheck;
 use upstream::UpstreamAuth;
 
 /// The session cookie GWS uses.

@@ -12,7 +12,6 @@
 use super::AuthSetupError;
 use super::{AuthError, Authenticated, Credentials, NewSession, Principal, SESSION_COOKIE};
 use crate::config::AuthConfig;
-use crate::labels::AuthCheck;
 use crate::upstream::{RouteKey, UpstreamPool};
 use http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use serde_json::Value;
@@ -228,6 +227,46 @@ fn principal_from_me(body: &Value, contact_center: Option<&str>) -> Option<Princ
             .unwrap_or_else(|| DEFAULT_TENANT.to_owned()),
         features: user.features,
     })
+}
+
+/// `result` of `ucs_proxy_auth_upstream_checks_total`: what the upstream's `/api/v2/me` said.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AuthCheck {
+    /// A principal.
+    Accepted,
+    /// The credentials were refused.
+    Refused,
+    /// The upstream could not be asked.
+    Unavailable,
+}
+
+impl AuthCheck {
+    /// Every result.
+    pub(crate) const ALL: [AuthCheck; 3] = [
+        AuthCheck::Accepted,
+        AuthCheck::Refused,
+        AuthCheck::Unavailable,
+    ];
+
+    /// The result of one check.
+    pub(crate) fn of<T>(checked: &Result<T, AuthError>) -> AuthCheck {
+        match checked {
+            Ok(_) => AuthCheck::Accepted,
+            Err(AuthError::Unavailable(_)) => AuthCheck::Unavailable,
+            Err(AuthError::Missing | AuthError::Refused | AuthError::Throttled(_)) => {
+                AuthCheck::Refused
+            }
+        }
+    }
+
+    /// The label.
+    pub(crate) const fn as_label(self) -> &'static str {
+        match self {
+            AuthCheck::Accepted => "accepted",
+            AuthCheck::Refused => "refused",
+            AuthCheck::Unavailable => "unavailable",
+        }
+    }
 }
 
 #[cfg(test)]

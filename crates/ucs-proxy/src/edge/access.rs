@@ -2,7 +2,7 @@
 //! written as one structured `tracing` line (target `ucs_proxy::access`) when it ends. Never a
 //! password, a Basic header or a cookie value.
 
-use super::cors::CorsHeaders;
+use crate::cors::CorsHeaders;
 use crate::upstream::NodeId;
 use pingora::proxy::Session;
 use std::time::Instant;

@@ -10,7 +10,6 @@
 mod accept;
 mod access;
 mod caller;
-mod cors;
 mod history;
 mod notifications;
 mod passthrough;
@@ -21,7 +20,6 @@ use crate::http_io::Answer;
 pub use access::RequestLog;
 pub(crate) use access::RouteKind;
 use async_trait::async_trait;
-pub(crate) use cors::Cors;
 use history::Served;
 use pingora::http::{RequestHeader, ResponseHeader};
 use pingora::prelude::{HttpPeer, ProxyHttp, Session};
@@ -72,7 +70,7 @@ impl ProxyHttp for Edge {
         let is_post = header.method == http::Method::POST;
         let route = Route::from_path(path);
         if route.is_some() || notifications::is_notifications_path(path) {
-            if cors::is_preflight(&header.method, &header.headers) {
+            if crate::cors::is_preflight(&header.method, &header.headers) {
                 self.app
                     .cors
                     .preflight(&header.headers)

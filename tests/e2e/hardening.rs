@@ -213,3 +213,35 @@ fn pipelined_requests_are_all_answered_in_order() {
         .collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "in order: {ids:?}");
 }
+
+/// Finding 8 (in part): every connection closed mid-headers wrote an ERROR line, so an
+/// unauthenticated client could flood the log. Now they are counted
+/// (`ucs_proxy_downstream_dropped_total`) and not logged.
+#[test]
+fn connections_dropped_mid_headers_are_counted_not_logged() {
+    use std::io::Write;
+    let log = std::env::temp_dir().join(format!("ucs-e2e-drops-{}.log", std::process::id()));
+    let proxy = Proxy::launch(crate::support::Launch {
+        log_file: Some(log.clone()),
+        ..crate::support::Launch::default()
+    });
+    for _ in 0..5 {
+        let mut stream = std::net::TcpStream::connect(proxy.addr).unwrap();
+        stream
+            .write_all(b"POST /api/v2/ucs/interactions HTTP/1.1\r\nHost: x\r\nX-Slow: 1")
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let mut dropped = 0.0;
+    for _ in 0..100 {
+        dropped = crate::support::sample(&proxy.metrics(), "ucs_proxy_downstream_dropped_total");
+        if dropped >= 5.0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(dropped, 5.0);
+    drop(proxy);
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(!text.contains("ERROR"), "{text}");
+}

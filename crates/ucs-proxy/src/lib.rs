@@ -18,6 +18,7 @@ mod app;
 mod auth;
 mod backends;
 mod background;
+mod client_drops;
 mod config;
 mod cors;
 mod edge;

@@ -2,6 +2,7 @@
 //! `log` crate; `tracing-subscriber` bridges it, so both land in one stream. The level (filter)
 //! can be changed at run time through [`LogHandle`] (reload); the format needs a restart.
 
+use crate::client_drops::ClientDrops;
 use crate::config::{LogConfig, LogFormat};
 use std::io::IsTerminal;
 use tracing_subscriber::layer::SubscriberExt;
@@ -39,7 +40,9 @@ pub fn init_logging(config: &LogConfig) -> Result<LogHandle, LogError> {
     let output = tracing_subscriber::fmt::layer()
         .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
-    let registry = tracing_subscriber::registry().with(filter);
+    let registry = tracing_subscriber::registry()
+        .with(filter)
+        .with(ClientDrops);
     match config.format {
         LogFormat::Human => registry.with(output).try_init(),
         LogFormat::Json => registry.with(output.json()).try_init(),

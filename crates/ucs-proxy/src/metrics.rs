@@ -29,6 +29,8 @@ pub(crate) struct ProxyMetrics {
     auth_upstream_checks: IntCounterVec,
     /// `ucs_proxy_auth_throttled_total{by}`: Basic logins refused unchecked after failures.
     auth_throttled: IntCounterVec,
+    /// `ucs_proxy_downstream_dropped_total`: connections that went away mid-headers.
+    downstream_dropped: IntCounter,
     /// Serializes scrapes: the CometD counters are brought up to the engine's totals.
     scrape: Mutex<()>,
 }
@@ -88,6 +90,10 @@ impl ProxyMetrics {
                 ),
                 &["by"],
             )?,
+            downstream_dropped: IntCounter::new(
+                "ucs_proxy_downstream_dropped_total",
+                "Connections that went away while sending their request headers (not logged).",
+            )?,
             registry,
             scrape: Mutex::new(()),
         };
@@ -121,6 +127,7 @@ impl ProxyMetrics {
         r.register(Box::new(metrics.cometd_expired.clone()))?;
         r.register(Box::new(metrics.auth_upstream_checks.clone()))?;
         r.register(Box::new(metrics.auth_throttled.clone()))?;
+        r.register(Box::new(metrics.downstream_dropped.clone()))?;
         Ok(metrics)
     }
 
@@ -165,6 +172,10 @@ impl ProxyMetrics {
             catch_up(&self.cometd_deliveries, engine.deliveries);
             catch_up(&self.cometd_dropped, engine.dropped);
             catch_up(&self.cometd_expired, engine.expired);
+            catch_up(
+                &self.downstream_dropped,
+                crate::client_drops::dropped_mid_headers(),
+            );
         }
         let mut families = self.registry.gather();
         families.extend(prometheus::gather());

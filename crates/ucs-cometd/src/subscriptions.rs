@@ -40,15 +40,19 @@ impl Subscriptions {
         if held(name) {
             return true;
         }
+        // One buffer for every pattern tried: `/a/b/*`, `/a/b/**`, `/a/**`, `/**`.
+        let mut pattern = String::with_capacity(name.len() + 3);
         let mut prefix = name;
         let mut direct_parent = true;
         while let Some(at) = prefix.rfind('/') {
             prefix = &prefix[..at];
-            if direct_parent && held(&format!("{prefix}/*")) {
-                return true;
-            }
-            if held(&format!("{prefix}/**")) {
-                return true;
+            for (suffix, applies) in [("/*", direct_parent), ("/**", true)] {
+                pattern.clear();
+                pattern.push_str(prefix);
+                pattern.push_str(suffix);
+                if applies && held(&pattern) {
+                    return true;
+                }
             }
             direct_parent = false;
         }

@@ -118,11 +118,12 @@ impl Budgets {
         if budgets.len() > 4096 {
             budgets.retain(|_, b| Arc::strong_count(b) > 1);
         }
-        Arc::clone(
-            budgets
-                .entry(name.to_owned())
-                .or_insert_with(|| Budget::new(size)),
-        )
+        if let Some(budget) = budgets.get(name) {
+            return Arc::clone(budget);
+        }
+        let budget = Budget::new(size);
+        budgets.insert(name.to_owned(), Arc::clone(&budget));
+        budget
     }
 }
 
@@ -174,26 +175,23 @@ impl Admission {
         user: Option<&str>,
     ) -> Result<Admitted, Overload> {
         let tenant_budget = self.tenants.get(tenant, self.policy.per_tenant);
-        if let Ok(permit) = Arc::clone(&tenant_budget.permits).try_acquire_owned() {
-            if let Some(user) = user {
-                let user_budget = self
-                    .users
-                    .get(&format!("{tenant}\u{0}{user}"), self.policy.per_user);
-                if let Ok(user_permit) = Arc::clone(&user_budget.permits).try_acquire_owned() {
-                    return Ok(Admitted {
-                        _user: Some(user_permit),
-                        _tenant: permit,
-                        waited: false,
-                    });
-                }
-            } else {
+        let user_budget = user.map(|user| {
+            self.users
+                .get(&format!("{tenant}\u{0}{user}"), self.policy.per_user)
+        });
+        // Both permits free now: no wait, no queue.
+        if let Ok(tenant_permit) = Arc::clone(&tenant_budget.permits).try_acquire_owned() {
+            let user_permit = user_budget
+                .as_ref()
+                .map(|budget| Arc::clone(&budget.permits).try_acquire_owned())
+                .transpose();
+            if let Ok(user_permit) = user_permit {
                 return Ok(Admitted {
-                    _user: None,
-                    _tenant: permit,
+                    _user: user_permit,
+                    _tenant: tenant_permit,
                     waited: false,
                 });
             }
-            drop(permit);
         }
         if tenant_budget.waiting.fetch_add(1, Ordering::AcqRel) >= self.policy.queue {
             tenant_budget.waiting.fetch_sub(1, Ordering::AcqRel);
@@ -203,12 +201,9 @@ impl Admission {
         let wait = async {
             // The user's permit first: one user's calls queue behind each other, not in front
             // of the other users' of the tenant.
-            let user_permit = match user {
-                Some(user) => Some(
-                    self.users
-                        .get(&format!("{tenant}\u{0}{user}"), self.policy.per_user)
-                        .permits
-                        .clone()
+            let user_permit = match &user_budget {
+                Some(budget) => Some(
+                    Arc::clone(&budget.permits)
                         .acquire_owned()
                         .await
                         .expect("budgets are never closed"),

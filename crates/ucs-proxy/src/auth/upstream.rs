@@ -12,8 +12,9 @@
 use super::AuthSetupError;
 use super::{AuthError, Authenticated, Credentials, NewSession, Principal, SESSION_COOKIE};
 use crate::config::AuthConfig;
+use crate::http_io::set_cookie_value;
 use crate::upstream::{RouteKey, UpstreamPool};
-use http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
+use http::header::{AUTHORIZATION, COOKIE};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -190,8 +191,8 @@ impl UpstreamAuth {
         let contact_center = headers.get("contactcenterid").and_then(|v| v.to_str().ok());
         let principal = principal_from_me(&body, contact_center)
             .ok_or_else(|| AuthError::Unavailable("upstream /api/v2/me names no user id".into()))?;
-        let session = issued_session(&headers).map(|id| NewSession {
-            id,
+        let session = set_cookie_value(&headers, SESSION_COOKIE).map(|id| NewSession {
+            id: id.to_owned(),
             node: Some(node_id.as_str().to_owned()),
         });
         Ok(Checked {
@@ -199,20 +200,6 @@ impl UpstreamAuth {
             session,
         })
     }
-}
-
-/// The `JSESSIONID` a GWS answer sets, if any.
-fn issued_session(headers: &http::HeaderMap) -> Option<String> {
-    headers
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|cookie| {
-            let pair = cookie.split(';').next()?.trim();
-            pair.strip_prefix(SESSION_COOKIE)?
-                .strip_prefix('=')
-                .map(str::to_owned)
-        })
 }
 
 /// The principal a `GET /api/v2/me` answer describes ([`GwsUser::from_me`]); a user whose

@@ -21,17 +21,14 @@ pub(crate) async fn accept(
             caller
         }
         Err(answer) => {
-            answer.with_headers(&log.cors).send(session).await?;
+            caller::reply(session, log, None, answer).await?;
             return Ok(None);
         }
     };
     match bounded_body(app, session).await? {
         Ok(body) => Ok(Some((caller, body))),
         Err(answer) => {
-            caller::with_session_cookie(answer, &caller)
-                .with_headers(&log.cors)
-                .send(session)
-                .await?;
+            caller::reply(session, log, Some(&caller), answer).await?;
             Ok(None)
         }
     }

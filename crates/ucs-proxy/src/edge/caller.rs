@@ -1,6 +1,7 @@
 //! Authenticating the caller of a request.
 
 use super::passthrough::client_ip;
+use super::RequestLog;
 use crate::auth::{
     AuthError, Authenticated, Authenticator, Credentials, NewSession, SESSION_COOKIE,
 };
@@ -50,6 +51,21 @@ pub(crate) fn session_cookies(new_session: &NewSession) -> impl Iterator<Item = 
             .as_deref()
             .map(|node| set_cookie(AFFINITY_COOKIE, node)),
     )
+}
+
+/// Writes a local answer of the edge: the session a caller's authentication opened (if any)
+/// and the request's CORS headers ride on every one.
+pub(crate) async fn reply(
+    session: &mut Session,
+    log: &RequestLog,
+    caller: Option<&Authenticated>,
+    answer: Answer,
+) -> pingora::Result<()> {
+    let answer = match caller {
+        Some(caller) => with_session_cookie(answer, caller),
+        None => answer,
+    };
+    answer.with_headers(&log.cors).send(session).await
 }
 
 /// Adds the `Set-Cookie`s of a session authentication opened.

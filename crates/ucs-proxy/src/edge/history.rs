@@ -2,7 +2,7 @@
 //! `X-Cache`), then resolve and notify.
 
 use super::accept::accept;
-use super::caller::with_session_cookie;
+use super::caller::reply;
 use super::{App, RequestLog};
 use crate::http_io::Answer;
 use chrono::Utc;
@@ -59,10 +59,7 @@ pub(crate) async fn serve(
         Err(error) => {
             log.status_code = Some(error.status_code());
             tracing::debug!(status_code = error.status_code(), %error, "history request refused");
-            with_session_cookie(Answer::error(&error), &caller)
-                .with_headers(&log.cors)
-                .send(session)
-                .await?;
+            reply(session, log, Some(&caller), Answer::error(&error)).await?;
             return Ok(Served::Answered);
         }
     };
@@ -86,21 +83,16 @@ pub(crate) async fn serve(
     {
         let error = RequestError::overloaded();
         log.status_code = Some(error.status_code());
-        with_session_cookie(Answer::error(&error), &caller)
-            .with_header("retry-after", "1".to_owned())
-            .with_headers(&log.cors)
-            .send(session)
-            .await?;
+        let answer = Answer::error(&error).with_header("retry-after", "1".to_owned());
+        reply(session, log, Some(&caller), answer).await?;
         return Ok(Served::Answered);
     }
     let reference_id = app.references.next_id();
     let cache = lookup.status();
     (log.status_code, log.cache, log.reference_id) = (Some(0), Some(cache), Some(reference_id));
-    with_session_cookie(Answer::ack(Ack::new(reference_id)), &caller)
-        .with_header("x-cache", cache.as_header().to_owned())
-        .with_headers(&log.cors)
-        .send(session)
-        .await?;
+    let ack =
+        Answer::ack(Ack::new(reference_id)).with_header("x-cache", cache.as_header().to_owned());
+    reply(session, log, Some(&caller), ack).await?;
 
     // A hit fills nothing; with nobody to receive it, its notification is not even built.
     if cache == CacheStatus::Hit && !app.engine.has_sessions(&principal.user_id) {

@@ -87,11 +87,9 @@ impl ProxyHttp for Edge {
                     return Ok(false);
                 }
             } else {
-                Answer::error(&RequestError::method_not_allowed())
-                    .with_header("allow", "POST".to_owned())
-                    .with_headers(&log.cors)
-                    .send(session)
-                    .await?;
+                let answer = Answer::error(&RequestError::method_not_allowed())
+                    .with_header("allow", "POST".to_owned());
+                caller::reply(session, log, None, answer).await?;
             }
         } else if notifications::is_notifications_path(path) {
             log.route = RouteKind::Notifications;

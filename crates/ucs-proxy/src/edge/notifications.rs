@@ -1,7 +1,7 @@
 //! The CometD long-polling transport at `/api/v2/notifications` (and the sub-paths the official
 //! JS client appends: `/handshake`, `/connect`, `/disconnect`, …).
 
-use super::caller::{authenticate, with_session_cookie};
+use super::caller::{authenticate, reply};
 use super::App;
 use crate::http_io::{cookie, set_cookie, Answer};
 use bytes::Bytes;
@@ -34,11 +34,8 @@ pub(crate) async fn serve(
         };
     }
     if session.req_header().method != http::Method::POST {
-        return Answer::json(405, Bytes::new())
-            .with_header("allow", "POST".to_owned())
-            .with_headers(&log.cors)
-            .send(session)
-            .await;
+        let answer = Answer::json(405, Bytes::new()).with_header("allow", "POST".to_owned());
+        return reply(session, log, None, answer).await;
     }
     let Some((caller, body)) = super::accept::accept(app, session, log).await? else {
         return Ok(());
@@ -61,10 +58,7 @@ pub(crate) async fn serve(
             Answer::json(error.http_status(), Bytes::new())
         }
     };
-    with_session_cookie(answer, &caller)
-        .with_headers(&log.cors)
-        .send(session)
-        .await
+    reply(session, log, Some(&caller), answer).await
 }
 
 #[cfg(test)]

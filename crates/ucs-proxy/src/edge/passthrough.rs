@@ -4,7 +4,7 @@
 
 use super::RequestLog;
 use crate::auth::SESSION_COOKIE;
-use crate::http_io::{cookie, set_cookie};
+use crate::http_io::{cookie, set_cookie, set_cookie_value};
 use crate::upstream::{RouteKey, UpstreamPool, AFFINITY_COOKIE};
 use pingora::http::{RequestHeader, ResponseHeader};
 use pingora::prelude::{HttpPeer, Session};
@@ -74,17 +74,7 @@ pub(crate) fn mark_session_node(
     let Some(node) = &log.upstream_node else {
         return Ok(());
     };
-    let opens_session = upstream_response
-        .headers
-        .get_all(http::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|c| {
-            c.trim_start()
-                .strip_prefix(SESSION_COOKIE)
-                .is_some_and(|rest| rest.starts_with('='))
-        });
-    if opens_session {
+    if set_cookie_value(&upstream_response.headers, SESSION_COOKIE).is_some() {
         upstream_response
             .append_header("set-cookie", set_cookie(AFFINITY_COOKIE, node.as_str()))?;
     }

@@ -14,6 +14,18 @@ pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
         .map(|(_, value)| value)
 }
 
+/// The value an answer's `Set-Cookie` headers give cookie `name`, if one does.
+pub(crate) fn set_cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(http::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|cookie| {
+            let (key, value) = cookie.split(';').next()?.trim().split_once('=')?;
+            (key == name).then_some(value)
+        })
+}
+
 /// A session cookie for the whole site, not readable by scripts.
 pub(crate) fn set_cookie(name: &str, value: &str) -> String {
     format!("{name}={value}; Path=/; HttpOnly")
@@ -32,5 +44,17 @@ mod tests {
         assert_eq!(cookie(&headers, "BAYEUX_BROWSER"), Some("def"));
         assert_eq!(cookie(&headers, "a"), Some("1"));
         assert_eq!(cookie(&headers, "missing"), None);
+    }
+
+    #[test]
+    fn reads_a_cookie_an_answer_sets() {
+        let mut headers = HeaderMap::new();
+        headers.append("set-cookie", "GWSECHO=1; Path=/".parse().unwrap());
+        headers.append(
+            "set-cookie",
+            "JSESSIONID=abc; Path=/; HttpOnly".parse().unwrap(),
+        );
+        assert_eq!(set_cookie_value(&headers, "JSESSIONID"), Some("abc"));
+        assert_eq!(set_cookie_value(&headers, "JSESSION"), None);
     }
 }

@@ -7,4 +7,4 @@ mod cookies;
 
 pub(crate) use answer::Answer;
 pub(crate) use body::{read_body, BodyError};
-pub(crate) use cookies::{cookie, set_cookie};
+pub(crate) use cookies::{cookie, set_cookie, set_cookie_value};

@@ -245,3 +245,103 @@ fn connections_dropped_mid_headers_are_counted_not_logged() {
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(!text.contains("ERROR"), "{text}");
 }
+
+/// Finding 6 (the HTTP layer's own refusals): a bad `Content-Length`, a URI over 64 KiB and too
+/// many headers got pingora's empty 400. Now each gets the GWS error body, and the next client
+/// is served as usual.
+#[test]
+fn heads_the_http_layer_refuses_get_a_gws_error() {
+    let proxy = Proxy::start(&[]);
+    let many_headers: String = (0..300).map(|i| format!("X-H{i}: v\r\n")).collect();
+    let heads = [
+        format!("POST {INTERACTIONS} HTTP/1.1\r\nHost: x\r\nContent-Length: 12ab\r\n\r\n"),
+        format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(70 * 1024)),
+        format!("POST {INTERACTIONS} HTTP/1.1\r\nHost: x\r\n{many_headers}\r\n"),
+    ];
+    for head in heads {
+        let mut client = proxy.connect();
+        client.send_raw(head.as_bytes());
+        let answer = client.read_response();
+        assert_eq!(answer.status, 400, "{}", &head[..40]);
+        assert_eq!(
+            answer.json(),
+            serde_json::json!({"statusCode": 2, "statusMessage": "Malformed request: invalid HTTP request line or headers"})
+        );
+        assert_eq!(
+            answer.headers["content-type"],
+            "application/json;charset=UTF-8"
+        );
+    }
+    let metrics = proxy.metrics();
+    assert_eq!(
+        crate::support::sample(
+            &metrics,
+            "ucs_proxy_request_heads_refused_total{reason=\"malformed\"}"
+        ),
+        3.0
+    );
+    let ok = proxy.connect().post(
+        INTERACTIONS,
+        r#"{"operationName":"RetrieveInteractionHistory"}"#,
+    );
+    assert_eq!(ok.status, 200, "{}", ok.text());
+}
+
+/// Finding 8 (the rest): there was no deadline for a whole request head, so a client sending a
+/// header byte a second held its connection for ever. Now a head that has not arrived within
+/// `limits.header_read_timeout_ms` gets HTTP 408 with the GWS error and the connection closes;
+/// an idle kept-alive connection is not a late head, and a client that keeps its pace is served.
+#[test]
+fn a_head_that_trickles_in_gets_408_and_the_connection_closes() {
+    use std::io::Write;
+    let proxy = Proxy::start(&[("UCS_PROXY_LIMITS__HEADER_READ_TIMEOUT_MS", "800")]);
+    let mut slow = proxy.connect();
+    // Idle before its first byte for longer than the deadline: not a late head.
+    let mut idle = proxy.connect();
+    let started = std::time::Instant::now();
+    slow.send_raw(format!("POST {INTERACTIONS} HTTP/1.1\r\n").as_bytes());
+    let mut trickle = slow.stream().try_clone().unwrap();
+    let feeder = std::thread::spawn(move || {
+        for _ in 0..20 {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            if trickle.write_all(b"X").is_err() {
+                break;
+            }
+        }
+    });
+    let answer = slow.read_response();
+    let waited = started.elapsed();
+    feeder.join().unwrap();
+    assert_eq!(answer.status, 408);
+    assert_eq!(
+        answer.json(),
+        serde_json::json!({"statusCode": 2, "statusMessage": "Request headers were not received within 800 ms"})
+    );
+    assert_eq!(answer.headers["connection"], "close");
+    assert!(slow.is_closed_by_server());
+    assert!(
+        waited >= std::time::Duration::from_millis(700)
+            && waited < std::time::Duration::from_secs(5),
+        "{waited:?}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let late = idle.post(
+        INTERACTIONS,
+        r#"{"operationName":"RetrieveInteractionHistory"}"#,
+    );
+    assert_eq!(late.status, 200, "{}", late.text());
+    // The same kept-alive connection, idle again past the deadline, still serves.
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    let again = idle.post(
+        INTERACTIONS,
+        r#"{"operationName":"RetrieveInteractionHistory"}"#,
+    );
+    assert_eq!(again.status, 200, "{}", again.text());
+    assert_eq!(
+        crate::support::sample(
+            &proxy.metrics(),
+            "ucs_proxy_request_heads_refused_total{reason=\"timeout\"}"
+        ),
+        1.0
+    );
+}

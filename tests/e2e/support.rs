@@ -275,6 +275,11 @@ impl Client {
             .map_or_else(String::new, |a| format!("Authorization: {a}\r\n"))
     }
 
+    /// The connection, to write on it from another thread.
+    pub(crate) fn stream(&self) -> &TcpStream {
+        self.reader.get_ref()
+    }
+
     /// Sends raw bytes (a request or part of one).
     pub(crate) fn send_raw(&mut self, bytes: &[u8]) {
         self.reader

@@ -48,6 +48,10 @@ pub enum ErrorKind {
     Overloaded,
     /// Too many failed logins from the caller's address or for its user name.
     Throttled,
+    /// The request line or headers are not valid HTTP/1 (or too large to be read).
+    MalformedHead,
+    /// The request headers did not arrive whole within the configured time.
+    HeadTimeout,
 }
 
 /// A refused request. Carries everything the immediate HTTP answer needs: the GWS `statusCode`,
@@ -166,6 +170,23 @@ impl RequestError {
         )
     }
 
+    /// A request line or header section that is not valid HTTP/1: a bad `Content-Length`, too
+    /// many or too large headers, a URI beyond the limit.
+    pub fn malformed_head() -> Self {
+        Self::new(
+            ErrorKind::MalformedHead,
+            "Malformed request: invalid HTTP request line or headers",
+        )
+    }
+
+    /// The request headers did not arrive whole within `millis` milliseconds.
+    pub fn head_timeout(millis: u64) -> Self {
+        Self::new(
+            ErrorKind::HeadTimeout,
+            format!("Request headers were not received within {millis} ms"),
+        )
+    }
+
     /// The kind of refusal.
     pub fn kind(&self) -> &ErrorKind {
         &self.kind
@@ -176,6 +197,8 @@ impl RequestError {
         match self.kind {
             ErrorKind::MissingOperation | ErrorKind::MissingParameter => STATUS_MISSING_PARAMETER,
             ErrorKind::MalformedBody
+            | ErrorKind::MalformedHead
+            | ErrorKind::HeadTimeout
             | ErrorKind::BodyTooLarge
             | ErrorKind::BodyTimeout
             | ErrorKind::UnknownOperation
@@ -192,7 +215,7 @@ impl RequestError {
     pub fn http_status(&self) -> u16 {
         match self.kind {
             ErrorKind::BodyTooLarge => 413,
-            ErrorKind::BodyTimeout => 408,
+            ErrorKind::BodyTimeout | ErrorKind::HeadTimeout => 408,
             ErrorKind::Forbidden | ErrorKind::OriginNotAllowed => 403,
             ErrorKind::NotAuthenticated => 401,
             ErrorKind::RouteNotServed => 404,

@@ -20,6 +20,7 @@ mod backends;
 mod background;
 mod client_drops;
 mod config;
+mod connection;
 mod cors;
 mod edge;
 mod http_io;

@@ -2,6 +2,7 @@
 //! exposition. The history service registers its cache and backend metrics in the same registry.
 
 use crate::auth::{AuthCheck, ThrottledBy};
+use crate::connection::HeadRefusals;
 use crate::labels::Outcome;
 use prometheus::{
     exponential_buckets, Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
@@ -31,6 +32,8 @@ pub(crate) struct ProxyMetrics {
     auth_throttled: IntCounterVec,
     /// `ucs_proxy_downstream_dropped_total`: connections that went away mid-headers.
     downstream_dropped: IntCounter,
+    /// `ucs_proxy_request_heads_refused_total{reason}`: heads refused below the HTTP layer.
+    heads_refused: IntCounterVec,
     /// Serializes scrapes: the CometD counters are brought up to the engine's totals.
     scrape: Mutex<()>,
 }
@@ -94,6 +97,15 @@ impl ProxyMetrics {
                 "ucs_proxy_downstream_dropped_total",
                 "Connections that went away while sending their request headers (not logged).",
             )?,
+            heads_refused: IntCounterVec::new(
+                Opts::new(
+                    "ucs_proxy_request_heads_refused_total",
+                    "Request heads refused before reaching the proxy, by reason (timeout: not \
+                     received whole within limits.header_read_timeout_ms, HTTP 408; malformed: \
+                     not valid HTTP/1, HTTP 400).",
+                ),
+                &["reason"],
+            )?,
             registry,
             scrape: Mutex::new(()),
         };
@@ -128,7 +140,16 @@ impl ProxyMetrics {
         r.register(Box::new(metrics.auth_upstream_checks.clone()))?;
         r.register(Box::new(metrics.auth_throttled.clone()))?;
         r.register(Box::new(metrics.downstream_dropped.clone()))?;
+        r.register(Box::new(metrics.heads_refused.clone()))?;
         Ok(metrics)
+    }
+
+    /// The counters of request heads refused below the HTTP layer, for the connection guard.
+    pub(crate) fn head_refusals(&self) -> HeadRefusals {
+        HeadRefusals {
+            timed_out: self.heads_refused.with_label_values(&["timeout"]),
+            malformed: self.heads_refused.with_label_values(&["malformed"]),
+        }
     }
 
     /// The counter of upstream authentication checks, for the authenticator.

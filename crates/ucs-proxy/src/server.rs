@@ -7,16 +7,18 @@ use crate::auth::{AuthSetupError, Authenticator};
 use crate::backends::{load_backends, BackendSetupError};
 use crate::background::Housekeeping;
 use crate::config::{Config, ConfigError};
+use crate::connection::Guarded;
 use crate::cors::Cors;
 use crate::edge::Edge;
 use crate::metrics::ProxyMetrics;
 use crate::reference::ReferenceIds;
 use crate::reload::Reloader;
 use crate::upstream::UpstreamSetupError;
-use pingora::proxy::http_proxy_service;
+use pingora::proxy::{http_proxy, http_proxy_service};
 use pingora::server::configuration::ServerConf;
 use pingora::server::Server;
 use pingora::services::background::background_service;
+use pingora::services::listening::Service;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use ucs_cometd::{Engine, GwsAuthorizer};
@@ -125,7 +127,12 @@ pub fn build_server(config: &Config, reloader: Reloader) -> Result<Server, Start
         listen: config.server.listen,
     });
 
-    let mut edge = http_proxy_service(&server.configuration, Edge::new(app.clone()));
+    let edge_app = Guarded::new(
+        http_proxy(&server.configuration, Edge::new(app.clone())),
+        config.limits.header_read_timeout,
+        Arc::new(app.metrics.head_refusals()),
+    );
+    let mut edge = Service::new("public edge".to_owned(), edge_app);
     edge.add_tcp(&config.server.listen.to_string());
     server.add_service(edge);
     if config.admin.enabled {

@@ -24,6 +24,8 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
 pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_millis(10_000);
 /// Default time allowed to receive a whole request body, in milliseconds (the key's unit).
 pub const DEFAULT_BODY_READ_TIMEOUT_MS: u64 = 10_000;
+/// Default time allowed to receive a whole request head.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_millis(10_000);
 /// Default idle lifetime of a proxy session (static authentication).
 pub const DEFAULT_SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(1800);
 /// Default time a principal the upstream confirmed is reused.

@@ -109,6 +109,10 @@ pub struct LimitsConfig {
     /// Time allowed to receive a whole body (default 10 s); slower ones get HTTP 408.
     #[serde(rename = "body_read_timeout_ms", with = "units::millis")]
     pub body_read_timeout: Duration,
+    /// Time allowed to receive a whole request head, from its first byte (default 10 s); slower
+    /// ones get HTTP 408 and the connection closes.
+    #[serde(rename = "header_read_timeout_ms", with = "units::millis")]
+    pub header_read_timeout: Duration,
     /// Largest accepted `maxSize` (default 1000); a larger value is an error, not cut.
     pub max_size: u32,
     /// Most entries accepted in `customAttributes` and in `searchCustomAttributes` (default 100);
@@ -121,6 +125,7 @@ impl Default for LimitsConfig {
         Self {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             max_size: ucs_model::DEFAULT_MAX_SIZE_LIMIT,
             max_attributes: ucs_model::DEFAULT_MAX_ATTRIBUTES,
         }

@@ -5,6 +5,6 @@ mod answer;
 mod body;
 mod cookies;
 
-pub(crate) use answer::Answer;
+pub(crate) use answer::{Answer, JSON_CONTENT_TYPE};
 pub(crate) use body::{read_body, BodyError};
 pub(crate) use cookies::{cookie, set_cookie, set_cookie_value};

@@ -1,0 +1,252 @@
+//! [`HeadGuard`]: the client connection as pingora sees it, with two duties pingora's HTTP/1
+//! layer does not have. A request head must arrive whole within the head deadline, or the
+//! client gets HTTP 408 with the GWS error and the connection closes (pingora only bounds each
+//! read, so a client sending a byte a second held a connection forever). And the refusals
+//! pingora writes itself for heads it cannot parse (bad `Content-Length`, too many headers, a
+//! URI too long), empty 400s, become the GWS JSON error.
+
+use super::head_watch::{is_generated_error, response_status, HeadProgress, HeadWatch};
+use super::HeadRefusals;
+use pingora::protocols::{
+    GetProxyDigest, GetSocketDigest, GetTimingDigest, Peek, Shutdown, Ssl, Stream, UniqueID,
+    UniqueIDType,
+};
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::{Instant, Sleep};
+use ucs_model::RequestError;
+
+/// A refusal being written in place of what pingora wrote: the bytes, how many went out, and
+/// how long pingora's write was.
+struct Replacement {
+    bytes: Vec<u8>,
+    written: usize,
+    replaces: usize,
+}
+
+/// A client connection whose request heads have a deadline.
+pub(crate) struct HeadGuard {
+    inner: Stream,
+    watch: HeadWatch,
+    head_timeout: Duration,
+    /// Armed while a head is being received.
+    deadline: Option<Pin<Box<Sleep>>>,
+    /// The deadline passed: the 408 was tried, every later read is the end of the stream.
+    timed_out: bool,
+    replacement: Option<Replacement>,
+    refusals: Arc<HeadRefusals>,
+}
+
+impl HeadGuard {
+    /// Wraps a freshly accepted connection.
+    pub(crate) fn new(inner: Stream, head_timeout: Duration, refusals: Arc<HeadRefusals>) -> Self {
+        Self {
+            inner,
+            watch: HeadWatch::default(),
+            head_timeout,
+            deadline: None,
+            timed_out: false,
+            replacement: None,
+            refusals,
+        }
+    }
+
+    fn arm(&mut self) {
+        let at = Instant::now() + self.head_timeout;
+        match &mut self.deadline {
+            Some(sleep) => sleep.as_mut().reset(at),
+            None => self.deadline = Some(Box::pin(tokio::time::sleep_until(at))),
+        }
+    }
+
+    /// Whether the running head deadline has passed (registering a wake-up when it has not).
+    fn deadline_passed(&mut self, cx: &mut Context<'_>) -> bool {
+        self.watch.in_head()
+            && self
+                .deadline
+                .as_mut()
+                .is_some_and(|sleep| sleep.as_mut().poll(cx).is_ready())
+    }
+
+    /// Tries once to write the 408 (a few hundred bytes into an idle socket's buffer; a client
+    /// that does not even read them is not waited for).
+    fn refuse_late_head(&mut self, cx: &mut Context<'_>) {
+        self.timed_out = true;
+        self.refusals.timed_out.inc();
+        let millis = u64::try_from(self.head_timeout.as_millis()).unwrap_or(u64::MAX);
+        let answer = refusal(&RequestError::head_timeout(millis), 408, "Request Timeout");
+        let inner = Pin::new(&mut self.inner);
+        if let Poll::Ready(Ok(n)) = inner.poll_write(cx, &answer) {
+            if n == answer.len() {
+                let _ = Pin::new(&mut self.inner).poll_flush(cx);
+            }
+        }
+    }
+}
+
+/// A complete HTTP/1.1 refusal carrying the GWS error body; the connection closes after it.
+fn refusal(error: &RequestError, status: u16, reason: &str) -> Vec<u8> {
+    let body = error.to_body();
+    let mut bytes = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        crate::http_io::JSON_CONTENT_TYPE,
+        body.len()
+    )
+    .into_bytes();
+    bytes.extend_from_slice(&body);
+    bytes
+}
+
+impl AsyncRead for HeadGuard {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        if this.timed_out {
+            return Poll::Ready(Ok(()));
+        }
+        let before = buf.filled().len();
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                match this.watch.on_read(&buf.filled()[before..]) {
+                    HeadProgress::Started => this.arm(),
+                    HeadProgress::Complete | HeadProgress::Outside | HeadProgress::Receiving => {}
+                }
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => {
+                if this.deadline_passed(cx) {
+                    this.refuse_late_head(cx);
+                    // The end of the stream: pingora drops the connection as one closed
+                    // mid-headers.
+                    return Poll::Ready(Ok(()));
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl AsyncWrite for HeadGuard {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        if this.replacement.is_none() {
+            this.watch.on_write(buf);
+            if response_status(buf) == Some(400) && is_generated_error(buf) {
+                this.refusals.malformed.inc();
+                this.replacement = Some(Replacement {
+                    bytes: refusal(&RequestError::malformed_head(), 400, "Bad Request"),
+                    written: 0,
+                    replaces: buf.len(),
+                });
+            } else {
+                return Pin::new(&mut this.inner).poll_write(cx, buf);
+            }
+        }
+        let Some(replacement) = this.replacement.as_mut() else {
+            unreachable!("set above");
+        };
+        while replacement.written < replacement.bytes.len() {
+            let rest = &replacement.bytes[replacement.written..];
+            match Pin::new(&mut this.inner).poll_write(cx, rest) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => replacement.written += n,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        let replaces = replacement.replaces;
+        this.replacement = None;
+        Poll::Ready(Ok(replaces))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+impl fmt::Debug for HeadGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HeadGuard")
+            .field("inner", &self.inner)
+            .field("watch", &self.watch)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait::async_trait]
+impl Shutdown for HeadGuard {
+    async fn shutdown(&mut self) {
+        self.inner.shutdown().await;
+    }
+}
+
+impl UniqueID for HeadGuard {
+    fn id(&self) -> UniqueIDType {
+        self.inner.id()
+    }
+}
+
+impl Ssl for HeadGuard {
+    fn get_ssl(&self) -> Option<&pingora::protocols::tls::TlsRef> {
+        self.inner.get_ssl()
+    }
+
+    fn get_ssl_digest(&self) -> Option<Arc<pingora::protocols::tls::SslDigest>> {
+        self.inner.get_ssl_digest()
+    }
+
+    fn selected_alpn_proto(&self) -> Option<pingora::protocols::ALPN> {
+        self.inner.selected_alpn_proto()
+    }
+}
+
+impl GetTimingDigest for HeadGuard {
+    fn get_timing_digest(&self) -> Vec<Option<pingora::protocols::TimingDigest>> {
+        self.inner.get_timing_digest()
+    }
+
+    fn get_read_pending_time(&self) -> Duration {
+        self.inner.get_read_pending_time()
+    }
+
+    fn get_write_pending_time(&self) -> Duration {
+        self.inner.get_write_pending_time()
+    }
+}
+
+impl GetProxyDigest for HeadGuard {
+    fn get_proxy_digest(&self) -> Option<Arc<pingora::protocols::raw_connect::ProxyDigest>> {
+        self.inner.get_proxy_digest()
+    }
+}
+
+impl GetSocketDigest for HeadGuard {
+    fn get_socket_digest(&self) -> Option<Arc<pingora::protocols::SocketDigest>> {
+        self.inner.get_socket_digest()
+    }
+}
+
+#[async_trait::async_trait]
+impl Peek for HeadGuard {
+    async fn try_peek(&mut self, buf: &mut [u8]) -> io::Result<bool> {
+        self.inner.try_peek(buf).await
+    }
+}

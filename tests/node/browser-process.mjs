@@ -2,7 +2,9 @@
 // in its own process, so its cookie jar (JSESSIONID, BAYEUX_BROWSER) is its own.
 //
 // Usage: node browser-process.mjs <cometd-url> <user> <password> [json-options]
-// Options: {"ack": true} registers the AckExtension; {"transport": "websocket"} keeps only that.
+// Options: {"ack": true} registers the AckExtension; {"transport": "websocket"} keeps only that;
+// {"resubscribe": true} subscribes again after a re-handshake (the client clears subscriptions
+// on every handshake; a GWS desktop subscribes in its /meta/handshake listener).
 // Reads JSON-line commands on stdin, writes JSON-line events on stdout.
 //   {"op":"handshake"} {"op":"subscribe","channel":"/x"} {"op":"unsubscribe","channel":"/x"}
 //   {"op":"publish","channel":"/x","data":{}} {"op":"disconnect"} {"op":"exit"}
@@ -36,12 +38,16 @@ globalThis.window.WebSocket = class extends WebSocket {
 };
 cometd.configure({ url, requestHeaders, logLevel: "warn", maxBackoff: 2000 });
 
-cometd.addListener("/meta/handshake", (m) =>
-    emit({ ev: "handshake", successful: m.successful, advice: m.advice, ext: m.ext, error: m.error }));
+const subscriptions = new Map();
+cometd.addListener("/meta/handshake", (m) => {
+    emit({ ev: "handshake", successful: m.successful, advice: m.advice, ext: m.ext, error: m.error, reestablish: m.reestablish });
+    if (m.successful && m.reestablish && options.resubscribe) {
+        for (const channel of subscriptions.keys()) commands.subscribe({ channel });
+    }
+});
 cometd.addListener("/meta/connect", (m) =>
     emit({ ev: "connect", successful: m.successful, advice: m.advice, ext: m.ext }));
 
-const subscriptions = new Map();
 const commands = {
     handshake: () => cometd.handshake(),
     subscribe: ({ channel }) => {

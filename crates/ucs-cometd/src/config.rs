@@ -17,6 +17,10 @@ pub const DEFAULT_SWEEP_PERIOD: Duration = Duration::from_millis(997);
 pub const DEFAULT_MAX_SESSIONS_PER_BROWSER: usize = 1;
 /// Channels and patterns one session may subscribe to (a GWS desktop needs a handful).
 pub const DEFAULT_MAX_SUBSCRIPTIONS: usize = 100;
+/// How long a notification for a user with no subscribed session waits for one.
+pub const DEFAULT_PARK_FOR: Duration = Duration::from_millis(30_000);
+/// Notifications that may wait per user (the oldest is dropped past it).
+pub const PARKED_PER_USER: usize = 16;
 /// Poll interval advised to a browser past its limit (`multiple-clients`).
 pub const DEFAULT_MULTI_SESSION_INTERVAL: Duration = Duration::from_millis(2000);
 
@@ -43,6 +47,9 @@ pub struct BayeuxConfig {
     /// Subscriptions one session may hold; a subscribe past it is refused whole
     /// (`403::subscription_limit`).
     pub max_subscriptions: usize,
+    /// How long a notification for a user with no session subscribed to its channel waits for
+    /// one (zero: it is dropped at once).
+    pub park_for: Duration,
 }
 
 impl Default for BayeuxConfig {
@@ -57,6 +64,7 @@ impl Default for BayeuxConfig {
             multi_session_interval: DEFAULT_MULTI_SESSION_INTERVAL,
             websocket: false,
             max_subscriptions: DEFAULT_MAX_SUBSCRIPTIONS,
+            park_for: DEFAULT_PARK_FOR,
         }
     }
 }

@@ -29,6 +29,8 @@ pub struct EngineStats {
     pub dropped: u64,
     /// Sessions removed by the sweeper since start.
     pub expired: u64,
+    /// Notifications waiting for a session of their user to subscribe.
+    pub parked: usize,
 }
 
 /// A Bayeux 1.0 server engine, independent of any transport. Cheap to clone (one `Arc`).
@@ -126,7 +128,19 @@ impl Engine {
         channel: &str,
     ) -> usize {
         let sessions = self.registry.sessions_of_user(user_id);
-        self.registry.deliver_to(&sessions, message, channel)
+        let delivered = self.registry.deliver_to(&sessions, message, channel);
+        if delivered == 0 {
+            self.registry
+                .parking
+                .park(user_id, channel, message.clone());
+        }
+        delivered
+    }
+
+    /// Whether a notification for `user_id` would reach anyone: a live session, or parking
+    /// (which keeps it for a session still to come).
+    pub fn may_deliver_to(&self, user_id: &str) -> bool {
+        self.registry.parking.enabled() || self.registry.has_user(user_id)
     }
 
     /// Whether `user_id` has any live session (a notification for them could be delivered).
@@ -157,6 +171,7 @@ impl Engine {
         self.registry
             .expired
             .fetch_add(removed as u64, Ordering::Relaxed);
+        self.registry.parking.sweep(now);
         removed
     }
 
@@ -171,6 +186,19 @@ impl Engine {
         }
     }
 
+    /// Hands every session over to whichever server takes this one's place (a graceful
+    /// upgrade or a stop): each held connect, and every connect from now on, is answered with
+    /// what its session has queued and `advice: {reconnect: "handshake"}`, and the session
+    /// ends. Call it once no notification is still on its way to these sessions.
+    pub fn hand_over(&self) {
+        self.registry.begin_hand_over();
+    }
+
+    /// Whether [`Engine::hand_over`] was called.
+    pub fn is_handing_over(&self) -> bool {
+        self.registry.handing_over()
+    }
+
     /// Current counters.
     pub fn stats(&self) -> EngineStats {
         let registry = &self.registry;
@@ -181,6 +209,7 @@ impl Engine {
             deliveries: registry.deliveries.load(Ordering::Relaxed),
             dropped: registry.dropped_total.load(Ordering::Relaxed),
             expired: registry.expired.load(Ordering::Relaxed),
+            parked: registry.parking.len(),
         }
     }
 }

@@ -53,6 +53,7 @@ mod error;
 mod incoming;
 mod message;
 mod meta;
+mod parking;
 mod registry;
 mod reply;
 mod session;
@@ -65,7 +66,7 @@ pub use channel::{Channel, ChannelKind};
 pub use config::{
     BayeuxConfig, DEFAULT_INTERVAL, DEFAULT_MAX_INTERVAL, DEFAULT_MAX_QUEUE,
     DEFAULT_MAX_SESSIONS_PER_BROWSER, DEFAULT_MAX_SUBSCRIPTIONS, DEFAULT_MULTI_SESSION_INTERVAL,
-    DEFAULT_SWEEP_PERIOD, DEFAULT_TIMEOUT,
+    DEFAULT_PARK_FOR, DEFAULT_SWEEP_PERIOD, DEFAULT_TIMEOUT, PARKED_PER_USER,
 };
 pub use engine::{Engine, EngineStats};
 pub use error::BatchError;

@@ -4,14 +4,15 @@
 
 use crate::authorizer::Authorizer;
 use crate::channel::Channel;
-use crate::config::BayeuxConfig;
+use crate::config::{BayeuxConfig, PARKED_PER_USER};
 use crate::incoming::Incoming;
 use crate::message::EventMessage;
+use crate::parking::Parking;
 use crate::session::Session;
 use crate::table::SessionTable;
 use crate::transport::{ConnectionType, TransportContext};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tokio::time::Instant;
 
@@ -24,8 +25,14 @@ pub(crate) struct Registry {
     /// Held connects per `BAYEUX_BROWSER` id.
     browsers: Mutex<HashMap<String, usize>>,
     pub(crate) deliveries: AtomicU64,
+    /// Notifications waiting for a session of their user to subscribe.
+    pub(crate) parking: Parking,
     pub(crate) dropped_total: AtomicU64,
     pub(crate) expired: AtomicU64,
+    /// Set once the server hands its sessions over (see [`Engine::hand_over`]).
+    ///
+    /// [`Engine::hand_over`]: crate::Engine::hand_over
+    handing_over: AtomicBool,
 }
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -42,6 +49,7 @@ pub(crate) fn random_id() -> String {
 impl Registry {
     pub(crate) fn new(config: BayeuxConfig, authorizer: Arc<dyn Authorizer>) -> Self {
         Self {
+            parking: Parking::new(config.park_for, PARKED_PER_USER),
             config,
             authorizer,
             sessions: Mutex::new(SessionTable::default()),
@@ -49,6 +57,7 @@ impl Registry {
             deliveries: AtomicU64::new(0),
             dropped_total: AtomicU64::new(0),
             expired: AtomicU64::new(0),
+            handing_over: AtomicBool::new(false),
         }
     }
 
@@ -122,6 +131,37 @@ impl Registry {
 
     pub(crate) fn has_user(&self, user_id: &str) -> bool {
         lock(&self.sessions).has_user(user_id)
+    }
+
+    /// Whether the server is handing its sessions over.
+    pub(crate) fn handing_over(&self) -> bool {
+        self.handing_over.load(Ordering::Acquire)
+    }
+
+    /// Starts handing the sessions over: every held connect is released to answer.
+    pub(crate) fn begin_hand_over(&self) {
+        self.handing_over.store(true, Ordering::Release);
+        for session in self.sessions_snapshot() {
+            session.wake.notify_waiters();
+        }
+    }
+
+    /// Queues for `session` the parked notifications of its user that its subscriptions now
+    /// accept.
+    pub(crate) fn unpark_for(&self, session: &Session) {
+        if !self.parking.enabled() {
+            return;
+        }
+        let messages = {
+            let state = session.state();
+            self.parking
+                .take_matching(&session.owner.user_id, |channel| {
+                    Session::is_subscribed(&state, channel)
+                })
+        };
+        for message in messages {
+            self.enqueue(session, message);
+        }
     }
 
     /// Queues `message` for `session` and counts it.

@@ -16,6 +16,8 @@ pub(crate) mod errors {
     pub(crate) const SUBSCRIBE_DENIED: &str = "403::subscribe_denied";
     pub(crate) const SUBSCRIPTION_LIMIT: &str = "403::subscription_limit";
     pub(crate) const PUBLISH_DENIED: &str = "403::publish_denied";
+    /// A handshake reaching a server that is handing its sessions over.
+    pub(crate) const SERVER_STOPPING: &str = "503::server_stopping";
 }
 
 /// The `advice` of a reply.
@@ -54,6 +56,15 @@ impl Advice {
         Advice {
             reconnect: "handshake",
             interval: Some(0),
+            ..Advice::default()
+        }
+    }
+
+    /// `reconnect: handshake` after a second: the server is stopping, another takes over.
+    pub(crate) fn handshake_later() -> Advice {
+        Advice {
+            reconnect: "handshake",
+            interval: Some(1000),
             ..Advice::default()
         }
     }

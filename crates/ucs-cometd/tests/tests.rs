@@ -5,6 +5,7 @@ mod util;
 mod ack;
 mod connect;
 mod delivery;
+mod handover;
 mod handshake;
 mod publish;
 mod sweeping;

@@ -5,6 +5,7 @@
 
 use crate::auth::Authenticator;
 use crate::cors::Cors;
+use crate::drain::Drain;
 use crate::metrics::ProxyMetrics;
 use crate::reference::ReferenceIds;
 use crate::reload::{ReloadError, ReloadReport, Reloader};
@@ -42,6 +43,8 @@ pub struct App {
     pub(crate) cors: Cors,
     /// The public listener's address (readiness checks it accepts connections).
     pub(crate) listen: std::net::SocketAddr,
+    /// Whether the process is stopping, and the notifications it still owes.
+    pub(crate) drain: Arc<Drain>,
 }
 
 impl App {

@@ -11,7 +11,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use ucs_proxy::{build_server, init_logging, Config, Reloader};
+use ucs_proxy::{build_server, init_logging, Config, Reloader, Start};
 
 // jemalloc rather than glibc's malloc: glibc keeps freed memory in its arenas (after bursts of
 // large answers, argon2's 19 MiB buffers or a purge, RSS stayed at 0.6–2 GB and was never given
@@ -34,6 +34,10 @@ struct Cli {
     /// The TOML configuration file; environment variables `UCS_PROXY_<SECTION>__<KEY>` override it.
     #[arg(long, short, global = true, env = ucs_proxy::ENV_CONFIG_FILE)]
     config: Option<PathBuf>,
+    /// Take the listening sockets over from the running proxy (graceful upgrade): start this,
+    /// then send the running one SIGQUIT.
+    #[arg(long, global = true)]
+    upgrade: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -78,7 +82,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let config = load()?;
             let log = init_logging(&config.log)?;
             let reloader = Reloader::new(cli.config.clone(), config.clone(), Some(log));
-            let server = build_server(&config, reloader)?;
+            let start = if cli.upgrade {
+                Start::TakeOver
+            } else {
+                Start::Fresh
+            };
+            let server = build_server(&config, reloader, start)?;
             tracing::info!(listen = %config.server.listen, admin = %config.admin.listen,
                 admin_enabled = config.admin.enabled, "ucs-proxy starting");
             server.run_forever()

@@ -22,6 +22,7 @@ pub(crate) struct ProxyMetrics {
     history_duration: HistogramVec,
     cometd_sessions: IntGauge,
     cometd_queued: IntGauge,
+    cometd_parked: IntGauge,
     cometd_deliveries: IntCounter,
     cometd_dropped: IntCounter,
     cometd_expired: IntCounter,
@@ -64,6 +65,11 @@ impl ProxyMetrics {
             cometd_queued: IntGauge::new(
                 "ucs_proxy_cometd_queued_messages",
                 "Messages waiting in CometD session queues.",
+            )?,
+            cometd_parked: IntGauge::new(
+                "ucs_proxy_cometd_parked_messages",
+                "Notifications waiting for a session of their user to subscribe \
+                 (cometd.park_ms).",
             )?,
             cometd_deliveries: IntCounter::new(
                 "ucs_proxy_cometd_deliveries_total",
@@ -134,6 +140,7 @@ impl ProxyMetrics {
         r.register(Box::new(metrics.history_duration.clone()))?;
         r.register(Box::new(metrics.cometd_sessions.clone()))?;
         r.register(Box::new(metrics.cometd_queued.clone()))?;
+        r.register(Box::new(metrics.cometd_parked.clone()))?;
         r.register(Box::new(metrics.cometd_deliveries.clone()))?;
         r.register(Box::new(metrics.cometd_dropped.clone()))?;
         r.register(Box::new(metrics.cometd_expired.clone()))?;
@@ -190,6 +197,8 @@ impl ProxyMetrics {
                 .set(i64::try_from(engine.sessions).unwrap_or(i64::MAX));
             self.cometd_queued
                 .set(i64::try_from(engine.queued).unwrap_or(i64::MAX));
+            self.cometd_parked
+                .set(i64::try_from(engine.parked).unwrap_or(i64::MAX));
             catch_up(&self.cometd_deliveries, engine.deliveries);
             catch_up(&self.cometd_dropped, engine.dropped);
             catch_up(&self.cometd_expired, engine.expired);
@@ -226,10 +235,15 @@ mod tests {
             deliveries: 10,
             dropped: 1,
             expired: 0,
+            parked: 4,
         };
         metrics.render(&stats);
         let text = String::from_utf8(metrics.render(&stats)).unwrap();
         assert!(text.contains("ucs_proxy_cometd_sessions 3"), "{text}");
+        assert!(
+            text.contains("ucs_proxy_cometd_parked_messages 4"),
+            "{text}"
+        );
         assert!(
             text.contains("ucs_proxy_cometd_deliveries_total 10"),
             "{text}"

@@ -2,18 +2,36 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Hands out the `referenceId` of each accepted request: unique within the process and
-/// increasing, starting at 1, as GWS numbers them.
+/// Hands out the `referenceId` of each accepted request: unique and increasing.
+///
+/// A process starts at its start time in milliseconds × 1000, so a process that replaces
+/// another (graceful upgrade, restart) never hands out an id the old one did — a desktop
+/// correlating results by `referenceId` cannot mix them up — unless the old one averaged a
+/// million requests a second over its whole life. The ids stay below 2^53 (exact in a
+/// JavaScript number) until the year 2255.
 #[derive(Debug)]
 pub struct ReferenceIds {
     next: AtomicU64,
 }
 
 impl ReferenceIds {
-    /// A counter whose first id is 1.
+    /// A counter whose first id comes from the clock (see the type's documentation).
     pub fn new() -> Self {
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_millis());
+        Self::starting_at(
+            u64::try_from(millis)
+                .unwrap_or(0)
+                .saturating_mul(1000)
+                .max(1),
+        )
+    }
+
+    /// A counter whose first id is `first`.
+    pub fn starting_at(first: u64) -> Self {
         Self {
-            next: AtomicU64::new(1),
+            next: AtomicU64::new(first),
         }
     }
 
@@ -37,8 +55,18 @@ mod tests {
     use std::sync::Arc;
 
     #[test]
-    fn ids_start_at_one_and_never_repeat_across_threads() {
-        let ids = Arc::new(ReferenceIds::new());
+    fn a_later_process_starts_above_an_earlier_one_and_below_2_pow_53() {
+        let earlier = ReferenceIds::new();
+        let first = earlier.next_id();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let later = ReferenceIds::new();
+        assert!(later.next_id() >= first + 2000);
+        assert!(first < 1 << 53);
+    }
+
+    #[test]
+    fn ids_never_repeat_across_threads() {
+        let ids = Arc::new(ReferenceIds::starting_at(1));
         assert_eq!(ids.next_id(), 1);
         let handles: Vec<_> = (0..4)
             .map(|_| {

@@ -15,7 +15,7 @@ use crate::reference::ReferenceIds;
 use crate::reload::Reloader;
 use crate::upstream::UpstreamSetupError;
 use pingora::proxy::{http_proxy, http_proxy_service};
-use pingora::server::configuration::ServerConf;
+use pingora::server::configuration::{Opt, ServerConf};
 use pingora::server::Server;
 use pingora::services::background::background_service;
 use pingora::services::listening::Service;
@@ -61,26 +61,50 @@ fn check_bindable(addr: SocketAddr) -> Result<(), StartupError> {
         .map_err(|source| StartupError::Bind { addr, source })
 }
 
+/// How a process starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Start {
+    /// Binds its listeners.
+    Fresh,
+    /// Takes the listening sockets of the running process over (`--upgrade`): the running
+    /// one is then sent SIGQUIT, hands them over through `server.upgrade_sock`, finishes what
+    /// it holds and hands its CometD sessions over.
+    TakeOver,
+}
+
 /// Builds a ready-to-run server: the public edge on `server.listen`, the admin service on
 /// `admin.listen` (unless disabled) and the housekeeping background service (which also reloads
 /// the configuration through `reloader` on SIGHUP).
 ///
 /// The caller runs it with [`Server::run_forever`], which installs the signal handlers
 /// (SIGTERM: graceful shutdown; SIGINT: immediate; SIGQUIT: hand-off to a new process).
-pub fn build_server(config: &Config, reloader: Reloader) -> Result<Server, StartupError> {
+pub fn build_server(
+    config: &Config,
+    reloader: Reloader,
+    start: Start,
+) -> Result<Server, StartupError> {
     config.validate()?;
-    check_bindable(config.server.listen)?;
-    if config.admin.enabled {
-        check_bindable(config.admin.listen)?;
+    // Taking over, the running process holds the addresses: they are not bindable, and need
+    // not be.
+    if start == Start::Fresh {
+        check_bindable(config.server.listen)?;
+        if config.admin.enabled {
+            check_bindable(config.admin.listen)?;
+        }
     }
     let conf = ServerConf {
+        upgrade_sock: config.server.upgrade_sock.clone(),
         threads: config.server.threads,
         work_stealing: config.server.work_stealing,
         grace_period_seconds: Some(config.server.grace_period.as_secs()),
         graceful_shutdown_timeout_seconds: Some(config.server.graceful_shutdown_timeout.as_secs()),
         ..ServerConf::default()
     };
-    let mut server = Server::new_with_opt_and_conf(None, conf);
+    let opt = Opt {
+        upgrade: start == Start::TakeOver,
+        ..Opt::default()
+    };
+    let mut server = Server::new_with_opt_and_conf(Some(opt), conf);
     server.bootstrap();
 
     let upstream = match crate::upstream::build_pool(&config.upstream)? {
@@ -125,6 +149,7 @@ pub fn build_server(config: &Config, reloader: Reloader) -> Result<Server, Start
         upstream,
         cors: Cors::new(&config.api.cors),
         listen: config.server.listen,
+        drain: Arc::default(),
     });
 
     let edge_app = Guarded::new(
@@ -140,6 +165,9 @@ pub fn build_server(config: &Config, reloader: Reloader) -> Result<Server, Start
         admin.add_tcp(&config.admin.listen.to_string());
         server.add_service(admin);
     }
-    server.add_service(background_service("housekeeping", Housekeeping::new(app)));
+    server.add_service(background_service(
+        "housekeeping",
+        Housekeeping::new(app, config.server.grace_period),
+    ));
     Ok(server)
 }

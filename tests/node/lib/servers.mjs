@@ -51,13 +51,16 @@ function demoWorkDir(binary) {
 
 /**
  * Starts target/debug/ucs-proxy (or $UCS_PROXY_BIN) on config/default.toml and a free port, in a
- * working directory holding a small demo database for the embedded store.
+ * working directory holding a small demo database for the embedded store. With `upgrade`, the
+ * process takes the listening sockets of the running proxy `upgrade` over (`--upgrade`, same
+ * ports): it is returned at once, before that proxy is sent SIGQUIT.
  */
-export async function startProxy(env = {}, { config = `${repo}config/default.toml` } = {}) {
-    const port = await freePort();
-    const adminPort = await freePort();
+export async function startProxy(env = {}, { config = `${repo}config/default.toml`, upgrade } = {}) {
+    const port = upgrade?.port ?? await freePort();
+    const adminPort = upgrade?.adminPort ?? await freePort();
     const binary = process.env.UCS_PROXY_BIN ?? `${repo}target/debug/ucs-proxy`;
-    const child = spawn(binary, ["--config", config], {
+    const args = ["--config", config, ...(upgrade ? ["--upgrade"] : [])];
+    const child = spawn(binary, args, {
         cwd: demoWorkDir(binary),
         env: {
             ...process.env,
@@ -68,10 +71,14 @@ export async function startProxy(env = {}, { config = `${repo}config/default.tom
         },
         stdio: ["ignore", "ignore", "inherit"],
     });
-    await waitListening(port, child);
+    const exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+    if (!upgrade) await waitListening(port, child);
     const base = `http://127.0.0.1:${port}`;
     return {
         port,
+        adminPort,
+        child,
+        exited,
         base,
         cometdUrl: `${base}/api/v2/notifications`,
         adminBase: `http://127.0.0.1:${adminPort}`,

@@ -3,7 +3,7 @@
 use crate::incoming::{Incoming, Verb};
 use crate::message::Response;
 use crate::registry::Registry;
-use crate::reply::{Advice, Reply, ReplyExt};
+use crate::reply::{errors, Advice, Reply, ReplyExt};
 use crate::session::Session;
 use crate::transport::{ConnectionType, TransportContext};
 use serde_json::Value;
@@ -19,6 +19,9 @@ enum Release {
     Superseded,
     /// The session was disconnected or swept while the connect was held.
     Removed,
+    /// The server is handing its sessions over (it is stopping): answer with what is queued
+    /// and send the client to handshake again, on the server that takes over.
+    HandOver,
 }
 
 pub(crate) async fn handle(
@@ -40,6 +43,10 @@ pub(crate) async fn handle(
         return;
     };
     let config = &registry.config;
+    if registry.handing_over() {
+        hand_over(registry, &session, message, out);
+        return;
+    }
     let (generation, first, must_answer_now, inherited_slot) = {
         let mut state = session.state();
         state.connect_generation += 1;
@@ -98,6 +105,10 @@ pub(crate) async fn handle(
                     .push(Reply::to(message, true).with_advice(Advice::none()));
                 return;
             }
+            Release::HandOver => {
+                hand_over(registry, &session, message, out);
+                return;
+            }
             Release::Reply => {}
         }
     }
@@ -132,6 +143,9 @@ async fn hold(registry: &Registry, session: &Session, generation: u64) -> Releas
                 break Release::Reply;
             }
         }
+        if registry.handing_over() {
+            break Release::HandOver;
+        }
         tokio::select! {
             _ = &mut notified => {}
             _ = tokio::time::sleep_until(deadline) => break Release::Reply,
@@ -145,6 +159,15 @@ async fn hold(registry: &Registry, session: &Session, generation: u64) -> Releas
         }
     }
     release
+}
+
+/// Answers a connect of a server that is handing over: what is queued rides on the reply, which
+/// is unsuccessful with the advice to handshake (what the official client acts on: a successful
+/// connect advising a handshake is an error to it), and the session ends here.
+fn hand_over(registry: &Registry, session: &Arc<Session>, message: &Incoming, out: &mut Response) {
+    let reply = Reply::error(message, errors::SESSION_UNKNOWN).with_advice(Advice::handshake());
+    finish(registry, session, reply, out);
+    registry.remove_session(&session.id);
 }
 
 /// Puts the queued messages and the reply into the response, and starts the session's expiry

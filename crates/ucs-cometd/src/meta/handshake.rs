@@ -20,6 +20,14 @@ pub(crate) fn handle(
         return;
     };
     let config = &registry.config;
+    if registry.handing_over() {
+        // A session made now would be stranded on a stopping server: try again in a moment,
+        // when the server taking over is the one that answers.
+        out.handshake = Some(
+            Reply::error(message, errors::SERVER_STOPPING).with_advice(Advice::handshake_later()),
+        );
+        return;
+    }
     let offered = config.connection_types();
     let common = supported
         .as_ref()

@@ -66,6 +66,7 @@ pub(crate) fn handle(
         out.replies.push(reply(Some(errors::SUBSCRIBE_DENIED)));
         return Some(session);
     }
+    let mut added = false;
     {
         let mut state = session.state();
         if *subscribe {
@@ -82,6 +83,7 @@ pub(crate) fn handle(
                 out.replies.push(reply(Some(errors::SUBSCRIPTION_LIMIT)));
                 return Some(session);
             }
+            added = !new.is_empty();
             for channel in new {
                 state.subscriptions.insert(channel);
             }
@@ -90,6 +92,10 @@ pub(crate) fn handle(
                 state.subscriptions.remove(channel);
             }
         }
+    }
+    if added {
+        // Notifications that arrived before this subscription now have a session to go to.
+        registry.unpark_for(&session);
     }
     out.replies.push(reply(None));
     Some(session)

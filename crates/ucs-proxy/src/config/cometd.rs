@@ -29,6 +29,10 @@ pub struct CometdConfig {
     pub websocket: bool,
     /// Channels one session may subscribe to (default 100); a subscribe past it is refused.
     pub max_subscriptions: usize,
+    /// How long a notification for a user with no session subscribed to its channel waits for
+    /// one (default 30 s; 0: dropped at once).
+    #[serde(rename = "park_ms", with = "units::millis")]
+    pub park_for: Duration,
 }
 
 impl Default for CometdConfig {
@@ -43,6 +47,7 @@ impl Default for CometdConfig {
             multi_session_interval: d.multi_session_interval,
             websocket: d.websocket,
             max_subscriptions: d.max_subscriptions,
+            park_for: d.park_for,
         }
     }
 }
@@ -59,6 +64,7 @@ impl CometdConfig {
             multi_session_interval: self.multi_session_interval,
             websocket: self.websocket,
             max_subscriptions: self.max_subscriptions,
+            park_for: self.park_for,
             ..BayeuxConfig::default()
         }
     }

@@ -12,8 +12,11 @@ pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(LOCALHOST, 8080);
 pub const DEFAULT_ADMIN_LISTEN: SocketAddr = SocketAddr::new(LOCALHOST, 9091);
 /// Default worker threads of the public service.
 pub const DEFAULT_THREADS: usize = 2;
-/// Default time a stopping process keeps serving.
-pub const DEFAULT_GRACE_PERIOD: Duration = Duration::from_secs(1);
+/// Default time a stopping process keeps running after its listeners close (above the default
+/// backend timeout, so the results still owed are delivered).
+pub const DEFAULT_GRACE_PERIOD: Duration = Duration::from_secs(6);
+/// Default socket of the graceful upgrade's hand-over of listening sockets.
+pub const DEFAULT_UPGRADE_SOCK: &str = "/tmp/ucs-proxy-upgrade.sock";
 /// Default time in-flight requests get at shutdown.
 pub const DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default base of absolute `uri` values in results.

@@ -15,12 +15,18 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// Worker threads of the public service (default 2).
     pub threads: usize,
-    /// How long a shutting-down process keeps serving before it stops accepting (default 1 s).
+    /// How long a stopping process keeps running once its listeners are closed (default 6 s):
+    /// in-flight requests finish, the results still owed are delivered, then the CometD
+    /// sessions are handed over (the last second). Keep it above the backends' timeout.
     #[serde(rename = "grace_period_seconds", with = "units::seconds")]
     pub grace_period: Duration,
-    /// How long in-flight requests get to finish at shutdown (default 5 s).
+    /// How long blocking work gets after the grace period before the process exits (default
+    /// 5 s).
     #[serde(rename = "graceful_shutdown_timeout_seconds", with = "units::seconds")]
     pub graceful_shutdown_timeout: Duration,
+    /// The Unix socket over which a new process (`ucs-proxy --upgrade`) takes the listening
+    /// sockets from the running one, sent SIGQUIT (default `/tmp/ucs-proxy-upgrade.sock`).
+    pub upgrade_sock: String,
     /// Whether idle worker threads take tasks from busy ones (default true, pingora's default);
     /// false keeps each connection's work on one thread, fewer cross-thread wake-ups.
     pub work_stealing: bool,
@@ -33,6 +39,7 @@ impl Default for ServerConfig {
             threads: DEFAULT_THREADS,
             grace_period: DEFAULT_GRACE_PERIOD,
             graceful_shutdown_timeout: DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT,
+            upgrade_sock: DEFAULT_UPGRADE_SOCK.to_owned(),
             work_stealing: true,
         }
     }

@@ -4,6 +4,7 @@
 use super::accept::accept;
 use super::caller::reply;
 use super::{App, RequestLog};
+use crate::drain::InFlight;
 use crate::http_io::Answer;
 use chrono::Utc;
 use pingora::proxy::Session;
@@ -88,14 +89,17 @@ pub(crate) async fn serve(
         return Ok(Served::Answered);
     }
     let reference_id = app.references.next_id();
+    // Owed from the ack on: a stopping process waits for it before handing sessions over.
+    let in_flight = app.drain.track();
     let cache = lookup.status();
     (log.status_code, log.cache, log.reference_id) = (Some(0), Some(cache), Some(reference_id));
     let ack =
         Answer::ack(Ack::new(reference_id)).with_header("x-cache", cache.as_header().to_owned());
     reply(session, log, Some(&caller), ack).await?;
 
-    // A hit fills nothing; with nobody to receive it, its notification is not even built.
-    if cache == CacheStatus::Hit && !app.engine.has_sessions(&principal.user_id) {
+    // A hit fills nothing; with nobody to receive it (no session, no parking), its notification
+    // is not even built.
+    if cache == CacheStatus::Hit && !app.engine.may_deliver_to(&principal.user_id) {
         return Ok(Served::Answered);
     }
     // The ack never waits for the backends: resolution and delivery run in their own task.
@@ -105,6 +109,7 @@ pub(crate) async fn serve(
         reference_id,
         received: log.started,
         cache,
+        _in_flight: in_flight,
     };
     tokio::spawn(delivery.run(lookup));
     Ok(Served::Answered)
@@ -117,6 +122,8 @@ struct Delivery {
     reference_id: u64,
     received: Instant,
     cache: CacheStatus,
+    /// Released when the notification is queued (or the task ends).
+    _in_flight: InFlight,
 }
 
 impl Delivery {
@@ -127,6 +134,7 @@ impl Delivery {
             reference_id,
             received,
             cache,
+            _in_flight,
         } = self;
         let data = match app.history.resolve_presented(lookup).await {
             Ok(interactions) => JsonText::of(&HistoryMessageJson {

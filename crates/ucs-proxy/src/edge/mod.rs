@@ -56,6 +56,11 @@ impl ProxyHttp for Edge {
         _log: &mut RequestLog,
     ) -> pingora::Result<()> {
         session.as_downstream_mut().set_pipelining_enabled(true);
+        // CometD requests keep their connection until the sessions are handed over (their
+        // results come through the old process); see `notifications::serve`.
+        if !notifications::is_notifications_path(session.req_header().uri.path()) {
+            close_if_draining(&self.app, session);
+        }
         Ok(())
     }
 
@@ -155,10 +160,19 @@ impl ProxyHttp for Edge {
     /// GWS's answer passes unchanged, plus `UCSPROXY_NODE` when it opens a session.
     async fn response_filter(
         &self,
-        _session: &mut Session,
+        session: &mut Session,
         upstream_response: &mut ResponseHeader,
         log: &mut RequestLog,
     ) -> pingora::Result<()> {
+        close_if_draining(&self.app, session);
         passthrough::mark_session_node(upstream_response, log)
+    }
+}
+
+/// A stopping process answers with `Connection: close`: the client's next request opens a new
+/// connection, which goes to the process that stays.
+fn close_if_draining(app: &App, session: &mut Session) {
+    if app.drain.is_draining() {
+        session.set_keepalive(None);
     }
 }

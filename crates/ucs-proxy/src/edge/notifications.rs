@@ -58,6 +58,11 @@ pub(crate) async fn serve(
             Answer::json(error.http_status(), Bytes::new())
         }
     };
+    // Once the sessions are handed over, the client's handshake must reach the process that
+    // stays: the connection closes.
+    if app.engine.is_handing_over() {
+        session.set_keepalive(None);
+    }
     reply(session, log, Some(&caller), answer).await
 }
 

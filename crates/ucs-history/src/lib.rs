@@ -72,7 +72,7 @@ mod status;
 
 pub use admission::{AdmissionPolicy, Overload};
 pub use backend::{BackendFailure, FailureKind, HistoryBackend};
-pub use cache::{CacheError, CachePolicy, CacheStats, PurgeFilter, ScopeKind};
+pub use cache::{CacheError, CachePolicy, CacheStats, Invalidation, PurgeFilter, ScopeKind};
 pub use dispatcher::Dispatcher;
 pub use error::HistoryError;
 pub use metrics::{HistoryMetrics, LookupCounts};

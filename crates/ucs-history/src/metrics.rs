@@ -41,6 +41,18 @@ pub struct HistoryMetrics {
     /// `ucs_proxy_admission_total{outcome}`: backend calls admitted at once, after waiting, or
     /// refused (queue full, wait too long).
     pub(crate) admission: IntCounterVec,
+    /// `ucs_proxy_cache_changes_total{source}`: interaction changes received, by source (a
+    /// backend's change feed, `passthrough` writes, the `admin` API).
+    pub(crate) changes: IntCounterVec,
+    /// `ucs_proxy_cache_invalidated_total`: entries dropped because a change may affect them
+    /// (or their backend's change feed was interrupted).
+    pub(crate) invalidated: IntCounter,
+    /// `ucs_proxy_cache_spared_total`: entries of a change's tenant and media type that it
+    /// could not affect, kept.
+    pub(crate) spared: IntCounter,
+    /// `ucs_proxy_cache_resyncs_total{backend}`: change feeds (re)connected, each dropping
+    /// that backend's entries.
+    pub(crate) resyncs: IntCounterVec,
 }
 
 impl HistoryMetrics {
@@ -105,6 +117,30 @@ impl HistoryMetrics {
                 ),
                 &["outcome"],
             )?,
+            changes: IntCounterVec::new(
+                Opts::new(
+                    "ucs_proxy_cache_changes_total",
+                    "Interaction changes received, by source (a backend's change feed, \
+                     passthrough writes, the admin API).",
+                ),
+                &["source"],
+            )?,
+            invalidated: IntCounter::new(
+                "ucs_proxy_cache_invalidated_total",
+                "Cache entries dropped because a change may affect their answer (or their \
+                 backend's change feed was interrupted).",
+            )?,
+            spared: IntCounter::new(
+                "ucs_proxy_cache_spared_total",
+                "Cache entries of a change's tenant and media type that it could not affect.",
+            )?,
+            resyncs: IntCounterVec::new(
+                Opts::new(
+                    "ucs_proxy_cache_resyncs_total",
+                    "Backend change feeds (re)connected; each drops that backend's entries.",
+                ),
+                &["backend"],
+            )?,
         };
         for outcome in AdmissionOutcome::ALL {
             metrics.admission.with_label_values(&[outcome.as_label()]);
@@ -123,6 +159,10 @@ impl HistoryMetrics {
         registry.register(Box::new(metrics.backend_duration.clone()))?;
         registry.register(Box::new(metrics.backend_errors.clone()))?;
         registry.register(Box::new(metrics.admission.clone()))?;
+        registry.register(Box::new(metrics.changes.clone()))?;
+        registry.register(Box::new(metrics.invalidated.clone()))?;
+        registry.register(Box::new(metrics.spared.clone()))?;
+        registry.register(Box::new(metrics.resyncs.clone()))?;
         Ok(metrics)
     }
 
@@ -131,6 +171,8 @@ impl HistoryMetrics {
     pub(crate) fn declare_backend(&self, backend: &str, media_type: MediaType) {
         let labels = [backend, media_type.as_str()];
         self.backend_duration.with_label_values(&labels);
+        self.changes.with_label_values(&[backend]);
+        self.resyncs.with_label_values(&[backend]);
         for kind in FailureKind::ALL {
             self.backend_errors
                 .with_label_values(&[labels[0], labels[1], kind.as_label()]);

@@ -15,6 +15,8 @@
 //! * [`Interaction`] and [`HistoryNotification`] print exactly as GWS prints them.
 //! * [`HistoryQuery::select`] is the reference semantics of a query over a set of interactions;
 //!   every backend must return what it returns.
+//! * [`InteractionChange`] is one change of an interaction; [`HistoryQuery::affected_by`] says,
+//!   with the same rules, whether a cached answer may differ after it.
 //!
 //! # Why normalize before keying
 //!
@@ -41,6 +43,7 @@
 
 mod ack;
 mod cache_key;
+mod change;
 mod date;
 mod error;
 mod gws_user;
@@ -54,6 +57,7 @@ mod select;
 
 pub use ack::Ack;
 pub use cache_key::{AuthScope, CacheKey};
+pub use change::{ChangeKind, InteractionChange};
 pub use date::{format_gws_timestamp, GWS_TIMESTAMP_FORMAT};
 pub use error::{
     ErrorKind, RequestError, Result, STATUS_FORBIDDEN, STATUS_INVALID_PARAMETER,

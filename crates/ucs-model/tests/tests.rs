@@ -2,6 +2,7 @@
 
 mod util;
 
+mod changes;
 mod defaults;
 mod errors;
 mod keys;

@@ -3,7 +3,8 @@
 //! Freshness is measured on tokio's clock (a paused clock in tests moves it); moka's own expiry,
 //! set to the same lifetime, only reclaims the memory.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use super::changes::EntryState;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -35,6 +36,10 @@ pub(crate) struct CachedPart {
     /// The part holds every interaction of its type up to it (in the query's order), maybe not
     /// those after it; `None`: the part is the whole answer for its type.
     pub(crate) boundary: Option<Interaction>,
+    /// The change generation when the backend call that made it began (see `changes.rs`).
+    pub(crate) generation: u64,
+    /// Whether it may be served (see [`EntryState`]).
+    state: AtomicU8,
 }
 
 /// Bytes charged per entry on top of its JSON size (key, bookkeeping).
@@ -63,7 +68,34 @@ impl CachedPart {
             weight: u32::try_from(memory + ENTRY_OVERHEAD).unwrap_or(u32::MAX),
             refreshing: AtomicBool::new(false),
             boundary: None,
+            generation: 0,
+            state: AtomicU8::new(EntryState::Pending as u8),
         }
+    }
+
+    /// The entry of a backend call that began at change `generation`.
+    pub(crate) fn began_at(mut self, generation: u64) -> Self {
+        self.generation = generation;
+        self
+    }
+
+    /// Whether it may be served.
+    pub(crate) fn state(&self) -> EntryState {
+        match self.state.load(Ordering::Acquire) {
+            0 => EntryState::Pending,
+            1 => EntryState::Valid,
+            _ => EntryState::Invalid,
+        }
+    }
+
+    /// Sets whether it may be served.
+    pub(crate) fn set_state(&self, state: EntryState) {
+        self.state.store(state as u8, Ordering::Release);
+    }
+
+    /// Whether it was checked against the changes and is served.
+    pub(crate) fn is_valid(&self) -> bool {
+        self.state() == EntryState::Valid
     }
 
     /// The entry complete only up to `boundary` (see the field).

@@ -1,13 +1,15 @@
 //! The result cache: per (backend, media type, scope, normalized query) entries in moka, with
 //! per-media-type TTLs, a short TTL for empty results, stale-while-revalidate and purges.
 
+mod changes;
 mod entry;
 mod policy;
 mod rendered;
 mod store;
 
+pub(crate) use changes::EntryState;
 pub(crate) use entry::{CachedPart, PartKey};
 pub use policy::{CachePolicy, ScopeKind};
 pub(crate) use rendered::{RenderKey, Rendered};
-pub use store::{CacheError, CacheStats, PurgeFilter};
-pub(crate) use store::{CacheState, EvictionCause, ResultCache, Store};
+pub use store::{CacheError, CacheStats, Invalidation, PurgeFilter};
+pub(crate) use store::{CacheState, EvictionCause, ResultCache};

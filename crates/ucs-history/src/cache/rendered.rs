@@ -51,12 +51,13 @@ impl Rendered {
         }
     }
 
-    /// Its parts with their media types, if every one is still held by somebody (the cache).
+    /// Its parts with their media types, if every one is still held by somebody (the cache)
+    /// and no change has dropped it.
     pub(crate) fn live_parts(&self) -> Option<Vec<(MediaType, Arc<CachedPart>)>> {
         self.media_types
             .iter()
             .zip(&self.parts)
-            .map(|(media_type, part)| Some((*media_type, part.upgrade()?)))
+            .map(|(media_type, part)| Some((*media_type, part.upgrade().filter(|p| p.is_valid())?)))
             .collect()
     }
 

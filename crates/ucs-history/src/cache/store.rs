@@ -1,16 +1,18 @@
 //! The moka store behind the cache, swapped whole when its size budget changes on reload.
 
+use super::changes::ChangeIndex;
 use super::entry::{CachedPart, PartKey};
 use super::policy::CachePolicy;
 use super::rendered::{build_render_store, RenderStore};
 use crate::metrics::HistoryMetrics;
 use moka::future::Cache;
 use moka::notification::RemovalCause;
+use moka::ops::compute::Op;
 use moka::Expiry;
 use serde::Serialize;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
-use ucs_model::MediaType;
+use ucs_model::{InteractionChange, MediaType};
 
 /// The moka cache of per-media-type results.
 /// Keys hash with aHash: fast, and randomly keyed per process (keys hold caller-chosen strings).
@@ -84,14 +86,16 @@ impl From<RemovalCause> for EvictionCause {
     }
 }
 
-fn build_store(policy: &CachePolicy, metrics: &HistoryMetrics) -> Store {
+fn build_store(policy: &CachePolicy, metrics: &HistoryMetrics, index: &Arc<ChangeIndex>) -> Store {
     let evictions = metrics.evictions.clone();
+    let index = Arc::clone(index);
     Cache::builder()
         .max_capacity(policy.max_bytes)
         .weigher(|_key: &PartKey, value: &Arc<CachedPart>| value.weight)
         .expire_after(EntryLifetime)
         .support_invalidation_closures()
-        .eviction_listener(move |_key, _value, cause| {
+        .eviction_listener(move |key, value, cause| {
+            index.forget(&key, &value);
             evictions
                 .with_label_values(&[EvictionCause::from(cause).as_label()])
                 .inc();
@@ -106,6 +110,50 @@ pub(crate) struct CacheState {
     pub(crate) store: Option<Store>,
     /// Rendered whole answers (present whenever `store` is).
     pub(crate) rendered: Option<RenderStore>,
+    /// The store's entries by tenant and media type, for changes (present whenever `store` is).
+    pub(crate) index: Option<Arc<ChangeIndex>>,
+}
+
+impl CacheState {
+    /// The change generation now: a backend call records it as it begins (0 without a cache).
+    pub(crate) fn generation(&self) -> u64 {
+        self.index.as_ref().map_or(0, |index| index.generation())
+    }
+
+    /// Registers an entry just stored under `key` (see [`ChangeIndex::register`]); an entry a
+    /// change has affected meanwhile leaves the store. Returns whether it may be served.
+    pub(crate) async fn register(&self, key: &PartKey, entry: &Arc<CachedPart>) -> bool {
+        let Some(index) = &self.index else {
+            return true;
+        };
+        if index.register(key, entry) {
+            return true;
+        }
+        if let Some(store) = &self.store {
+            remove_if_same(store, key, entry).await;
+        }
+        false
+    }
+}
+
+/// Removes `entry` from `store`, unless `key` holds a newer one by now.
+pub(crate) async fn remove_if_same(store: &Store, key: &PartKey, entry: &Arc<CachedPart>) {
+    store
+        .entry(key.clone())
+        .and_compute_with(|current| {
+            let same = current.is_some_and(|c| Arc::ptr_eq(c.value(), entry));
+            std::future::ready(if same { Op::Remove } else { Op::Nop })
+        })
+        .await;
+}
+
+/// What one change did to the cache.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Invalidation {
+    /// Entries dropped: their answers may differ after the change.
+    pub invalidated: u64,
+    /// Entries of the change's tenant and media type looked at and kept.
+    pub spared: u64,
 }
 
 /// Which entries a purge removes; every given criterion must match.
@@ -165,13 +213,17 @@ pub(crate) struct ResultCache {
 
 impl ResultCache {
     pub(crate) fn new(policy: CachePolicy, metrics: HistoryMetrics) -> Self {
-        let store = policy.enabled.then(|| build_store(&policy, &metrics));
+        let index = policy.enabled.then(Arc::<ChangeIndex>::default);
+        let store = index
+            .as_ref()
+            .map(|index| build_store(&policy, &metrics, index));
         let rendered = policy.enabled.then(|| build_render_store(&policy));
         Self {
             state: RwLock::new(Arc::new(CacheState {
                 policy,
                 store,
                 rendered,
+                index,
             })),
             metrics,
         }
@@ -189,10 +241,14 @@ impl ResultCache {
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
         let rebuild = policy.enabled != state.policy.enabled
             || (policy.enabled && policy.max_bytes != state.policy.max_bytes);
-        let store = if rebuild {
-            policy.enabled.then(|| build_store(&policy, &self.metrics))
+        let (store, index) = if rebuild {
+            let index = policy.enabled.then(Arc::<ChangeIndex>::default);
+            let store = index
+                .as_ref()
+                .map(|index| build_store(&policy, &self.metrics, index));
+            (store, index)
         } else {
-            state.store.clone()
+            (state.store.clone(), state.index.clone())
         };
         // Rendered answers are cheap to redo; their lifetime follows the new TTLs.
         let rendered = policy.enabled.then(|| build_render_store(&policy));
@@ -200,8 +256,47 @@ impl ResultCache {
             policy,
             store,
             rendered,
+            index,
         });
         rebuild
+    }
+
+    /// Drops the entries `change` may affect (see `changes.rs`), counted.
+    pub(crate) async fn apply_change(&self, change: InteractionChange) -> Invalidation {
+        let state = self.current();
+        let (Some(store), Some(index)) = (&state.store, &state.index) else {
+            return Invalidation::default();
+        };
+        let (change, candidates) = index.candidates(change);
+        let mut outcome = Invalidation::default();
+        for (key, entry) in candidates {
+            if index.drop_if_affected(&change, &key, &entry) {
+                remove_if_same(store, &key, &entry).await;
+                outcome.invalidated += 1;
+            } else {
+                outcome.spared += 1;
+            }
+        }
+        self.metrics.invalidated.inc_by(outcome.invalidated);
+        self.metrics.spared.inc_by(outcome.spared);
+        outcome
+    }
+
+    /// Drops every entry `backend` answered: its change feed was interrupted, changes may have
+    /// been missed. Returns how many.
+    pub(crate) async fn resync(&self, backend: &str) -> u64 {
+        let state = self.current();
+        let (Some(store), Some(index)) = (&state.store, &state.index) else {
+            return 0;
+        };
+        let candidates = index.resync(backend);
+        let dropped = candidates.len() as u64;
+        for (key, entry) in candidates {
+            index.drop_entry(&key, &entry);
+            remove_if_same(store, &key, &entry).await;
+        }
+        self.metrics.invalidated.inc_by(dropped);
+        dropped
     }
 
     /// Removes the entries `filter` selects.

@@ -69,6 +69,7 @@ impl HistoryService {
         let request = BackendRequest::batch(lookup.tenant.as_str(), &lookup.query, &media_types);
         let (policy, query) = (&state.policy, &lookup.query);
         let caller = self.call(Some(&lookup.user_id));
+        let generation = state.generation();
         let call = async {
             let answer = fetch(backend, &request, &caller).await?;
             let (split, boundary) = split_batch(query, answer, &media_types);
@@ -76,7 +77,7 @@ impl HistoryService {
                 split
                     .into_iter()
                     .zip(&media_types)
-                    .map(|(items, m)| stored(items, policy, *m, boundary.clone()))
+                    .map(|(items, m)| stored(items, policy, *m, boundary.clone(), generation))
                     .collect::<Vec<Arc<CachedPart>>>(),
             )
         };
@@ -85,6 +86,9 @@ impl HistoryService {
             let entries = call.await?;
             for (part, entry) in parts.iter().zip(&entries) {
                 store.insert(part.1.clone(), Arc::clone(entry)).await;
+                // Delivered whatever a change meanwhile says (read after the request came);
+                // kept only if no change may affect it.
+                state.register(part.1, entry).await;
             }
             return Ok(group
                 .iter()
@@ -112,16 +116,23 @@ impl HistoryService {
                 .with_label_values(&[parts[0].0.as_str()])
                 .inc();
         }
-        let mut resolved = vec![(
-            group[0],
-            Resolved::from_entry(parts[0].0, first.into_value()),
-        )];
-        for (&i, part) in group.iter().zip(&parts).skip(1) {
-            // Stored by the call just made (ours or a coalesced one); if it is gone already,
-            // this part alone is asked again.
-            let part_resolved = match store.get(part.1).await {
-                Some(entry) => Resolved::from_entry(part.0, entry),
-                None => self.resolve_part(&lookup.parts[i], lookup).await?,
+        let mut entries = vec![Some(first.into_value())];
+        for part in &parts[1..] {
+            entries.push(store.get(part.1).await);
+        }
+        let mut resolved = Vec::with_capacity(group.len());
+        for ((&i, part), entry) in group.iter().zip(&parts).zip(entries) {
+            // Stored by the call just made (ours or a coalesced one). Gone already, or read
+            // before a change that may affect it: this part alone is asked again.
+            let part_resolved = match entry {
+                Some(entry) if state.register(part.1, &entry).await => {
+                    Resolved::from_entry(part.0, entry)
+                }
+                _ => {
+                    let request = BackendRequest::new(lookup.tenant.as_str(), query, part.0);
+                    self.fetch_replacing(part.2, &request, part.1, lookup, part.0)
+                        .await?
+                }
             };
             resolved.push((i, part_resolved));
         }

@@ -35,12 +35,13 @@ impl Resolved {
 }
 
 /// A fresh entry for a backend's answer under `policy`, complete up to `boundary` when it was
-/// filled from a cut batch answer.
+/// filled from a cut batch answer; its backend call began at change `generation`.
 pub(super) fn stored(
     interactions: Vec<Interaction>,
     policy: &CachePolicy,
     media_type: MediaType,
     boundary: Option<Interaction>,
+    generation: u64,
 ) -> Arc<CachedPart> {
     let fresh_for = policy.fresh_for(media_type, interactions.is_empty());
     Arc::new(
@@ -49,7 +50,8 @@ pub(super) fn stored(
             fresh_for,
             policy.stale_while_revalidate,
         )
-        .with_boundary(boundary),
+        .with_boundary(boundary)
+        .began_at(generation),
     )
 }
 

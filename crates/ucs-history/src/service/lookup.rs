@@ -3,7 +3,7 @@
 
 use super::partial::parts_suffice;
 use super::HistoryService;
-use crate::cache::{CacheState, CachedPart, PartKey, RenderKey, Rendered};
+use crate::cache::{CacheState, CachedPart, EntryState, PartKey, RenderKey, Rendered};
 use crate::dispatcher::Registered;
 use crate::status::CacheStatus;
 use moka::ops::compute::Op;
@@ -132,7 +132,7 @@ impl HistoryService {
                 key: CacheKey::for_media_type(scope.clone(), &lookup.query, media_type),
             };
             let part = match store.get(&key).await {
-                Some(entry) if !entry.is_expired_at(now) => {
+                Some(entry) if !entry.is_expired_at(now) && entry.is_valid() => {
                     stale |= !entry.is_fresh_at(now);
                     Part::Cached {
                         media_type,
@@ -141,7 +141,21 @@ impl HistoryService {
                         entry,
                     }
                 }
+                Some(pending)
+                    if !pending.is_expired_at(now) && pending.state() == EntryState::Pending =>
+                {
+                    // Just stored, not yet checked against the changes that came during its
+                    // call: resolving registers it (or asks again).
+                    missing = true;
+                    Part::Missing {
+                        media_type,
+                        key,
+                        backend,
+                        replace: false,
+                    }
+                }
                 expired => {
+                    // Past its stale window by our clock, or dropped by a change.
                     if let Some(expired) = expired {
                         // Past its stale window by our clock: gone, unless a newer answer has
                         // taken its place meanwhile.

@@ -14,14 +14,14 @@ mod resolve;
 pub use lookup::Lookup;
 
 use crate::admission::{Admission, AdmissionPolicy, Overload};
-use crate::cache::{CacheError, CachePolicy, CacheStats, PurgeFilter, ResultCache};
+use crate::cache::{CacheError, CachePolicy, CacheStats, Invalidation, PurgeFilter, ResultCache};
 use crate::dispatcher::Dispatcher;
 use crate::metrics::HistoryMetrics;
 use crate::present::Presentation;
 use crate::status::CacheStatus;
 use refresh::Refreshes;
 use std::sync::Arc;
-use ucs_model::MediaType;
+use ucs_model::{InteractionChange, MediaType};
 
 /// The history service: dispatcher, cache, metrics, and the background refreshes it owns
 /// (dropping the service stops them).
@@ -83,6 +83,20 @@ impl HistoryService {
     /// Removes the cached entries `filter` selects.
     pub fn purge(&self, filter: &PurgeFilter) -> Result<(), CacheError> {
         self.cache.purge(filter)
+    }
+
+    /// Drops the cached answers `change` may affect, and counts it as received from `source`
+    /// (a backend's name, `passthrough` or `admin`: keep the set of sources small).
+    pub async fn apply_change(&self, source: &str, change: InteractionChange) -> Invalidation {
+        self.metrics.changes.with_label_values(&[source]).inc();
+        self.cache.apply_change(change).await
+    }
+
+    /// Drops every cached answer of `backend`: its change feed was (re)connected and changes
+    /// may have been missed meanwhile. Returns how many entries.
+    pub async fn resync(&self, backend: &str) -> u64 {
+        self.metrics.resyncs.with_label_values(&[backend]).inc();
+        self.cache.resync(backend).await
     }
 
     /// Applies a new cache policy; returns whether the cache was emptied (new byte budget, or

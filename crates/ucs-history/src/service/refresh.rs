@@ -5,7 +5,7 @@ use super::call::{fetch, stored, Call};
 use super::lookup::{Lookup, Part};
 use super::HistoryService;
 use crate::admission::Admission;
-use crate::cache::{CachePolicy, PartKey, Store};
+use crate::cache::{CacheState, PartKey};
 use crate::dispatcher::Registered;
 use crate::metrics::HistoryMetrics;
 use std::sync::Arc;
@@ -31,9 +31,8 @@ impl Refreshes {
 
 /// The background refresh of one stale entry.
 struct Refresh {
-    store: Store,
+    state: Arc<CacheState>,
     admission: Arc<Admission>,
-    policy: CachePolicy,
     metrics: HistoryMetrics,
     key: PartKey,
     backend: Registered,
@@ -49,9 +48,21 @@ impl Refresh {
             admission: &self.admission,
             user: None,
         };
+        let generation = self.state.generation();
+        let Some(store) = &self.state.store else {
+            return;
+        };
         if let Ok(interactions) = fetch(&self.backend, &self.request, &call).await {
-            let entry = stored(interactions, &self.policy, self.request.media_type, None);
-            self.store.insert(self.key, entry).await;
+            let policy = &self.state.policy;
+            let entry = stored(
+                interactions,
+                policy,
+                self.request.media_type,
+                None,
+                generation,
+            );
+            store.insert(self.key.clone(), Arc::clone(&entry)).await;
+            self.state.register(&self.key, &entry).await;
         }
     }
 }
@@ -68,14 +79,13 @@ impl HistoryService {
         else {
             return;
         };
-        let Some(store) = &lookup.state.store else {
+        if lookup.state.store.is_none() {
             return;
-        };
+        }
         if !entry.is_fresh_at(Instant::now()) && entry.claim_refresh() {
             self.refreshes.spawn(Refresh {
-                store: store.clone(),
+                state: Arc::clone(&lookup.state),
                 admission: Arc::clone(&self.admission),
-                policy: lookup.state.policy.clone(),
                 metrics: self.metrics.clone(),
                 key: key.clone(),
                 backend: backend.clone(),

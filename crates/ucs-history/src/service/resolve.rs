@@ -7,12 +7,13 @@ use super::lookup::mark_all_replaced;
 use super::lookup::{Lookup, Part};
 use super::partial::parts_suffice;
 use super::HistoryService;
-use crate::cache::CachedPart;
+use crate::cache::{CachedPart, PartKey};
+use crate::dispatcher::Registered;
 use crate::error::HistoryError;
 use futures_util::future::join_all;
 use futures_util::FutureExt;
 use std::sync::Arc;
-use ucs_model::{HistoryQuery, Interaction};
+use ucs_model::{HistoryQuery, Interaction, MediaType};
 use ucs_plugin_api::BackendRequest;
 
 impl HistoryService {
@@ -114,14 +115,14 @@ impl HistoryService {
         };
         let policy = &state.policy;
         if replace {
-            let interactions = fetch(backend, &request, &call).await?;
-            let entry = stored(interactions, policy, media_type, None);
-            store.insert(key.clone(), Arc::clone(&entry)).await;
-            return Ok(Resolved::from_entry(media_type, entry));
+            return self
+                .fetch_replacing(backend, &request, key, lookup, media_type)
+                .await;
         }
+        let generation = state.generation();
         let load = async {
             let interactions = fetch(backend, &request, &call).await?;
-            Ok::<_, HistoryError>(stored(interactions, policy, media_type, None))
+            Ok::<_, HistoryError>(stored(interactions, policy, media_type, None, generation))
         };
         let entry = store
             .entry(key.clone())
@@ -135,6 +136,35 @@ impl HistoryService {
                 .with_label_values(&[media_type.as_str()])
                 .inc();
         }
-        Ok(Resolved::from_entry(media_type, entry.into_value()))
+        let entry = entry.into_value();
+        if !state.register(key, &entry).await {
+            // A change arrived while it was read: what it read may predate the change.
+            return self
+                .fetch_replacing(backend, &request, key, lookup, media_type)
+                .await;
+        }
+        Ok(Resolved::from_entry(media_type, entry))
+    }
+
+    /// Asks the backend for `key`'s part and stores the answer in place of whatever is cached.
+    /// The answer is delivered even when a change arrives during the call (it was read after
+    /// the request came); it is only kept if none may affect it.
+    pub(super) async fn fetch_replacing(
+        &self,
+        backend: &Registered,
+        request: &BackendRequest,
+        key: &PartKey,
+        lookup: &Lookup,
+        media_type: MediaType,
+    ) -> Result<Resolved, HistoryError> {
+        let state = &*lookup.state;
+        let generation = state.generation();
+        let interactions = fetch(backend, request, &self.call(Some(&lookup.user_id))).await?;
+        let entry = stored(interactions, &state.policy, media_type, None, generation);
+        if let Some(store) = &state.store {
+            store.insert(key.clone(), Arc::clone(&entry)).await;
+            state.register(key, &entry).await;
+        }
+        Ok(Resolved::from_entry(media_type, entry))
     }
 }

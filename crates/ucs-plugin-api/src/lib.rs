@@ -61,6 +61,8 @@ pub use error::{PluginError, PluginErrorKind};
 #[cfg(feature = "host")]
 pub use host::{PluginBackend, PluginLibrary};
 pub use sdk::Backend;
+#[cfg(feature = "host")]
+pub use validate::validate_output;
 pub use wire::{BackendRequest, Description};
 
 // Re-exported so plugins depend on this crate alone.

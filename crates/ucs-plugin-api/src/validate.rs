@@ -3,12 +3,10 @@
 use crate::wire::BackendRequest;
 use ucs_model::Interaction;
 
-/// Parses and checks an answer: a JSON array of interactions, each of the requested media type
-/// and inside the requested range, at most `maxSize` of them.
-pub(crate) fn validate_output(
-    bytes: &[u8],
-    request: &BackendRequest,
-) -> Result<Vec<Interaction>, String> {
+/// Parses and checks a plugin's answer to `request`: a JSON array of interactions, each of a
+/// requested media type and inside the requested range, at most `maxSize` of them. The host
+/// runs every answer through it before anything can be cached; the error says what was wrong.
+pub fn validate_output(bytes: &[u8], request: &BackendRequest) -> Result<Vec<Interaction>, String> {
     let interactions: Vec<Interaction> =
         serde_json::from_slice(bytes).map_err(|e| format!("malformed result: {e}"))?;
     let query = &request.query;

@@ -382,7 +382,7 @@ async fn purges_remove_what_they_name_and_nothing_else() {
     service
         .purge(&PurgeFilter {
             tenant: Some("cc1".into()),
-            media_type: None,
+            ..PurgeFilter::default()
         })
         .unwrap();
     assert_eq!(
@@ -396,8 +396,8 @@ async fn purges_remove_what_they_name_and_nothing_else() {
 
     service
         .purge(&PurgeFilter {
-            tenant: None,
             media_type: Some(MediaType::Email),
+            ..PurgeFilter::default()
         })
         .unwrap();
     assert_eq!(
@@ -506,8 +506,8 @@ async fn a_repeated_hit_reuses_its_rendered_answer_until_an_entry_changes() {
     assert!(!Arc::ptr_eq(&first, &chat_only));
     service
         .purge(&PurgeFilter {
-            tenant: None,
             media_type: Some(MediaType::Email),
+            ..PurgeFilter::default()
         })
         .unwrap();
     let after_purge = render(BOTH).await;

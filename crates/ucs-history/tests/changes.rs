@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use ucs_history::{
     BackendFailure, CachePolicy, CacheStatus, Dispatcher, HistoryBackend, HistoryMetrics,
-    HistoryService,
+    HistoryService, PurgeFilter,
 };
 use ucs_model::chrono::{DateTime, TimeZone, Utc};
 use ucs_model::{
@@ -338,4 +338,59 @@ async fn a_resync_drops_every_answer_of_the_backend() {
         ask(&service, "cc1", &[MediaType::Chat], &window).await.0,
         CacheStatus::Miss
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_purge_by_interaction_contact_or_user_removes_only_those_entries() {
+    let (service, _table, _) = service(0);
+    let (window, narrow, of_c2) = (
+        query_to("2015-10-05"),
+        query_to("2015-10-02"),
+        contact("c2"),
+    );
+    let warm = || async {
+        for q in [&window, &narrow, &of_c2] {
+            ask(&service, "cc1", &[MediaType::Chat], q).await;
+        }
+    };
+    let status = |q: HistoryQuery| {
+        let service = Arc::clone(&service);
+        async move {
+            service
+                .lookup("cc1", "u1", &[MediaType::Chat], q)
+                .await
+                .status()
+        }
+    };
+    warm().await;
+    // "b" (3 October) is in the window only.
+    service
+        .purge(&PurgeFilter {
+            interaction_id: Some("b".into()),
+            ..PurgeFilter::default()
+        })
+        .unwrap();
+    assert_eq!(status(window.clone()).await, CacheStatus::Miss);
+    assert_eq!(status(narrow.clone()).await, CacheStatus::Hit);
+    assert_eq!(status(of_c2.clone()).await, CacheStatus::Hit);
+    warm().await;
+    // Contact c2: its history, and the window that holds its chat "c"; not the narrow window.
+    service
+        .purge(&PurgeFilter {
+            contact_id: Some("c2".into()),
+            ..PurgeFilter::default()
+        })
+        .unwrap();
+    assert_eq!(status(of_c2.clone()).await, CacheStatus::Miss);
+    assert_eq!(status(window.clone()).await, CacheStatus::Miss);
+    assert_eq!(status(narrow.clone()).await, CacheStatus::Hit);
+    warm().await;
+    // User u1's entries (the default scope is the user): all of them.
+    service
+        .purge(&PurgeFilter {
+            user_id: Some("u1".into()),
+            ..PurgeFilter::default()
+        })
+        .unwrap();
+    assert_eq!(status(narrow).await, CacheStatus::Miss);
 }

@@ -15,8 +15,10 @@ pub const PLUGIN_MAGIC: u64 = u64::from_le_bytes(*b"UCSHIST1");
 pub const ABI_MAJOR: u32 = 1;
 /// Compatible additions (functions appended to the table, new status codes) bump the minor
 /// version. 1.1 added the error kinds ([`STATUS_UNAVAILABLE`], [`STATUS_TIMEOUT`],
-/// [`STATUS_INVALID_REQUEST`]); a 1.0 plugin only ever reports [`STATUS_ERROR`].
-pub const ABI_MINOR: u32 = 1;
+/// [`STATUS_INVALID_REQUEST`]); a 1.0 plugin only ever reports [`STATUS_ERROR`]. 1.2 appended
+/// [`PluginVTable::watch_changes`], the change feed; the host reads it only from a table that is
+/// large enough to hold it.
+pub const ABI_MINOR: u32 = 2;
 
 /// A call succeeded.
 pub const STATUS_OK: i32 = 0;
@@ -40,6 +42,19 @@ pub type SinkFn = unsafe extern "C" fn(ctx: *mut c_void, data: *const u8, len: u
 /// the status says the kind of failure (`STATUS_ERROR`, `STATUS_PANIC`, and since 1.1
 /// `STATUS_UNAVAILABLE`, `STATUS_TIMEOUT`, `STATUS_INVALID_REQUEST`).
 pub type DoneFn = unsafe extern "C" fn(ctx: *mut c_void, status: i32, data: *const u8, len: usize);
+
+/// (1.2) A change-feed event of [`ChangeFn`]: the bytes are a JSON array of
+/// `InteractionChange` (see `ucs_model::InteractionChange`).
+pub const CHANGE_EVENT_CHANGES: i32 = 1;
+/// (1.2) A change-feed event of [`ChangeFn`]: the feed was (re)connected and changes may have
+/// been missed meanwhile; the host drops everything this instance answered. The bytes are a
+/// UTF-8 reason.
+pub const CHANGE_EVENT_RESYNC: i32 = 2;
+
+/// (1.2) Receives the change feed: `(ctx, event, ptr, len)`, called by the plugin from its own
+/// threads, any number of times, until the instance is destroyed. The bytes are valid only
+/// during the call.
+pub type ChangeFn = unsafe extern "C" fn(ctx: *mut c_void, event: i32, data: *const u8, len: usize);
 
 /// The table a plugin's entry symbol returns. Fields are only ever appended (a minor version);
 /// `size` lets the host know which are present.
@@ -77,4 +92,15 @@ pub struct PluginVTable {
     ) -> i32,
     /// Destroys an instance. Queries still running may complete or be dropped.
     pub destroy: unsafe extern "C" fn(instance: *mut c_void),
+    /// (1.2) Starts the instance's change feed: from now on the plugin reports every change of
+    /// an interaction it learns of to `changes` with `ctx` (which stays valid for as long as
+    /// the process lives). Returns [`STATUS_OK`] when the feed runs, [`STATUS_INVALID_REQUEST`]
+    /// when this instance has none (its answers then live by their TTL). Called at most once.
+    pub watch_changes:
+        unsafe extern "C" fn(instance: *mut c_void, changes: ChangeFn, ctx: *mut c_void) -> i32,
 }
+
+/// The size of the table in ABI 1.0 and 1.1: everything before [`PluginVTable::watch_changes`].
+/// A host accepts any table at least this large and reads a field only when the table the
+/// plugin announces (`size`) holds it.
+pub const TABLE_SIZE_1_0: usize = std::mem::offset_of!(PluginVTable, watch_changes);

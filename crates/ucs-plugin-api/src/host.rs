@@ -2,8 +2,11 @@
 //! a timeout. All host-side `unsafe` is in this module.
 #![allow(unsafe_code)]
 
-use crate::abi::{PluginVTable, ABI_MAJOR, ENTRY_SYMBOL, PLUGIN_MAGIC, STATUS_OK, STATUS_PANIC};
+use crate::abi::{
+    PluginVTable, ABI_MAJOR, ENTRY_SYMBOL, PLUGIN_MAGIC, STATUS_OK, STATUS_PANIC, TABLE_SIZE_1_0,
+};
 use crate::backend_error::BackendErrorKind;
+use crate::changes::{self, FeedEvent};
 use crate::error::{PluginError, PluginErrorKind};
 use crate::validate::validate_output;
 use crate::wire::{BackendRequest, Description};
@@ -13,12 +16,60 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use ucs_model::Interaction;
 
+/// The functions of a plugin's table, copied out of it: the host never holds a reference to a
+/// table that may be smaller than this build's [`PluginVTable`] (an older minor version).
+#[derive(Clone, Copy, Debug)]
+struct Functions {
+    abi_major: u32,
+    abi_minor: u32,
+    create: unsafe extern "C" fn(
+        *const u8,
+        usize,
+        *mut *mut c_void,
+        crate::abi::SinkFn,
+        *mut c_void,
+    ) -> i32,
+    describe: unsafe extern "C" fn(*mut c_void, crate::abi::SinkFn, *mut c_void) -> i32,
+    query_start:
+        unsafe extern "C" fn(*mut c_void, *const u8, usize, crate::abi::DoneFn, *mut c_void) -> i32,
+    destroy: unsafe extern "C" fn(*mut c_void),
+    /// (1.2) Present when the table holds it.
+    watch_changes:
+        Option<unsafe extern "C" fn(*mut c_void, crate::abi::ChangeFn, *mut c_void) -> i32>,
+}
+
+impl Functions {
+    /// Copies the functions of a checked table of `size` bytes.
+    ///
+    /// # Safety
+    /// `table` points to a plugin table whose header was checked, at least
+    /// [`TABLE_SIZE_1_0`] bytes long (`size`, as the plugin announces it).
+    unsafe fn read(table: *const PluginVTable, size: usize) -> Functions {
+        let has_watch = size
+            >= std::mem::offset_of!(PluginVTable, watch_changes) + std::mem::size_of::<usize>();
+        // SAFETY: every field read lies within the `size` bytes the plugin's table holds; no
+        // reference to the whole table is made.
+        unsafe {
+            Functions {
+                abi_major: (*table).abi_major,
+                abi_minor: (*table).abi_minor,
+                create: (*table).create,
+                describe: (*table).describe,
+                query_start: (*table).query_start,
+                destroy: (*table).destroy,
+                watch_changes: (has_watch && (*table).abi_minor >= 2)
+                    .then(|| std::ptr::addr_of!((*table).watch_changes).read()),
+            }
+        }
+    }
+}
+
 /// A loaded plugin library. The library is never unloaded while the process lives: code of it
 /// may still run on the plugin's threads, and unloading Rust libraries is not reliably safe.
 #[derive(Debug)]
 pub struct PluginLibrary {
     path: PathBuf,
-    vtable: &'static PluginVTable,
+    functions: Functions,
 }
 
 impl PluginLibrary {
@@ -70,7 +121,7 @@ impl PluginLibrary {
                 format!("plugin ABI {major}.{minor}, this host speaks ABI {ABI_MAJOR}.x"),
             ));
         }
-        if size < std::mem::size_of::<PluginVTable>() {
+        if size < TABLE_SIZE_1_0 {
             return Err(PluginError::at(
                 PluginErrorKind::Incompatible,
                 path,
@@ -79,17 +130,18 @@ impl PluginLibrary {
         }
         // Never unload (see the type's docs).
         let _: &'static libloading::Library = Box::leak(Box::new(library));
-        // SAFETY: checked above; the table is static in a library that is never unloaded.
-        let vtable: &'static PluginVTable = unsafe { &*table };
+        // SAFETY: header checked above, at least the 1.0 table; static in a library that is
+        // never unloaded.
+        let functions = unsafe { Functions::read(table, size) };
         Ok(PluginLibrary {
             path: path.to_owned(),
-            vtable,
+            functions,
         })
     }
 
     /// The ABI version the library was built with, `(major, minor)`.
     pub fn abi_version(&self) -> (u32, u32) {
-        (self.vtable.abi_major, self.vtable.abi_minor)
+        (self.functions.abi_major, self.functions.abi_minor)
     }
 
     /// The library's path.
@@ -109,7 +161,7 @@ impl PluginLibrary {
         // SAFETY: valid buffers and out pointer for the duration of the call; `collect` matches
         // the sink signature and `message` outlives the call.
         let status = unsafe {
-            (self.vtable.create)(
+            (self.functions.create)(
                 config.as_ptr(),
                 config.len(),
                 &mut instance,
@@ -125,7 +177,7 @@ impl PluginLibrary {
             ));
         }
         let mut backend = PluginBackend {
-            vtable: self.vtable,
+            functions: self.functions,
             instance,
             name: self.path.display().to_string(),
             timeout,
@@ -175,7 +227,7 @@ unsafe extern "C" fn complete(ctx: *mut c_void, status: i32, data: *const u8, le
 /// One plugin instance, ready for queries.
 #[derive(Debug)]
 pub struct PluginBackend {
-    vtable: &'static PluginVTable,
+    functions: Functions,
     instance: *mut c_void,
     name: String,
     timeout: Duration,
@@ -193,7 +245,7 @@ impl PluginBackend {
         let mut out = Vec::new();
         // SAFETY: live instance; `collect` matches the sink type and `out` outlives the call.
         let status = unsafe {
-            (self.vtable.describe)(self.instance, collect, (&mut out as *mut Vec<u8>).cast())
+            (self.functions.describe)(self.instance, collect, (&mut out as *mut Vec<u8>).cast())
         };
         if status != STATUS_OK {
             return Err(PluginError::new(
@@ -236,7 +288,7 @@ impl PluginBackend {
         // SAFETY: live instance, valid request bytes for the call; `complete` takes back the
         // boxed sender when the plugin calls it.
         let status = unsafe {
-            (self.vtable.query_start)(self.instance, body.as_ptr(), body.len(), complete, ctx)
+            (self.functions.query_start)(self.instance, body.as_ptr(), body.len(), complete, ctx)
         };
         if status != STATUS_OK {
             // The plugin will not call back: take the sender back.
@@ -264,10 +316,22 @@ impl PluginBackend {
                 Err(self.error(PluginErrorKind::Panic, format!("panicked: {}", text())))
             }
             failed => {
-                let kind = BackendErrorKind::from_status(failed, self.vtable.abi_minor);
+                let kind = BackendErrorKind::from_status(failed, self.functions.abi_minor);
                 Err(self.error(kind.into(), text()))
             }
         }
+    }
+
+    /// (ABI 1.2) Starts the instance's change feed: its events arrive on the returned channel,
+    /// for as long as the process lives. `None` when the plugin has no feed (an older ABI, or
+    /// configured without one): its answers then live by their TTL. Call it once.
+    pub fn watch_changes(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<FeedEvent>> {
+        let watch = self.functions.watch_changes?;
+        let (ctx, receiver) = changes::sink();
+        // SAFETY: live instance; `changes::deliver` matches the callback type and `ctx` lives
+        // for the rest of the process (leaked by `sink`).
+        let status = unsafe { watch(self.instance, changes::deliver, ctx) };
+        (status == STATUS_OK).then_some(receiver)
     }
 
     fn error(&self, kind: PluginErrorKind, message: impl Into<String>) -> PluginError {
@@ -278,6 +342,6 @@ impl PluginBackend {
 impl Drop for PluginBackend {
     fn drop(&mut self) {
         // SAFETY: the instance came from `create` and is destroyed exactly once, here.
-        unsafe { (self.vtable.destroy)(self.instance) }
+        unsafe { (self.functions.destroy)(self.instance) }
     }
 }

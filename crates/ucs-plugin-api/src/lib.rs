@@ -47,7 +47,10 @@
 pub mod abi;
 mod backend_error;
 #[cfg(feature = "host")]
+mod changes;
+#[cfg(feature = "host")]
 mod error;
+mod feed;
 #[cfg(feature = "host")]
 mod host;
 pub mod sdk;
@@ -57,7 +60,10 @@ mod wire;
 
 pub use backend_error::{BackendError, BackendErrorKind};
 #[cfg(feature = "host")]
+pub use changes::FeedEvent;
+#[cfg(feature = "host")]
 pub use error::{PluginError, PluginErrorKind};
+pub use feed::ChangeFeed;
 #[cfg(feature = "host")]
 pub use host::{PluginBackend, PluginLibrary};
 pub use sdk::Backend;

@@ -3,10 +3,11 @@
 #![allow(unsafe_code)]
 
 use crate::abi::{
-    DoneFn, PluginVTable, SinkFn, ABI_MAJOR, ABI_MINOR, PLUGIN_MAGIC, STATUS_ERROR, STATUS_OK,
-    STATUS_PANIC,
+    ChangeFn, DoneFn, PluginVTable, SinkFn, ABI_MAJOR, ABI_MINOR, PLUGIN_MAGIC, STATUS_ERROR,
+    STATUS_INVALID_REQUEST, STATUS_OK, STATUS_PANIC,
 };
 use crate::backend_error::BackendError;
+use crate::feed::ChangeFeed;
 use crate::wire::{BackendRequest, Description};
 use std::any::Any;
 use std::ffi::c_void;
@@ -36,6 +37,16 @@ pub trait Backend: Send + Sync + Sized + 'static {
         &self,
         request: BackendRequest,
     ) -> impl Future<Output = Result<Vec<Interaction>, BackendError>> + Send;
+
+    /// (ABI 1.2) Starts reporting every change of an interaction this backend learns of (a
+    /// store's triggers, a change log) to `feed`, and a resync after every (re)connection of
+    /// the feed. Called at most once, after [`Backend::describe`], inside the instance's
+    /// runtime (spawn the listener with `tokio::spawn`). Returns whether a feed runs; the
+    /// default has none, and the host's cached answers of this backend then live by their TTL.
+    fn watch_changes(&self, feed: ChangeFeed) -> bool {
+        let _ = feed;
+        false
+    }
 
     /// The answer as the JSON bytes that cross the boundary. The default serializes
     /// [`Backend::query`]'s result; a store that can produce the JSON itself may override it.
@@ -134,6 +145,7 @@ pub const fn vtable_with_header<B: Backend>(
         describe: describe::<B>,
         query_start: query_start::<B>,
         destroy: destroy::<B>,
+        watch_changes: watch_changes::<B>,
     }
 }
 
@@ -280,6 +292,27 @@ unsafe extern "C" fn query_start<B: Backend>(
     }));
     match started {
         Ok(()) => STATUS_OK,
+        Err(_) => STATUS_PANIC,
+    }
+}
+
+unsafe extern "C" fn watch_changes<B: Backend>(
+    instance: *mut c_void,
+    changes: ChangeFn,
+    ctx: *mut c_void,
+) -> i32 {
+    // SAFETY: `instance` was returned by `create::<B>` and not destroyed (host contract).
+    let instance = unsafe { &*instance.cast::<Instance<B>>() };
+    let Some(runtime) = instance.runtime.as_ref() else {
+        return STATUS_ERROR;
+    };
+    // SAFETY: the host's contract for `watch_changes`: `changes` with `ctx` stays callable from
+    // any thread for the life of the process.
+    let feed = unsafe { ChangeFeed::new(changes, ctx) };
+    let _in_runtime = runtime.enter();
+    match catch_unwind(AssertUnwindSafe(|| instance.backend.watch_changes(feed))) {
+        Ok(true) => STATUS_OK,
+        Ok(false) => STATUS_INVALID_REQUEST,
         Err(_) => STATUS_PANIC,
     }
 }

@@ -6,7 +6,8 @@
 //! |---|---|
 //! | `GET /metrics` | Prometheus text exposition |
 //! | `GET /admin/cache` | entries, bytes, lookups by result, hit ratio, policy |
-//! | `POST /admin/cache/purge` | body `{}` (all), `{"tenant":"…"}`, `{"mediaType":"chat"}` or both |
+//! | `POST /admin/cache/purge` | body `{}` (all), or any of `tenant`, `mediaType`, `interactionId`, `contactId`, `userId` (all must match) |
+//! | `POST /admin/cache/invalidate` | body: a change of an interaction or a list of them (`InteractionChange` JSON, e.g. from a CDC pipeline): drops the cached answers each may affect |
 //! | `GET /healthz` | 200 while the process serves |
 //! | `GET /readyz` | 200 when backend plugins are loaded and the public listener accepts connections, else 503 |
 //! | `POST /admin/reload` | re-reads the configuration (as SIGHUP does) and reports |
@@ -22,9 +23,14 @@ use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 use ucs_history::PurgeFilter;
+use ucs_model::InteractionChange;
 
 /// Largest admin request body (a purge filter).
 const MAX_ADMIN_BODY: usize = 4096;
+/// Largest list of changes in one `POST /admin/cache/invalidate` (a few thousand changes).
+const MAX_CHANGES_BODY: usize = 1024 * 1024;
+/// The source label of changes posted to the admin API.
+const ADMIN_SOURCE: &str = "admin";
 /// The content type of the Prometheus text format.
 const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -51,8 +57,12 @@ impl Admin {
             }
             (Method::GET, "/admin/cache") => self.cache_report().await,
             (Method::POST, "/admin/cache/purge") => {
-                let body = read_small_body(session).await?;
+                let body = read_small_body(session, MAX_ADMIN_BODY).await?;
                 self.purge(&body).await
+            }
+            (Method::POST, "/admin/cache/invalidate") => {
+                let body = read_small_body(session, MAX_CHANGES_BODY).await?;
+                self.invalidate(&body).await
             }
             (Method::GET, "/healthz") => json_answer(200, &json!({"status": "ok"})),
             (Method::GET, "/readyz") => self.readiness().await,
@@ -65,7 +75,12 @@ impl Admin {
             },
             (
                 _,
-                "/metrics" | "/admin/cache" | "/admin/cache/purge" | "/healthz" | "/readyz"
+                "/metrics"
+                | "/admin/cache"
+                | "/admin/cache/purge"
+                | "/admin/cache/invalidate"
+                | "/healthz"
+                | "/readyz"
                 | "/admin/reload",
             ) => json_answer(405, &json!({"error": "method not allowed"})),
             _ => json_answer(404, &json!({"error": "not found"})),
@@ -113,14 +128,62 @@ impl Admin {
                 // Removed entries are dropped (their memory freed) at moka's next maintenance:
                 // run it now rather than at the next lookup.
                 self.app.history.cache_stats().await;
-                tracing::info!(tenant = ?filter.tenant, media_type = ?filter.media_type, "cache purged");
+                tracing::info!(?filter, "cache purged");
                 json_answer(
                     200,
-                    &json!({"purged": {"tenant": filter.tenant, "mediaType": filter.media_type}}),
+                    &json!({"purged": {
+                        "tenant": filter.tenant,
+                        "mediaType": filter.media_type,
+                        "interactionId": filter.interaction_id,
+                        "contactId": filter.contact_id,
+                        "userId": filter.user_id,
+                    }}),
                 )
             }
             Err(error) => json_answer(500, &json!({"error": error.to_string()})),
         }
+    }
+
+    /// Applies changes posted by an operator or a CDC pipeline: one `InteractionChange` or a
+    /// list of them.
+    async fn invalidate(&self, body: &[u8]) -> Answer {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Changes {
+            One(InteractionChange),
+            Many(Vec<InteractionChange>),
+        }
+        let changes = match serde_json::from_slice(body) {
+            Ok(Changes::One(change)) => vec![change],
+            Ok(Changes::Many(changes)) => changes,
+            Err(_) => {
+                // Parsed again as a list for the precise reason (untagged enums hide it).
+                let reason = serde_json::from_slice::<Vec<InteractionChange>>(body)
+                    .err()
+                    .map_or_else(|| "not a change".to_owned(), |e| e.to_string());
+                return json_answer(400, &json!({"error": format!("invalid changes: {reason}")}));
+            }
+        };
+        let (mut invalidated, mut spared) = (0, 0);
+        for change in &changes {
+            let outcome = self
+                .app
+                .history
+                .apply_change(ADMIN_SOURCE, change.clone())
+                .await;
+            invalidated += outcome.invalidated;
+            spared += outcome.spared;
+        }
+        tracing::info!(
+            changes = changes.len(),
+            invalidated,
+            spared,
+            "changes applied"
+        );
+        json_answer(
+            200,
+            &json!({"changes": changes.len(), "invalidated": invalidated, "spared": spared}),
+        )
     }
 
     /// Ready when the backends are loaded and the public listener accepts connections.
@@ -167,9 +230,9 @@ fn json_answer(status: u16, value: &serde_json::Value) -> Answer {
     Answer::json(status, Bytes::from(value.to_string()))
 }
 
-/// Reads a small admin body; anything larger than [`MAX_ADMIN_BODY`] is cut off as an error.
-async fn read_small_body(session: &mut Session) -> pingora::Result<Bytes> {
-    match read_body(session, MAX_ADMIN_BODY, Duration::from_secs(5)).await {
+/// Reads an admin body; anything larger than `limit` is refused.
+async fn read_small_body(session: &mut Session, limit: usize) -> pingora::Result<Bytes> {
+    match read_body(session, limit, Duration::from_secs(5)).await {
         Ok(body) => Ok(body),
         Err(_) => Err(Error::explain(
             ErrorType::HTTPStatus(400),

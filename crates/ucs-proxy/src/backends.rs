@@ -5,9 +5,12 @@ use crate::config::BackendConfig;
 use futures_util::future::BoxFuture;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedReceiver;
 use ucs_history::{BackendFailure, Dispatcher, FailureKind, HistoryBackend, HistoryError};
 use ucs_model::{Interaction, MediaType};
-use ucs_plugin_api::{BackendRequest, PluginBackend, PluginError, PluginErrorKind, PluginLibrary};
+use ucs_plugin_api::{
+    BackendRequest, FeedEvent, PluginBackend, PluginError, PluginErrorKind, PluginLibrary,
+};
 
 /// Why the backends could not be set up; names the `[[backends]]` entry.
 #[derive(Debug, thiserror::Error)]
@@ -57,11 +60,23 @@ pub fn library_path(configured: &Path) -> PathBuf {
         .unwrap_or_else(|| configured.to_owned())
 }
 
-/// Loads every backend, creates its instance and registers its media types. Any failure (a
-/// library that does not load, a configuration the plugin refuses, two backends for one media
-/// type, a media type the plugin does not serve) stops the start with an error saying which.
-pub fn load_backends(backends: &[BackendConfig]) -> Result<Dispatcher, BackendSetupError> {
+/// The loaded backends: the dispatcher the history service asks, and the change feeds of those
+/// that have one (ABI 1.2), by backend name.
+#[derive(Debug)]
+pub struct LoadedBackends {
+    /// The backends by media type.
+    pub dispatcher: Dispatcher,
+    /// Each change feed's events, with the name of its backend.
+    pub feeds: Vec<(String, UnboundedReceiver<FeedEvent>)>,
+}
+
+/// Loads every backend, creates its instance, registers its media types and starts its change
+/// feed when it has one. Any failure (a library that does not load, a configuration the plugin
+/// refuses, two backends for one media type, a media type the plugin does not serve) stops the
+/// start with an error saying which.
+pub fn load_backends(backends: &[BackendConfig]) -> Result<LoadedBackends, BackendSetupError> {
     let mut dispatcher = Dispatcher::new();
+    let mut feeds = Vec::new();
     for (index, backend) in backends.iter().enumerate() {
         let (index, library) = (index + 1, backend.library.clone());
         let plugin = |source| BackendSetupError::Plugin {
@@ -86,7 +101,16 @@ pub fn load_backends(backends: &[BackendConfig]) -> Result<Dispatcher, BackendSe
             }
             backend.media_types.clone()
         };
-        tracing::info!(backend = instance.name(), ?media_types, "backend loaded");
+        let feed = instance.watch_changes();
+        tracing::info!(
+            backend = instance.name(),
+            ?media_types,
+            change_feed = feed.is_some(),
+            "backend loaded"
+        );
+        if let Some(feed) = feed {
+            feeds.push((instance.name().to_owned(), feed));
+        }
         dispatcher
             .add(Arc::new(LoadedPlugin(instance)), &media_types)
             .map_err(|source| BackendSetupError::Dispatch {
@@ -95,7 +119,7 @@ pub fn load_backends(backends: &[BackendConfig]) -> Result<Dispatcher, BackendSe
                 source,
             })?;
     }
-    Ok(dispatcher)
+    Ok(LoadedBackends { dispatcher, feeds })
 }
 
 /// A loaded plugin instance as the history service sees it.

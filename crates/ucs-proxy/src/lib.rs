@@ -18,6 +18,7 @@ mod app;
 mod auth;
 mod backends;
 mod background;
+mod change_feeds;
 mod client_drops;
 mod config;
 mod connection;
@@ -39,8 +40,9 @@ pub use auth::{
     hash_password, AuthError, AuthSetupError, Authenticated, Authenticator, Credentials, Principal,
     SESSION_COOKIE,
 };
-pub use backends::{library_path, load_backends, BackendSetupError};
+pub use backends::{library_path, load_backends, BackendSetupError, LoadedBackends};
 pub use background::Housekeeping;
+pub use change_feeds::ChangeFeeds;
 /// The documented defaults of the configuration.
 pub use config::defaults::*;
 pub use config::{

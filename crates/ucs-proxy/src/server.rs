@@ -6,6 +6,7 @@ use crate::app::{App, EdgeSettings};
 use crate::auth::{AuthSetupError, Authenticator};
 use crate::backends::{load_backends, BackendSetupError};
 use crate::background::Housekeeping;
+use crate::change_feeds::ChangeFeeds;
 use crate::config::{Config, ConfigError};
 use crate::connection::Guarded;
 use crate::cors::Cors;
@@ -115,8 +116,9 @@ pub fn build_server(
         None => None,
     };
     let metrics = ProxyMetrics::new()?;
+    let backends = load_backends(&config.backends)?;
     let history = HistoryService::new(
-        load_backends(&config.backends)?,
+        backends.dispatcher,
         config.cache.to_policy(),
         HistoryMetrics::register(metrics.registry())?,
     )
@@ -164,6 +166,12 @@ pub fn build_server(
         let mut admin = http_proxy_service(&server.configuration, Admin::new(app.clone()));
         admin.add_tcp(&config.admin.listen.to_string());
         server.add_service(admin);
+    }
+    if !backends.feeds.is_empty() {
+        server.add_service(background_service(
+            "change feeds",
+            ChangeFeeds::new(Arc::clone(&app), backends.feeds),
+        ));
     }
     server.add_service(background_service(
         "housekeeping",

@@ -13,19 +13,22 @@
 //! | `pool_size` | 8 | connections per database |
 //! | `migrate` | false | create or upgrade the schemas at start (else `ucs-store-postgres migrate`) |
 //! | `connect_timeout_ms` | 5000 | to open a connection, and to wait for a pooled one |
+//! | `change_feed` | true | LISTEN for the schema triggers' change notifications and report them to the proxy (its cached answers then stay exact) |
 //!
 //! The schema is created by `ucs-store-postgres migrate` (or `migrate = true`); at start the
 //! plugin connects once and refuses to run on a missing or older schema, saying so.
 
 mod codec;
 mod error;
+mod feed;
 mod query;
 mod schema;
 mod write;
 
 pub use error::StoreError;
+pub use feed::listener_name;
 pub use query::run as run_query;
-pub use schema::{migrate, schema_version, SchemaName, SCHEMA_VERSION};
+pub use schema::{migrate, schema_version, SchemaName, CHANGE_CHANNEL, SCHEMA_VERSION};
 /// The driver this store is built with (for its tool, tests and benches).
 pub use tokio_postgres;
 pub use write::{write_demo_history, write_interactions, DEMO_BATCH};
@@ -34,7 +37,9 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use serde::Deserialize;
 use std::time::Duration;
 use ucs_plugin_api::ucs_model::{Interaction, MediaType, Source};
-use ucs_plugin_api::{export_plugin, Backend, BackendError, BackendRequest, Description};
+use ucs_plugin_api::{
+    export_plugin, Backend, BackendError, BackendRequest, ChangeFeed, Description,
+};
 
 /// Connections per database by default.
 pub const DEFAULT_POOL_SIZE: usize = 8;
@@ -71,6 +76,12 @@ struct Config {
     migrate: bool,
     #[serde(default = "default_connect_timeout_ms")]
     connect_timeout_ms: u64,
+    #[serde(default = "default_change_feed")]
+    change_feed: bool,
+}
+
+fn default_change_feed() -> bool {
+    true
 }
 
 /// One database and the schema in it that holds a history.
@@ -149,6 +160,7 @@ impl Database {
 pub struct PostgresStore {
     main: Database,
     archive: Option<Database>,
+    change_feed: bool,
 }
 
 impl PostgresStore {
@@ -176,7 +188,11 @@ impl PostgresStore {
                 ));
             }
         }
-        let store = PostgresStore { main, archive };
+        let store = PostgresStore {
+            main,
+            archive,
+            change_feed: config.change_feed,
+        };
         store.check_on_own_thread(config.migrate)?;
         Ok(store)
     }
@@ -221,6 +237,22 @@ impl Backend for PostgresStore {
             archive: self.archive.is_some(),
             batch: false,
         }
+    }
+
+    /// One listener per database (main, and archive when configured), on this instance's
+    /// runtime.
+    fn watch_changes(&self, feed: ChangeFeed) -> bool {
+        if !self.change_feed {
+            return false;
+        }
+        for database in std::iter::once(&self.main).chain(&self.archive) {
+            tokio::spawn(feed::listen(
+                database.url.clone(),
+                database.schema.clone(),
+                feed.clone(),
+            ));
+        }
+        true
     }
 
     async fn query(&self, request: BackendRequest) -> Result<Vec<Interaction>, BackendError> {

@@ -14,10 +14,14 @@ struct Migration {
     statements: &'static str,
 }
 
+/// The channel the change triggers notify (the payload names the schema).
+pub const CHANGE_CHANNEL: &str = "ucs_interaction_changes";
+
 /// Every migration, in order. Append only: an applied migration is never changed.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    statements: r#"
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        statements: r#"
 CREATE TABLE {schema}.interactions (
     id               TEXT COLLATE "C" PRIMARY KEY,
     tenant           TEXT NOT NULL,
@@ -49,10 +53,62 @@ CREATE INDEX interactions_owner   ON {schema}.interactions (tenant, owner_id, me
 CREATE INDEX interactions_contact ON {schema}.interactions (tenant, contact_id, media_key, start_at);
 CREATE INDEX attributes_search    ON {schema}.custom_attributes (name, value, interaction_id);
 "#,
-}];
+    },
+    // The change feed: every committed change of an interaction, or of its attributes, is
+    // NOTIFYed on `ucs_interaction_changes` as a compact JSON change (`InteractionChange` plus
+    // the schema). An update that moves an interaction to another tenant or media type is sent
+    // twice, old and new. Attributes are not in the interaction's payload (inserted after it
+    // in the same transaction, they are not known yet): their own trigger reports them.
+    Migration {
+        version: 2,
+        statements: r#"
+CREATE FUNCTION {schema}.interaction_change(r {schema}.interactions, kind TEXT) RETURNS TEXT
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object(
+        'schema', '{bare}', 'tenant', r.tenant, 'id', r.id, 'kind', kind,
+        'mediaType', r.media_type, 'ownerId', r.owner_id, 'contactId', r.contact_id,
+        'startDate', to_char(r.start_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+    )::text
+$$;
+CREATE FUNCTION {schema}.notify_interaction_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        PERFORM pg_notify('ucs_interaction_changes', {schema}.interaction_change(OLD, 'deleted'));
+    ELSIF TG_OP = 'INSERT' THEN
+        PERFORM pg_notify('ucs_interaction_changes', {schema}.interaction_change(NEW, 'inserted'));
+    ELSE
+        IF OLD.tenant IS DISTINCT FROM NEW.tenant OR OLD.media_key IS DISTINCT FROM NEW.media_key THEN
+            PERFORM pg_notify('ucs_interaction_changes', {schema}.interaction_change(OLD, 'updated'));
+        END IF;
+        PERFORM pg_notify('ucs_interaction_changes', {schema}.interaction_change(NEW, 'updated'));
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER interactions_changed AFTER INSERT OR UPDATE OR DELETE ON {schema}.interactions
+    FOR EACH ROW EXECUTE FUNCTION {schema}.notify_interaction_change();
+CREATE FUNCTION {schema}.notify_attribute_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    r {schema}.interactions;
+BEGIN
+    SELECT * INTO r FROM {schema}.interactions
+        WHERE id = CASE WHEN TG_OP = 'DELETE' THEN OLD.interaction_id ELSE NEW.interaction_id END;
+    IF FOUND THEN
+        PERFORM pg_notify('ucs_interaction_changes', {schema}.interaction_change(r, 'updated'));
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER attributes_changed AFTER INSERT OR UPDATE OR DELETE ON {schema}.custom_attributes
+    FOR EACH ROW EXECUTE FUNCTION {schema}.notify_attribute_change();
+"#,
+    },
+];
 
 /// The schema version this build reads and writes.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// A schema name: a plain lower-case SQL identifier, so it can be written into statements
 /// (identifiers cannot be bound parameters) without any quoting question.
@@ -146,8 +202,11 @@ pub async fn migrate(
             .await?
             .is_some();
         if !done {
-            tx.batch_execute(&migration.statements.replace("{schema}", &quoted))
-                .await?;
+            let statements = migration
+                .statements
+                .replace("{schema}", &quoted)
+                .replace("{bare}", schema.as_str());
+            tx.batch_execute(&statements).await?;
             tx.execute(
                 &format!("INSERT INTO {quoted}.schema_migrations (version) VALUES ($1)"),
                 &[&migration.version],

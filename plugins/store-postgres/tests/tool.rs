@@ -29,7 +29,7 @@ fn migrate_then_demo_data_gives_a_history_the_plugin_serves() {
     let schema = SchemaName::new(&format!("ucs_test_tool_{}", std::process::id())).unwrap();
     runtime.block_on(drop_schema(&schema));
 
-    assert!(tool(&schema, &["migrate"]).contains("applied [1]"));
+    assert!(tool(&schema, &["migrate"]).contains("applied [1, 2]"));
     assert!(tool(&schema, &["migrate"]).contains("up to date"));
     assert!(tool(&schema, &["demo-data", "--interactions", "3000"]).contains("wrote 3000"));
     let count: i64 = runtime.block_on(async {

@@ -164,20 +164,44 @@ pub struct PurgeFilter {
     pub tenant: Option<String>,
     /// Only entries of this media type.
     pub media_type: Option<MediaType>,
+    /// Only entries whose answer holds this interaction.
+    pub interaction_id: Option<String>,
+    /// Only entries of this contact: asked for its history, or whose answer holds one of its
+    /// interactions.
+    pub contact_id: Option<String>,
+    /// Only entries of this user: cached for them (`cache.scope = "user"`), or asked about
+    /// their interactions (the owner filter).
+    pub user_id: Option<String>,
 }
 
 impl PurgeFilter {
     fn is_everything(&self) -> bool {
-        self.tenant.is_none() && self.media_type.is_none()
+        *self == PurgeFilter::default()
     }
 
-    fn matches(&self, key: &PartKey) -> bool {
+    fn matches(&self, key: &PartKey, entry: &CachedPart) -> bool {
+        let query = key.key.query();
+        let answer = entry.interactions.as_slice();
         self.tenant
             .as_deref()
             .is_none_or(|t| key.key.scope().tenant() == t)
             && self
                 .media_type
                 .is_none_or(|m| key.key.media_type() == Some(m))
+            && self
+                .interaction_id
+                .as_deref()
+                .is_none_or(|id| answer.iter().any(|i| i.id == id))
+            && self.contact_id.as_deref().is_none_or(|contact| {
+                query.contact_id() == Some(contact)
+                    || answer
+                        .iter()
+                        .any(|i| i.contact_id.as_deref() == Some(contact))
+            })
+            && self.user_id.as_deref().is_none_or(|user| {
+                query.user_id() == Some(user)
+                    || matches!(key.key.scope(), ucs_model::AuthScope::User { user_id, .. } if user_id == user)
+            })
     }
 }
 
@@ -314,7 +338,7 @@ impl ResultCache {
         }
         let filter = filter.clone();
         store
-            .invalidate_entries_if(move |key, _| filter.matches(key))
+            .invalidate_entries_if(move |key, entry| filter.matches(key, entry))
             .map(|_| ())
             .map_err(|e| CacheError::Purge(e.to_string()))
     }

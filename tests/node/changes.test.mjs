@@ -1,0 +1,140 @@
+// Never stale although cached for ten minutes: the PostgreSQL store's triggers NOTIFY every
+// committed change, the plugin LISTENs and hands it to the proxy, which drops exactly the cached
+// answers the change may affect. Against the real PostgreSQL (psql from outside the proxy, as
+// another application would write) and the official CometD client.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { Browser } from "./lib/browser.mjs";
+import { startProxy, postHistory, configWithBackends, metric } from "./lib/servers.mjs";
+
+const UCS = "/v2/ucs/interactions";
+const URL = process.env.UCS_TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+const SCHEMA = `node_changes_${process.pid}`;
+let proxy;
+let desk;
+
+function psql(sql) {
+    const run = spawnSync("psql", [URL, "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-c", sql], { encoding: "utf8" });
+    if (run.status !== 0) throw new Error(`psql: ${run.stderr}`);
+    return run.stdout.trim();
+}
+
+/** An interaction row: chat unless said, open (state New) unless it has an end. */
+function insert({ id, tenant = "cc1", media = "chat", contact = "c1", day, end }) {
+    const start = `2015-10-${String(day).padStart(2, "0")}T10:00:00Z`;
+    const endAt = end ? `'${end}'` : "NULL";
+    psql(`INSERT INTO ${SCHEMA}.interactions (id, tenant, media_type, media_key, type_id, state, start_at, start_offset, end_at, end_offset, subject, contact_id, path, uri)
+          VALUES ('${id}', '${tenant}', '${media}', '${media}', 'Inbound', '${end ? "Stopped" : "New"}', '${start}', 0, ${endAt}, ${end ? 0 : "NULL"}, 'subject ${id}', '${contact}',
+                  '/api/v2/interactions/${id}', 'http://x/api/v2/interactions/${id}')`);
+}
+
+const window = { operationName: "RetrieveInteractionHistory", mediaType: "chat", fromDate: "2015-10-01", toDate: "2015-10-10", sort: "asc" };
+const ofContactC1 = { operationName: "RetrieveContactHistory", mediaType: "chat", fromDate: "2015-10-01", toDate: "2015-10-10", sort: "asc" };
+const contactPath = (c) => `/api/v2/ucs/contacts/${c}/interactions`;
+
+/** Asks `body` as demo and waits for its result: X-Cache and the interactions. */
+async function ask(body, path) {
+    const ack = await postHistory(proxy.base, "demo", "demo", body, path);
+    assert.equal(ack.status, 200, JSON.stringify(ack.body));
+    const message = await desk.waitFor((e) => e.ev === "message" && e.data.referenceId === ack.body.referenceId);
+    assert.ok(Array.isArray(message.data.interactions), JSON.stringify(message.data));
+    return { xCache: ack.xCache, ids: message.data.interactions.map((i) => i.id), interactions: message.data.interactions };
+}
+
+/** Polls `body` until its answer's ids are `expected`; the milliseconds it took from `since`. */
+async function untilAnswer(body, path, expected, since) {
+    for (;;) {
+        const { ids, xCache } = await ask(body, path);
+        if (JSON.stringify(ids) === JSON.stringify(expected)) return { ms: performance.now() - since, xCache };
+        if (performance.now() - since > 5000) assert.deepEqual(ids, expected, "never became the new truth");
+        await new Promise((r) => setTimeout(r, 10));
+    }
+}
+
+before(async () => {
+    const backend = `[[backends]]
+library = "libucs_plugin_store_postgres.so"
+timeout_ms = 5000
+[backends.config]
+url = "${URL}"
+schema = "${SCHEMA}"
+migrate = true
+`;
+    psql(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+    proxy = await startProxy({ UCS_PROXY_CACHE__TTL_SECONDS: "600", UCS_PROXY_LOG__LEVEL: "warn" }, { config: configWithBackends(backend) });
+    insert({ id: "a", day: 2 });
+    insert({ id: "b", day: 3, end: "2015-10-03T10:05:00Z" });
+    insert({ id: "z", tenant: "cc2", day: 2 });
+    desk = new Browser(proxy.cometdUrl, "demo", "demo");
+    assert.equal((await desk.handshake()).successful, true);
+    assert.equal((await desk.subscribe(UCS)).successful, true);
+});
+
+after(async () => {
+    await desk?.close();
+    proxy?.stop();
+    psql(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+});
+
+test("inserts, updates and deletes from outside reach the next identical query within 200 ms; others stay hits", async () => {
+    assert.deepEqual((await ask(window)).ids, ["a", "b"]);
+    assert.deepEqual((await ask(ofContactC1, contactPath("c1"))).ids, ["a", "b"]);
+    assert.equal((await ask(window)).xCache, "HIT");
+
+    // Changes that cannot affect either answer: another tenant, another media type, outside the
+    // window, and (for the contact's history) another contact.
+    insert({ id: "y", tenant: "cc2", day: 4 });
+    insert({ id: "m", media: "email", day: 4 });
+    insert({ id: "late", day: 25 });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await ask(window)).xCache, "HIT");
+    assert.equal((await ask(ofContactC1, contactPath("c1"))).xCache, "HIT");
+    insert({ id: "c", contact: "c2", day: 4 });
+    let since = performance.now();
+    const inserted = await untilAnswer(window, undefined, ["a", "b", "c"], since);
+    assert.ok(inserted.ms < 200, `the insert was seen after ${inserted.ms} ms`);
+    const contact = await ask(ofContactC1, contactPath("c1"));
+    assert.equal(contact.xCache, "HIT", "another contact's chat leaves c1's history cached");
+
+    // Close the open interaction "a": the answers holding it change.
+    psql(`UPDATE ${SCHEMA}.interactions SET state = 'Stopped', end_at = '2015-10-02T10:30:00Z', end_offset = 0 WHERE id = 'a'`);
+    since = performance.now();
+    for (;;) {
+        const { interactions } = await ask(ofContactC1, contactPath("c1"));
+        if (interactions[0].state === "Stopped") {
+            assert.equal(interactions[0].endDate, "2015-10-02 10:30:00.000+0000");
+            break;
+        }
+        assert.ok(performance.now() - since < 5000, "the update never showed");
+    }
+    const updateMs = performance.now() - since;
+    assert.ok(updateMs < 200, `the update was seen after ${updateMs} ms`);
+
+    psql(`DELETE FROM ${SCHEMA}.interactions WHERE id = 'b'`);
+    since = performance.now();
+    const deleted = await untilAnswer(window, undefined, ["a", "c"], since);
+    assert.ok(deleted.ms < 200, `the delete was seen after ${deleted.ms} ms`);
+    console.log(`change → new truth: insert ${inserted.ms.toFixed(1)} ms, update ${updateMs.toFixed(1)} ms, delete ${deleted.ms.toFixed(1)} ms`);
+
+    assert.ok(await metric(proxy, 'ucs_proxy_cache_changes_total{source="store-postgres"}') >= 7);
+    assert.ok(await metric(proxy, "ucs_proxy_cache_spared_total") >= 1);
+});
+
+test("a killed LISTEN connection drops the store's answers and comes back", async () => {
+    assert.equal((await ask(window)).xCache !== undefined, true);
+    assert.equal((await ask(window)).xCache, "HIT");
+    const resyncs = await metric(proxy, 'ucs_proxy_cache_resyncs_total{backend="store-postgres"}');
+    const killed = psql(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'ucs-proxy change feed ${SCHEMA}'`);
+    assert.equal(killed, "1");
+    const since = performance.now();
+    while (await metric(proxy, 'ucs_proxy_cache_resyncs_total{backend="store-postgres"}') === resyncs) {
+        assert.ok(performance.now() - since < 5000, "the listener did not come back");
+        await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal((await ask(window)).xCache, "MISS", "the store's answers were dropped");
+    // Listening again: a new change is seen.
+    insert({ id: "d", day: 5 });
+    const seen = await untilAnswer(window, undefined, ["a", "c", "d"], performance.now());
+    assert.ok(seen.ms < 200, `${seen.ms} ms`);
+});

@@ -1,7 +1,9 @@
 // Never stale although cached for ten minutes: the PostgreSQL store's triggers NOTIFY every
-// committed change, the plugin LISTENs and hands it to the proxy, which drops exactly the cached
-// answers the change may affect. Against the real PostgreSQL (psql from outside the proxy, as
-// another application would write) and the official CometD client.
+// committed change (the plugin LISTENs), the embedded SQLite store's triggers fill a change log
+// (the plugin polls `PRAGMA data_version`), and the proxy drops exactly the cached answers each
+// change may affect. Writes come from outside the proxy, as another application's would (psql;
+// python3's sqlite3 for the SQLite file), against the real databases and the official CometD
+// client.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -13,6 +15,7 @@ const URL = process.env.UCS_TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.
 const SCHEMA = `node_changes_${process.pid}`;
 let proxy;
 let desk;
+const cleanups = [];
 
 function psql(sql) {
     const run = spawnSync("psql", [URL, "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-c", sql], { encoding: "utf8" });
@@ -20,12 +23,37 @@ function psql(sql) {
     return run.stdout.trim();
 }
 
+/** SQL run on the SQLite file `db` by another process (python3's sqlite3). */
+function sqlite(db, sql) {
+    const script = "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute('PRAGMA foreign_keys = ON')\nc.executescript(sys.argv[2])\nc.commit()";
+    const run = spawnSync("python3", ["-c", script, db, sql], { encoding: "utf8" });
+    if (run.status !== 0) throw new Error(`sqlite3: ${run.stderr}`);
+}
+
+/** The two stores: how to write an interaction row, close one and delete one in each. */
+const stores = {
+    postgres: {
+        table: () => `${SCHEMA}.interactions`,
+        exec: (sql) => psql(sql),
+        start: (day) => `'2015-10-${String(day).padStart(2, "0")}T10:00:00Z'`,
+        columns: "start_at, start_offset, end_at, end_offset",
+        instant: (text) => `'${text}'`,
+    },
+    sqlite: {
+        table: () => "interactions",
+        exec: (sql) => sqlite(`${proxy.workDir}/data/demo.db`, sql),
+        start: (day) => String(Date.UTC(2015, 9, day, 10)),
+        columns: "start_ms, start_offset, end_ms, end_offset",
+        instant: (text) => String(Date.parse(text)),
+    },
+};
+let store = stores.postgres;
+
 /** An interaction row: chat unless said, open (state New) unless it has an end. */
 function insert({ id, tenant = "cc1", media = "chat", contact = "c1", day, end }) {
-    const start = `2015-10-${String(day).padStart(2, "0")}T10:00:00Z`;
-    const endAt = end ? `'${end}'` : "NULL";
-    psql(`INSERT INTO ${SCHEMA}.interactions (id, tenant, media_type, media_key, type_id, state, start_at, start_offset, end_at, end_offset, subject, contact_id, path, uri)
-          VALUES ('${id}', '${tenant}', '${media}', '${media}', 'Inbound', '${end ? "Stopped" : "New"}', '${start}', 0, ${endAt}, ${end ? 0 : "NULL"}, 'subject ${id}', '${contact}',
+    const endAt = end ? store.instant(end) : "NULL";
+    store.exec(`INSERT INTO ${store.table()} (id, tenant, media_type, media_key, type_id, state, ${store.columns}, subject, contact_id, path, uri)
+          VALUES ('${id}', '${tenant}', '${media}', '${media}', 'Inbound', '${end ? "Stopped" : "New"}', ${store.start(day)}, 0, ${endAt}, ${end ? 0 : "NULL"}, 'subject ${id}', '${contact}',
                   '/api/v2/interactions/${id}', 'http://x/api/v2/interactions/${id}')`);
 }
 
@@ -52,6 +80,19 @@ async function untilAnswer(body, path, expected, since) {
     }
 }
 
+/** Starts `p`, the demo desktop on it, and the three rows every scenario starts from. */
+async function begin(started) {
+    proxy = started;
+    cleanups.push(() => started.stop());
+    insert({ id: "a", day: 2 });
+    insert({ id: "b", day: 3, end: "2015-10-03T10:05:00Z" });
+    insert({ id: "z", tenant: "cc2", day: 2 });
+    desk = new Browser(proxy.cometdUrl, "demo", "demo");
+    cleanups.push(() => desk.close());
+    assert.equal((await desk.handshake()).successful, true);
+    assert.equal((await desk.subscribe(UCS)).successful, true);
+}
+
 before(async () => {
     const backend = `[[backends]]
 library = "libucs_plugin_store_postgres.so"
@@ -62,22 +103,16 @@ schema = "${SCHEMA}"
 migrate = true
 `;
     psql(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
-    proxy = await startProxy({ UCS_PROXY_CACHE__TTL_SECONDS: "600", UCS_PROXY_LOG__LEVEL: "warn" }, { config: configWithBackends(backend) });
-    insert({ id: "a", day: 2 });
-    insert({ id: "b", day: 3, end: "2015-10-03T10:05:00Z" });
-    insert({ id: "z", tenant: "cc2", day: 2 });
-    desk = new Browser(proxy.cometdUrl, "demo", "demo");
-    assert.equal((await desk.handshake()).successful, true);
-    assert.equal((await desk.subscribe(UCS)).successful, true);
+    await begin(await startProxy({ UCS_PROXY_CACHE__TTL_SECONDS: "600" }, { config: configWithBackends(backend) }));
 });
 
 after(async () => {
-    await desk?.close();
-    proxy?.stop();
+    for (const cleanup of cleanups.reverse()) await cleanup();
     psql(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
 });
 
-test("inserts, updates and deletes from outside reach the next identical query within 200 ms; others stay hits", async () => {
+/** Inserts, an update closing an interaction and a delete, each seen by the next query. */
+async function scenario(source) {
     assert.deepEqual((await ask(window)).ids, ["a", "b"]);
     assert.deepEqual((await ask(ofContactC1, contactPath("c1"))).ids, ["a", "b"]);
     assert.equal((await ask(window)).xCache, "HIT");
@@ -98,7 +133,8 @@ test("inserts, updates and deletes from outside reach the next identical query w
     assert.equal(contact.xCache, "HIT", "another contact's chat leaves c1's history cached");
 
     // Close the open interaction "a": the answers holding it change.
-    psql(`UPDATE ${SCHEMA}.interactions SET state = 'Stopped', end_at = '2015-10-02T10:30:00Z', end_offset = 0 WHERE id = 'a'`);
+    const [endColumn, endOffset] = store.columns.split(", ").slice(2);
+    store.exec(`UPDATE ${store.table()} SET state = 'Stopped', ${endColumn} = ${store.instant("2015-10-02T10:30:00Z")}, ${endOffset} = 0 WHERE id = 'a'`);
     since = performance.now();
     for (;;) {
         const { interactions } = await ask(ofContactC1, contactPath("c1"));
@@ -111,14 +147,18 @@ test("inserts, updates and deletes from outside reach the next identical query w
     const updateMs = performance.now() - since;
     assert.ok(updateMs < 200, `the update was seen after ${updateMs} ms`);
 
-    psql(`DELETE FROM ${SCHEMA}.interactions WHERE id = 'b'`);
+    store.exec(`DELETE FROM ${store.table()} WHERE id = 'b'`);
     since = performance.now();
     const deleted = await untilAnswer(window, undefined, ["a", "c"], since);
     assert.ok(deleted.ms < 200, `the delete was seen after ${deleted.ms} ms`);
-    console.log(`change → new truth: insert ${inserted.ms.toFixed(1)} ms, update ${updateMs.toFixed(1)} ms, delete ${deleted.ms.toFixed(1)} ms`);
+    console.log(`${source}: change → new truth: insert ${inserted.ms.toFixed(1)} ms, update ${updateMs.toFixed(1)} ms, delete ${deleted.ms.toFixed(1)} ms`);
 
-    assert.ok(await metric(proxy, 'ucs_proxy_cache_changes_total{source="store-postgres"}') >= 7);
+    assert.ok(await metric(proxy, `ucs_proxy_cache_changes_total{source="${source}"}`) >= 7);
     assert.ok(await metric(proxy, "ucs_proxy_cache_spared_total") >= 1);
+}
+
+test("PostgreSQL: inserts, updates and deletes from outside reach the next identical query within 200 ms; others stay hits", async () => {
+    await scenario("store-postgres");
 });
 
 test("a killed LISTEN connection drops the store's answers and comes back", async () => {
@@ -137,4 +177,10 @@ test("a killed LISTEN connection drops the store's answers and comes back", asyn
     insert({ id: "d", day: 5 });
     const seen = await untilAnswer(window, undefined, ["a", "c", "d"], performance.now());
     assert.ok(seen.ms < 200, `${seen.ms} ms`);
+});
+
+test("SQLite: the same through the change log, on the embedded store of the default configuration", async () => {
+    store = stores.sqlite;
+    await begin(await startProxy({ UCS_PROXY_CACHE__TTL_SECONDS: "600" }));
+    await scenario("store-sqlite");
 });

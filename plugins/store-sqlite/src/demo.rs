@@ -1,6 +1,6 @@
 //! Writes the shared demo history (`ucs_store_kit::demo`) into a new SQLite database.
 
-use crate::schema::{create_schema, insert_interaction};
+use crate::schema::{create_schema, create_tables, insert_interaction};
 use rusqlite::Connection;
 use std::path::Path;
 use ucs_plugin_api::ucs_model::chrono::{DateTime, Utc};
@@ -16,7 +16,7 @@ pub fn write_demo_database(
 ) -> rusqlite::Result<()> {
     let mut connection = Connection::open(path)?;
     connection.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF;")?;
-    create_schema(&connection)?;
+    create_tables(&connection)?;
     let mut written = 0;
     while written < count {
         let batch_end = (written + 10_000).min(count);
@@ -29,6 +29,8 @@ pub fn write_demo_database(
         written = batch_end;
         progress(written);
     }
+    // The change log starts after the bulk load: nobody has cached anything yet.
+    create_schema(&connection)?;
     connection.execute_batch("PRAGMA synchronous = NORMAL; ANALYZE;")?;
     Ok(())
 }

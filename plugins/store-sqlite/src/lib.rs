@@ -4,30 +4,39 @@
 //! Configuration (`[backends.config]`, as JSON): `path` of the database file, `pool_size`
 //! (connections, default 4), `create_if_missing` (default true: an empty database with the
 //! schema is created), `demo_interactions` (default 0: when the database is created, fill it with
-//! that many generated demo interactions). Queries run on blocking threads of the plugin's runtime, one pooled
-//! connection each, with every filter, the order and the limit pushed down to SQL.
+//! that many generated demo interactions), `change_feed` (default true: report the change log's
+//! rows to the proxy, see `feed.rs`) and `change_poll_ms` (default 50: how often the feed looks
+//! for commits of other connections). Queries run on blocking threads of the plugin's runtime,
+//! one pooled connection each, with every filter, the order and the limit pushed down to SQL.
 
 mod codec;
 mod demo;
 mod dump;
+mod feed;
+mod live;
 mod query;
 mod schema;
 
 pub use demo::write_demo_database;
 pub use dump::read_tenant;
+pub use live::{run_live, LiveCounts};
 pub use query::run as run_query;
 /// The rusqlite this store is built with (for tools and tests that write its database).
 pub use rusqlite;
-pub use schema::{create_schema, insert_interaction, SCHEMA};
+pub use schema::{create_schema, create_tables, insert_interaction, CHANGE_LOG, SCHEMA};
 
 use rusqlite::{Connection, OpenFlags};
 use serde::Deserialize;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 use tokio::sync::Semaphore;
 use ucs_plugin_api::ucs_model::chrono::Utc;
 use ucs_plugin_api::ucs_model::{Interaction, MediaType, Source};
-use ucs_plugin_api::{export_plugin, Backend, BackendError, BackendRequest, Description};
+use ucs_plugin_api::{
+    export_plugin, Backend, BackendError, BackendRequest, ChangeFeed, Description,
+};
 
 /// Connections opened by default.
 pub const DEFAULT_POOL_SIZE: usize = 4;
@@ -51,6 +60,17 @@ struct Config {
     /// When the database does not exist yet, fill it with this many demo interactions.
     #[serde(default)]
     demo_interactions: u64,
+    #[serde(default = "yes")]
+    change_feed: bool,
+    #[serde(default = "default_change_poll_ms")]
+    change_poll_ms: u64,
+}
+
+/// How often the change feed looks for other connections' commits by default.
+pub const DEFAULT_CHANGE_POLL_MS: u64 = 50;
+
+fn default_change_poll_ms() -> u64 {
+    DEFAULT_CHANGE_POLL_MS
 }
 
 /// The SQLite backend.
@@ -58,6 +78,17 @@ struct Config {
 pub struct SqliteStore {
     pool: Arc<Mutex<Vec<Connection>>>,
     permits: Arc<Semaphore>,
+    path: PathBuf,
+    /// `None`: no change feed configured.
+    change_poll: Option<Duration>,
+    /// Set when the instance goes: the feed's thread ends.
+    stopped: Arc<AtomicBool>,
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.stopped.store(true, Ordering::Release);
+    }
 }
 
 fn open(config: &Config) -> Result<Vec<Connection>, String> {
@@ -99,7 +130,20 @@ impl Backend for SqliteStore {
         Ok(Self {
             permits: Arc::new(Semaphore::new(connections.len())),
             pool: Arc::new(Mutex::new(connections)),
+            path: config.path.clone(),
+            change_poll: config
+                .change_feed
+                .then(|| Duration::from_millis(config.change_poll_ms.max(1))),
+            stopped: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    fn watch_changes(&self, feed: ChangeFeed) -> bool {
+        let Some(poll) = self.change_poll else {
+            return false;
+        };
+        feed::watch(self.path.clone(), poll, feed, Arc::clone(&self.stopped));
+        true
     }
 
     fn describe(&self) -> Description {

@@ -41,8 +41,65 @@ CREATE INDEX IF NOT EXISTS interactions_contact ON interactions (tenant, contact
 CREATE INDEX IF NOT EXISTS attributes_search    ON custom_attributes (name, value, interaction_id);
 ";
 
-/// Creates the tables and indexes if they are missing.
+/// The change log: triggers record every committed change of an interaction (or of its
+/// attributes) as a row, which the plugin's change feed reads by `seq` (see `feed.rs`). An
+/// update that moves an interaction to another tenant or media type is recorded twice, old and
+/// new. Rows older than the feed's retention are pruned by the feed.
+pub const CHANGE_LOG: &str = "
+CREATE TABLE IF NOT EXISTS interaction_changes (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant     TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    owner_id   TEXT,
+    contact_id TEXT,
+    start_ms   INTEGER NOT NULL,
+    at_ms      INTEGER NOT NULL DEFAULT (CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))
+);
+CREATE TRIGGER IF NOT EXISTS interactions_inserted AFTER INSERT ON interactions BEGIN
+    INSERT INTO interaction_changes (tenant, id, kind, media_type, owner_id, contact_id, start_ms)
+    VALUES (NEW.tenant, NEW.id, 'inserted', NEW.media_type, NEW.owner_id, NEW.contact_id, NEW.start_ms);
+END;
+CREATE TRIGGER IF NOT EXISTS interactions_moved AFTER UPDATE ON interactions
+WHEN OLD.tenant IS NOT NEW.tenant OR OLD.media_key IS NOT NEW.media_key BEGIN
+    INSERT INTO interaction_changes (tenant, id, kind, media_type, owner_id, contact_id, start_ms)
+    VALUES (OLD.tenant, OLD.id, 'updated', OLD.media_type, OLD.owner_id, OLD.contact_id, OLD.start_ms);
+END;
+CREATE TRIGGER IF NOT EXISTS interactions_updated AFTER UPDATE ON interactions BEGIN
+    INSERT INTO interaction_changes (tenant, id, kind, media_type, owner_id, contact_id, start_ms)
+    VALUES (NEW.tenant, NEW.id, 'updated', NEW.media_type, NEW.owner_id, NEW.contact_id, NEW.start_ms);
+END;
+CREATE TRIGGER IF NOT EXISTS interactions_deleted AFTER DELETE ON interactions BEGIN
+    INSERT INTO interaction_changes (tenant, id, kind, media_type, owner_id, contact_id, start_ms)
+    VALUES (OLD.tenant, OLD.id, 'deleted', OLD.media_type, OLD.owner_id, OLD.contact_id, OLD.start_ms);
+END;
+CREATE TRIGGER IF NOT EXISTS attributes_inserted AFTER INSERT ON custom_attributes BEGIN
+    INSERT INTO interaction_changes (tenant, id, kind, media_type, owner_id, contact_id, start_ms)
+    SELECT tenant, id, 'updated', media_type, owner_id, contact_id, start_ms
+    FROM interactions WHERE id = NEW.interaction_id;
+END;
+CREATE TRIGGER IF NOT EXISTS attributes_updated AFTER UPDATE ON custom_attributes BEGIN
+    INSERT INTO interaction_changes (tenant, id, kind, media_type, owner_id, contact_id, start_ms)
+    SELECT tenant, id, 'updated', media_type, owner_id, contact_id, start_ms
+    FROM interactions WHERE id = NEW.interaction_id;
+END;
+CREATE TRIGGER IF NOT EXISTS attributes_deleted AFTER DELETE ON custom_attributes BEGIN
+    INSERT INTO interaction_changes (tenant, id, kind, media_type, owner_id, contact_id, start_ms)
+    SELECT tenant, id, 'updated', media_type, owner_id, contact_id, start_ms
+    FROM interactions WHERE id = OLD.interaction_id;
+END;
+";
+
+/// Creates the tables, indexes and the change log if they are missing.
 pub fn create_schema(connection: &Connection) -> rusqlite::Result<()> {
+    connection.execute_batch(SCHEMA)?;
+    connection.execute_batch(CHANGE_LOG)
+}
+
+/// Creates the tables and indexes only: a bulk load runs before the change log exists (it
+/// would record every row).
+pub fn create_tables(connection: &Connection) -> rusqlite::Result<()> {
     connection.execute_batch(SCHEMA)
 }
 

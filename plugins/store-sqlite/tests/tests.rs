@@ -6,3 +6,4 @@ mod history_fixture;
 mod plugin_requests;
 
 mod equivalence;
+mod feed;

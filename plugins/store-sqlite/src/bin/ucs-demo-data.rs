@@ -5,6 +5,10 @@
 //!     --interactions 1000000 --database data/demo-1m.db
 //! ```
 //!
+//! With `--live` it keeps changing an existing database instead (`--rate` changes a second,
+//! alternately a new open interaction starting now and the closing of one it opened) until
+//! stopped: live demos of the proxy's change feed.
+//!
 //! With `--reference REQUEST --tenant T` it writes nothing: it prints, as JSON, the reference
 //! answer (`HistoryQuery::select` over every interaction of the tenant, read without any SQL
 //! filtering) to a history request over an existing database. End-to-end tests compare the
@@ -33,6 +37,12 @@ struct Args {
     /// The tenant whose interactions `--reference` selects from.
     #[arg(long)]
     tenant: Option<String>,
+    /// Keep adding and closing interactions in the existing database until stopped.
+    #[arg(long, conflicts_with = "reference")]
+    live: bool,
+    /// Changes a second with `--live`.
+    #[arg(long, default_value_t = 2.0, requires = "live")]
+    rate: f64,
 }
 
 /// The reference answer of `request` for `tenant` over the database at `path`.
@@ -58,6 +68,21 @@ fn main() -> ExitCode {
                 println!("{json}");
                 ExitCode::SUCCESS
             }
+            Err(e) => {
+                eprintln!("ucs-demo-data: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if args.live {
+        let result = ucs_plugin_store_sqlite::run_live(
+            &args.database,
+            args.rate,
+            || true,
+            |counts| println!("live: {} added, {} closed", counts.inserted, counts.closed),
+        );
+        return match result {
+            Ok(_) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("ucs-demo-data: {e}");
                 ExitCode::FAILURE

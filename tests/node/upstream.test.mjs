@@ -10,6 +10,7 @@ import { Browser } from "./lib/browser.mjs";
 import { startProxy, postHistory, basic, freePort, metric } from "./lib/servers.mjs";
 import { startGwsSimulator, answerOf, SIM_USERS, simulatedHistory } from "./lib/gws-simulator.mjs";
 import { upstreamConfig } from "./lib/upstream-config.mjs";
+import { Desk } from "./lib/desk.mjs";
 
 const UCS = "/v2/ucs/interactions";
 const PUBLIC_BASE = "http://ucs-proxy.example.internal:8080";
@@ -269,4 +270,41 @@ test("a dead upstream node is taken out of rotation", async () => {
     await gws2.stop();
     await new Promise((r) => setTimeout(r, 1000));
     assert.deepEqual(await nodes(), new Set(["gws1"]), "every session now on the live node");
+});
+
+test("SetCallCompleted through the proxy: the next identical history query shows the call stopped", async () => {
+    const alice = SIM_USERS.find((u) => u.userName === "alice");
+    const row = gws1.history.find((r) => r.interaction.mediaType === "Call" && r.interaction.state === "InProcess"
+        && r.interaction.ownerInformation?.id === alice.id);
+    assert.ok(row, "the simulated history has an open call of alice");
+    const { id } = row.interaction;
+    const b = await desktop(proxy, "alice", "alice-pw");
+    const query = { operationName: "RetrieveInteractionHistory", mediaType: "call", fromDate: day(-62), toDate: day(1), userId: alice.id, maxSize: 1000 };
+    const state = (data) => data.interactions.find((i) => i.id === id)?.state;
+    assert.equal(state((await ask(proxy, b, "alice", "alice-pw", query)).data), "InProcess");
+    assert.equal((await ask(proxy, b, "alice", "alice-pw", query)).xCache, "HIT");
+
+    // The desktop's own GWS session (and its CSRF token), as WWE sends its writes.
+    const desk = new Desk(proxy.base, "alice", "alice-pw");
+    assert.equal((await desk.login()).status, 200);
+    const write = await desk.request("POST", `/api/v2/ucs/interactions/${id}`,
+        { body: { operationName: "SetCallCompleted", callDuration: 120 }, csrf: true });
+    assert.equal(write.status, 200, JSON.stringify(write.json));
+    assert.equal(write.json.statusCode, 0);
+    const forwarded = [...gws1.stats.writes, ...gws2.stats.writes].find((w) => w.id === id);
+    assert.deepEqual(forwarded?.body, { operationName: "SetCallCompleted", callDuration: 120 }, "forwarded unchanged");
+
+    const since = performance.now();
+    for (;;) {
+        const { data } = await ask(proxy, b, "alice", "alice-pw", query);
+        if (state(data) === "Stopped") {
+            assert.ok(data.interactions.find((i) => i.id === id).endDate, "it has an end now");
+            break;
+        }
+        assert.ok(performance.now() - since < 5000, "the call never showed stopped");
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(await metric(proxy, 'ucs_proxy_cache_changes_total{source="passthrough"}') >= 1);
+    const again = await ask(proxy, b, "alice", "alice-pw", query);
+    assert.equal(state(again.data), "Stopped");
 });

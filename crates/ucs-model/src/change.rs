@@ -28,6 +28,11 @@ pub enum ChangeKind {
     Updated,
     /// An interaction removed.
     Deleted,
+    /// An update that changed none of the fields queries filter or sort on (media type,
+    /// owner, contact, start date, custom attributes): its state, end, subject or note. Only
+    /// the answers holding the interaction can differ (e.g. `SetCallCompleted`,
+    /// `SetCallNote`).
+    Amended,
 }
 
 /// One change of one interaction, with what is known of its fields: after the change for an
@@ -147,8 +152,11 @@ impl HistoryQuery {
         if answer.iter().any(|interaction| interaction.id == change.id) {
             return true;
         }
-        if change.kind == ChangeKind::Deleted || !self.may_match(change) {
-            // A deleted interaction that is not in the answer leaves it as it is.
+        if matches!(change.kind, ChangeKind::Deleted | ChangeKind::Amended)
+            || !self.may_match(change)
+        {
+            // A deleted interaction that is not in the answer leaves it as it is; an amended
+            // one matches exactly the queries it matched before, where it was not shown.
             return false;
         }
         let (Some(last), Some(start)) = (answer.last(), change.start_date) else {

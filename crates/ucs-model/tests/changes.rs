@@ -8,8 +8,8 @@ use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use ucs_model::{
-    parse_request, ChangeKind, HistoryQuery, Interaction, InteractionChange, OwnerInformation,
-    Route,
+    parse_request, ChangeKind, HistoryQuery, Interaction, InteractionChange, InteractionState,
+    OwnerInformation, Route,
 };
 
 const MEDIA: [&str; 3] = ["chat", "email", "Call"];
@@ -99,12 +99,12 @@ struct Applied {
     after: Vec<Interaction>,
 }
 
-/// Inserts a new interaction, updates an existing one (any of its fields) or deletes one; then
-/// forgets some of the change's fields.
+/// Inserts a new interaction, updates an existing one (any of its fields), amends one (its
+/// state, end and subject only) or deletes one; then forgets some of the change's fields.
 fn arb_change(store: Vec<Interaction>) -> impl Strategy<Value = Applied> {
     let len = store.len();
     (
-        0..3u8,
+        0..4u8,
         0..len.max(1),
         arb_interaction(),
         prop::bits::u8::masked(0b11111),
@@ -123,6 +123,13 @@ fn arb_change(store: Vec<Interaction>) -> impl Strategy<Value = Applied> {
                     updated.id = after[pick].id.clone();
                     after[pick] = updated.clone();
                     (ChangeKind::Updated, updated)
+                }
+                (2, _) => {
+                    let amended = &mut after[pick];
+                    amended.state = InteractionState::InProcess;
+                    amended.end_date = Some(amended.start_date + Duration::minutes(3));
+                    amended.subject = Some("closed".into());
+                    (ChangeKind::Amended, amended.clone())
                 }
                 _ => (ChangeKind::Deleted, after.remove(pick)),
             };

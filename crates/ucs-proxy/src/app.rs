@@ -25,6 +25,8 @@ pub(crate) struct EdgeSettings {
     pub(crate) max_size_limit: u32,
     pub(crate) max_attributes: usize,
     pub(crate) verbose_errors: bool,
+    /// How long after GWS acknowledged a UCS write its answers are dropped again.
+    pub(crate) write_settle: Duration,
 }
 
 /// The state shared by every request.

@@ -141,6 +141,7 @@ pub fn build_server(
             max_size_limit: config.limits.max_size,
             max_attributes: config.limits.max_attributes,
             verbose_errors: config.api.verbose_errors,
+            write_settle: config.cache.write_settle,
         },
         references: ReferenceIds::new(),
         engine: Engine::new(config.cometd.to_bayeux(), Arc::new(GwsAuthorizer)),

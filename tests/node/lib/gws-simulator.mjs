@@ -12,6 +12,11 @@
 //     POST /api/v2/ucs/contacts/{id}/interactions (RetrieveContactHistory): the ack
 //     {"statusCode":0,"referenceId":N}, then after `delayMs` a GetInteractionsHistoryMessage on
 //     /v2/ucs/interactions to the caller's CometD sessions (or its errorMessage form);
+//   * POST /api/v2/ucs/interactions/{id} with SetCallCompleted (callDuration, in seconds: the
+//     call stops that long after its start), SetCallNote (note) or SetCallContact (contactPath:
+//     the contact is its last segment): the ack, then after `delayMs` (as UCS applies writes
+//     after GWS acknowledges them) the change and a UcsOperationResponse {success} to the
+//     caller's CometD sessions;
 //   * /api/v2/notifications/** → the CometD server (handshake only with valid credentials);
 //   * a few other routes (GET /api/v2/me/calls, GET /api/v2/diagnostics/version, POST /api/v2/me,
 //     and /api/v2/diagnostics/echo, which answers what it received) so passthrough can be seen.
@@ -127,6 +132,22 @@ export function answerOf(history, user, body, contactId) {
     });
 }
 
+/** A UCS write applied to an interaction in GWS's printed form. */
+function applyWrite(interaction, request) {
+    if (request.operationName === "SetCallCompleted") {
+        interaction.state = "Stopped";
+        const ended = gwsDate(startMs(interaction) + 1000 * Number(request.callDuration ?? 0));
+        // GWS key order: endDate right after startDate.
+        const entries = Object.entries(interaction).filter(([k]) => k !== "endDate");
+        const at = entries.findIndex(([k]) => k === "startDate") + 1;
+        entries.splice(at, 0, ["endDate", ended]);
+        for (const key of Object.keys(interaction)) delete interaction[key];
+        Object.assign(interaction, Object.fromEntries(entries));
+    } else if (request.operationName === "SetCallContact") {
+        interaction.contactId = String(request.contactPath ?? "").split("/").filter(Boolean).pop();
+    }
+}
+
 function parseCookies(header) {
     const cookies = {};
     for (const part of (header ?? "").split(";")) {
@@ -168,7 +189,7 @@ export async function startGwsSimulator({ name = "gws1", users = SIM_USERS, hist
     const { createCometDServer } = require("cometd-nodejs-server");
     const cometd = createCometDServer({ timeout: 5000 });
     const cometdUsers = new Map(); // CometD session id → user
-    const stats = { me: 0, historyPosts: [], handshakes: 0, handshakesBy: {}, unknownSession: 0, refused: 0, requests: 0 };
+    const stats = { me: 0, historyPosts: [], handshakes: 0, handshakesBy: {}, unknownSession: 0, refused: 0, requests: 0, writes: [] };
     let referenceIds = 1000;
     const failures = [];
 
@@ -263,6 +284,22 @@ export async function startGwsSimulator({ name = "gws1", users = SIM_USERS, hist
         }
         if (url.pathname === "/api/v2/me" && req.method === "POST") return send(200, { statusCode: 0 }, headers);
         if (url.pathname === "/api/v2/me/calls") return send(200, { statusCode: 0, calls: [] }, headers);
+        const written = url.pathname.match(/^\/api\/v2\/ucs\/interactions\/([^/]+)$/);
+        if (written && req.method === "POST") {
+            let request;
+            try { request = JSON.parse(body); } catch { return send(400, { statusCode: 2, statusMessage: "Invalid JSON" }, headers); }
+            if (!["SetCallCompleted", "SetCallNote", "SetCallContact"].includes(request.operationName)) {
+                return send(400, { statusCode: 2, statusMessage: "Invalid operation" }, headers);
+            }
+            const referenceId = ++referenceIds;
+            stats.writes.push({ user: user.userName, id: written[1], body: request, referenceId });
+            setTimeout(() => {
+                const row = history.find((r) => r.tenant === user.contactCenterId && r.interaction.id === written[1]);
+                if (row) applyWrite(row.interaction, request);
+                publishTo(user, { referenceId, messageType: "UcsOperationResponse", success: Boolean(row) });
+            }, delayMs);
+            return send(200, { statusCode: 0, referenceId }, headers);
+        }
         const contact = url.pathname.match(/^\/api\/v2\/ucs\/contacts\/([^/]+)\/interactions$/);
         if ((url.pathname === "/api/v2/ucs/interactions" || contact) && req.method === "POST") {
             let request;

@@ -1,5 +1,6 @@
 //! `[cache]`: the result cache (see the README's "Tuning the cache").
 
+use super::defaults::DEFAULT_WRITE_SETTLE;
 use super::units;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -33,6 +34,11 @@ pub struct CacheConfig {
     /// none by default.
     #[serde(rename = "media_ttl_seconds", with = "units::seconds_map")]
     pub media_ttl: BTreeMap<MediaType, Duration>,
+    /// After GWS acknowledged a UCS write that passed through (`SetCallCompleted`, …), the
+    /// answers holding its interaction are dropped at once and again this much later, once UCS
+    /// has applied it (default 2 s).
+    #[serde(rename = "write_settle_ms", with = "units::millis")]
+    pub write_settle: Duration,
 }
 
 impl Default for CacheConfig {
@@ -46,6 +52,7 @@ impl Default for CacheConfig {
             empty_ttl: policy.empty_ttl,
             stale_while_revalidate: policy.stale_while_revalidate,
             media_ttl: policy.media_ttl,
+            write_settle: DEFAULT_WRITE_SETTLE,
         }
     }
 }
@@ -61,6 +68,7 @@ impl CacheConfig {
             empty_ttl,
             stale_while_revalidate,
             media_ttl,
+            write_settle: _,
         } = self.clone();
         CachePolicy {
             enabled,

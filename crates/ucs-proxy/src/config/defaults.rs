@@ -29,6 +29,8 @@ pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_millis(10_000);
 pub const DEFAULT_BODY_READ_TIMEOUT_MS: u64 = 10_000;
 /// Default time allowed to receive a whole request head.
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_millis(10_000);
+/// Default time after a passed-through UCS write when its answers are dropped again.
+pub const DEFAULT_WRITE_SETTLE: Duration = Duration::from_millis(2000);
 /// Default idle lifetime of a proxy session (static authentication).
 pub const DEFAULT_SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(1800);
 /// Default time a principal the upstream confirmed is reused.

@@ -47,6 +47,8 @@ pub struct RequestLog {
     pub(crate) upstream_node: Option<NodeId>,
     /// The CORS headers every local answer to this request carries (`cors.rs`).
     pub(crate) cors: CorsHeaders,
+    /// A forwarded UCS write being watched (`writes.rs`).
+    pub(crate) write: Option<super::writes::WriteCapture>,
 }
 
 impl RequestLog {
@@ -62,6 +64,7 @@ impl RequestLog {
             user_id: None,
             upstream_node: None,
             cors: Vec::new(),
+            write: None,
         }
     }
 

@@ -14,6 +14,7 @@ mod history;
 mod notifications;
 mod passthrough;
 mod websocket;
+mod writes;
 
 use crate::app::App;
 use crate::http_io::Answer;
@@ -100,7 +101,9 @@ impl ProxyHttp for Edge {
             log.route = RouteKind::Notifications;
             notifications::serve(&self.app, session, log).await?;
         } else if self.app.upstream.is_some() {
-            // Not ours: pingora forwards it unchanged (upstream_peer picks the node).
+            // Not ours: pingora forwards it unchanged (upstream_peer picks the node); a UCS
+            // write is watched on its way (writes.rs).
+            log.write = writes::WriteCapture::of(&session.req_header().method, path);
             return Ok(false);
         } else {
             Answer::error(&RequestError::route_not_served())
@@ -126,9 +129,27 @@ impl ProxyHttp for Edge {
         client_gone
     }
 
-    /// One access line per request; history requests are counted by operation and outcome.
+    /// The body of a watched UCS write is kept (its start) as it is forwarded.
+    async fn request_body_filter(
+        &self,
+        _session: &mut Session,
+        body: &mut Option<bytes::Bytes>,
+        _end_of_stream: bool,
+        log: &mut RequestLog,
+    ) -> pingora::Result<()> {
+        if let (Some(write), Some(chunk)) = (log.write.as_mut(), body.as_ref()) {
+            write.push(chunk);
+        }
+        Ok(())
+    }
+
+    /// One access line per request; history requests are counted by operation and outcome; a
+    /// UCS write GWS accepted drops the answers it may have made stale.
     async fn logging(&self, session: &mut Session, _error: Option<&Error>, log: &mut RequestLog) {
         let status = log.write(session);
+        if let Some(write) = log.write.take() {
+            writes::after_write(&self.app, session, write, status).await;
+        }
         if log.route == RouteKind::History {
             self.app.metrics.count_request(
                 log.operation.unwrap_or("unknown"),

@@ -24,6 +24,9 @@ pub struct HistoryMetrics {
     /// The `cache_requests` series, per media type (in `MediaType::ALL` order) and result
     /// (hit, miss, stale, bypass): resolved once, so a lookup counts without a label search.
     lookup_series: Vec<[IntCounter; 4]>,
+    /// The `cache_requests{result="stale_if_error"}` series per media type: expired answers
+    /// that stood in for a failed backend call.
+    stale_if_error_series: Vec<IntCounter>,
     /// `ucs_proxy_cache_coalesced_total{media_type}`: misses that waited for another caller's
     /// backend call instead of making their own.
     pub(crate) coalesced: IntCounterVec,
@@ -72,9 +75,14 @@ impl HistoryMetrics {
                     .map(|r| cache_requests.with_label_values(&[r.as_label(), m.as_str()]))
             })
             .collect();
+        let stale_if_error_series = MediaType::ALL
+            .iter()
+            .map(|m| cache_requests.with_label_values(&["stale_if_error", m.as_str()]))
+            .collect();
         let metrics = Self {
             cache_requests,
             lookup_series,
+            stale_if_error_series,
             coalesced: IntCounterVec::new(
                 Opts::new(
                     "ucs_proxy_cache_coalesced_total",
@@ -189,6 +197,11 @@ impl HistoryMetrics {
     /// The lookup counter of `result` for `media_type`.
     pub(crate) fn lookup_counter(&self, result: CacheStatus, media_type: MediaType) -> &IntCounter {
         &self.lookup_series[media_type as usize][result.index()]
+    }
+
+    /// The counter of expired answers of `media_type` that stood in for a failed call.
+    pub(crate) fn stale_if_error(&self, media_type: MediaType) -> &IntCounter {
+        &self.stale_if_error_series[media_type as usize]
     }
 
     /// Lookups so far, by result, over every media type.

@@ -26,6 +26,8 @@ struct Table {
     rows: Mutex<Vec<(String, Interaction)>>,
     delay: Duration,
     calls: AtomicU64,
+    /// Every call fails (the store is down).
+    down: std::sync::atomic::AtomicBool,
 }
 
 impl Table {
@@ -90,6 +92,12 @@ impl HistoryBackend for Backend {
         Box::pin(async move {
             let table = &self.0;
             table.calls.fetch_add(1, Ordering::SeqCst);
+            if table.down.load(Ordering::SeqCst) {
+                return Err(BackendFailure::new(
+                    ucs_history::FailureKind::Unavailable,
+                    "the store is down",
+                ));
+            }
             // Read first, answer after the delay: what a slow store returns was read before.
             let answer = table.truth(&request.tenant, &request.query);
             if !table.delay.is_zero() {
@@ -113,6 +121,19 @@ fn chat(id: &str, day: u32, contact: &str) -> Interaction {
 }
 
 fn service(delay_ms: u64) -> (Arc<HistoryService>, Arc<Table>, prometheus::Registry) {
+    service_with(
+        delay_ms,
+        CachePolicy {
+            ttl: Duration::from_secs(600),
+            ..CachePolicy::default()
+        },
+    )
+}
+
+fn service_with(
+    delay_ms: u64,
+    policy: CachePolicy,
+) -> (Arc<HistoryService>, Arc<Table>, prometheus::Registry) {
     let table = Arc::new(Table {
         delay: Duration::from_millis(delay_ms),
         ..Table::default()
@@ -134,10 +155,6 @@ fn service(delay_ms: u64) -> (Arc<HistoryService>, Arc<Table>, prometheus::Regis
         .unwrap();
     let registry = prometheus::Registry::new();
     let metrics = HistoryMetrics::register(&registry).unwrap();
-    let policy = CachePolicy {
-        ttl: Duration::from_secs(600),
-        ..CachePolicy::default()
-    };
     let service = Arc::new(HistoryService::new(dispatcher, policy, metrics));
     (service, table, registry)
 }
@@ -393,4 +410,65 @@ async fn a_purge_by_interaction_contact_or_user_removes_only_those_entries() {
         })
         .unwrap();
     assert_eq!(status(narrow).await, CacheStatus::Miss);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_expired_answer_stands_in_for_a_failed_call_unless_a_change_dropped_it() {
+    let policy = CachePolicy {
+        ttl: Duration::from_secs(10),
+        stale_while_revalidate: Duration::ZERO,
+        stale_if_error: Duration::from_secs(60),
+        ..CachePolicy::default()
+    };
+    let (service, table, registry) = service_with(0, policy);
+    let (window, of_c2) = (query_to("2015-10-02"), contact("c2"));
+    for q in [&window, &of_c2] {
+        ask(&service, "cc1", &[MediaType::Chat], q).await;
+    }
+    // A change drops the contact's answer (it holds "c"); the window's is only expired.
+    let mut closed = chat("c", 3, "c2");
+    closed.subject = Some("changed".into());
+    let change = InteractionChange::of("cc1", &closed, ChangeKind::Amended);
+    service.apply_change("admin", change).await;
+    tokio::time::advance(Duration::from_secs(11)).await;
+    table.down.store(true, Ordering::SeqCst);
+
+    let lookup = service
+        .lookup("cc1", "u1", &[MediaType::Chat], window.clone())
+        .await;
+    assert_eq!(lookup.status(), CacheStatus::Miss);
+    let stood_in = service
+        .resolve(lookup)
+        .await
+        .expect("the expired answer stands in");
+    assert_eq!(ids(&stood_in), vec!["a"]);
+    let lookup = service.lookup("cc1", "u1", &[MediaType::Chat], of_c2).await;
+    assert!(
+        service.resolve(lookup).await.is_err(),
+        "a dropped answer never stands in"
+    );
+    let stand_ins: f64 = registry
+        .gather()
+        .iter()
+        .filter(|f| f.name() == "ucs_proxy_cache_requests_total")
+        .flat_map(|f| f.get_metric().iter())
+        .filter(|m| m.get_label().iter().any(|l| l.value() == "stale_if_error"))
+        .map(|m| m.get_counter().get_value())
+        .sum();
+    assert_eq!(stand_ins, 1.0);
+
+    // Past the stale-if-error window it is gone.
+    ask_fresh(&service, &table, &window).await;
+    tokio::time::advance(Duration::from_secs(75)).await;
+    table.down.store(true, Ordering::SeqCst);
+    let lookup = service
+        .lookup("cc1", "u1", &[MediaType::Chat], window)
+        .await;
+    assert!(service.resolve(lookup).await.is_err());
+}
+
+/// Caches `q` again with the store up.
+async fn ask_fresh(service: &HistoryService, table: &Table, q: &HistoryQuery) {
+    table.down.store(false, Ordering::SeqCst);
+    ask(service, "cc1", &[MediaType::Chat], q).await;
 }

@@ -26,7 +26,9 @@ pub(crate) struct CachedPart {
     pub(crate) fresh_until: Instant,
     /// When it was stored.
     stored_at: Instant,
-    /// How long the entry lives in total (fresh + stale window).
+    /// How long the entry may be served: fresh + stale window.
+    servable_for: Duration,
+    /// How long the entry lives in total: servable, then a stand-in for failed calls.
     pub(crate) lifetime: Duration,
     /// Weight in bytes for the cache's budget.
     pub(crate) weight: u32,
@@ -46,11 +48,13 @@ pub(crate) struct CachedPart {
 const ENTRY_OVERHEAD: usize = 256;
 
 impl CachedPart {
-    /// A new entry, fresh for `fresh_for`, then servable stale for `stale_for`.
+    /// A new entry, fresh for `fresh_for`, then servable stale for `stale_for`, then a
+    /// stand-in for failed backend calls for `if_error_for`.
     pub(crate) fn new(
         interactions: Arc<Vec<Interaction>>,
         fresh_for: Duration,
         stale_for: Duration,
+        if_error_for: Duration,
     ) -> Self {
         // Weighed by memory, not by JSON (which is 2-3 times smaller): the budget bounds RSS.
         let spare = interactions.capacity() - interactions.len();
@@ -64,7 +68,8 @@ impl CachedPart {
             interactions,
             fresh_until: stored_at + fresh_for,
             stored_at,
-            lifetime: fresh_for + stale_for,
+            servable_for: fresh_for + stale_for,
+            lifetime: fresh_for + stale_for + if_error_for,
             weight: u32::try_from(memory + ENTRY_OVERHEAD).unwrap_or(u32::MAX),
             refreshing: AtomicBool::new(false),
             boundary: None,
@@ -111,7 +116,12 @@ impl CachedPart {
 
     /// Whether the entry is past its stale window at `now`: it must not be served at all.
     pub(crate) fn is_expired_at(&self, now: Instant) -> bool {
-        now >= self.stored_at + self.lifetime
+        now >= self.stored_at + self.servable_for
+    }
+
+    /// Whether the expired entry may still stand in for a failed backend call at `now`.
+    pub(crate) fn may_stand_in_at(&self, now: Instant) -> bool {
+        now < self.stored_at + self.lifetime && self.is_valid()
     }
 
     /// Claims the refresh of a stale entry: `true` for the first caller only.

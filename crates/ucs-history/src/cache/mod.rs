@@ -11,5 +11,5 @@ pub(crate) use changes::EntryState;
 pub(crate) use entry::{CachedPart, PartKey};
 pub use policy::{CachePolicy, ScopeKind};
 pub(crate) use rendered::{RenderKey, Rendered};
+pub(crate) use store::{remove_if_same, CacheState, EvictionCause, ResultCache};
 pub use store::{CacheError, CacheStats, Invalidation, PurgeFilter};
-pub(crate) use store::{CacheState, EvictionCause, ResultCache};

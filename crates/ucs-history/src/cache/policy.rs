@@ -48,6 +48,10 @@ pub struct CachePolicy {
     pub empty_ttl: Duration,
     /// How long past its freshness a result may still be served while one refresh runs.
     pub stale_while_revalidate: Duration,
+    /// How long past that a result may still stand in for a failed backend call (a failure,
+    /// a timeout, an open breaker, admission refusing it); zero: never. A result a change has
+    /// dropped never does.
+    pub stale_if_error: Duration,
 }
 
 impl Default for CachePolicy {
@@ -60,6 +64,7 @@ impl Default for CachePolicy {
             media_ttl: BTreeMap::new(),
             empty_ttl: Duration::from_secs(5),
             stale_while_revalidate: Duration::from_secs(30),
+            stale_if_error: Duration::ZERO,
         }
     }
 }

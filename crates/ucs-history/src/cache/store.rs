@@ -1,6 +1,6 @@
 //! The moka store behind the cache, swapped whole when its size budget changes on reload.
 
-use super::changes::ChangeIndex;
+use super::changes::{ChangeIndex, EntryState};
 use super::entry::{CachedPart, PartKey};
 use super::policy::CachePolicy;
 use super::rendered::{build_render_store, RenderStore};
@@ -323,7 +323,8 @@ impl ResultCache {
         dropped
     }
 
-    /// Removes the entries `filter` selects.
+    /// Removes the entries `filter` selects. They are marked invalid first, so that no rendered
+    /// answer still referring to one (a delivery finishing meanwhile) can bring it back.
     pub(crate) fn purge(&self, filter: &PurgeFilter) -> Result<(), CacheError> {
         let state = self.current();
         if let Some(rendered) = &state.rendered {
@@ -333,12 +334,21 @@ impl ResultCache {
             return Ok(());
         };
         if filter.is_everything() {
+            for (_, entry) in store.iter() {
+                entry.set_state(EntryState::Invalid);
+            }
             store.invalidate_all();
             return Ok(());
         }
         let filter = filter.clone();
         store
-            .invalidate_entries_if(move |key, entry| filter.matches(key, entry))
+            .invalidate_entries_if(move |key, entry| {
+                let purged = filter.matches(key, entry);
+                if purged {
+                    entry.set_state(EntryState::Invalid);
+                }
+                purged
+            })
             .map(|_| ())
             .map_err(|e| CacheError::Purge(e.to_string()))
     }

@@ -49,6 +49,7 @@ pub(super) fn stored(
             Arc::new(interactions),
             fresh_for,
             policy.stale_while_revalidate,
+            policy.stale_if_error,
         )
         .with_boundary(boundary)
         .began_at(generation),

@@ -3,10 +3,11 @@
 
 use super::partial::parts_suffice;
 use super::HistoryService;
-use crate::cache::{CacheState, CachedPart, EntryState, PartKey, RenderKey, Rendered};
+use crate::cache::{
+    remove_if_same, CacheState, CachedPart, EntryState, PartKey, RenderKey, Rendered,
+};
 use crate::dispatcher::Registered;
 use crate::status::CacheStatus;
-use moka::ops::compute::Op;
 use std::sync::Arc;
 use tokio::time::Instant;
 use ucs_model::{CacheKey, HistoryQuery, MediaType};
@@ -62,6 +63,9 @@ pub struct Lookup {
     pub(super) answer: Option<Arc<Rendered>>,
     /// That answer's parts (held while the lookup lives).
     pub(super) answer_parts: Vec<(MediaType, Arc<CachedPart>)>,
+    /// Expired entries that may stand in for their part if its backend call fails
+    /// (`stale_if_error`).
+    pub(super) stand_ins: Vec<(MediaType, Arc<CachedPart>)>,
 }
 
 impl Lookup {
@@ -99,6 +103,7 @@ impl HistoryService {
             render_key,
             answer: None,
             answer_parts: Vec::new(),
+            stand_ins: Vec::new(),
         };
         // The whole answer, rendered before, with every part still fresh: one lookup, not one
         // per media type.
@@ -155,18 +160,14 @@ impl HistoryService {
                     }
                 }
                 expired => {
-                    // Past its stale window by our clock, or dropped by a change.
+                    // Past its stale window by our clock, or dropped by a change: gone, unless a
+                    // newer answer has taken its place meanwhile. Within `stale_if_error` it may
+                    // still stand in if the backend call fails.
                     if let Some(expired) = expired {
-                        // Past its stale window by our clock: gone, unless a newer answer has
-                        // taken its place meanwhile.
-                        store
-                            .entry(key.clone())
-                            .and_compute_with(|current| {
-                                let same =
-                                    current.is_some_and(|c| Arc::ptr_eq(c.value(), &expired));
-                                std::future::ready(if same { Op::Remove } else { Op::Nop })
-                            })
-                            .await;
+                        if expired.may_stand_in_at(now) {
+                            lookup.stand_ins.push((media_type, Arc::clone(&expired)));
+                        }
+                        remove_if_same(store, &key, &expired).await;
                     }
                     missing = true;
                     Part::Missing {

@@ -7,6 +7,7 @@ use super::lookup::mark_all_replaced;
 use super::lookup::{Lookup, Part};
 use super::partial::parts_suffice;
 use super::HistoryService;
+use crate::backend::FailureKind;
 use crate::cache::{CachedPart, PartKey};
 use crate::dispatcher::Registered;
 use crate::error::HistoryError;
@@ -124,11 +125,10 @@ impl HistoryService {
             let interactions = fetch(backend, &request, &call).await?;
             Ok::<_, HistoryError>(stored(interactions, policy, media_type, None, generation))
         };
-        let entry = store
-            .entry(key.clone())
-            .or_try_insert_with(load)
-            .await
-            .map_err(|error| (*error).clone())?;
+        let entry = match store.entry(key.clone()).or_try_insert_with(load).await {
+            Ok(entry) => entry,
+            Err(error) => return self.stand_in((*error).clone(), lookup, media_type),
+        };
         if !entry.is_fresh() {
             // Another caller's call filled it: this miss was coalesced.
             self.metrics
@@ -144,6 +144,35 @@ impl HistoryService {
                 .await;
         }
         Ok(Resolved::from_entry(media_type, entry))
+    }
+
+    /// A failed backend call: the expired answer of the part stands in for it when
+    /// `stale_if_error` allows (a failure the caller did not cause, an answer no change has
+    /// dropped), counted and logged; otherwise the error.
+    fn stand_in(
+        &self,
+        error: HistoryError,
+        lookup: &Lookup,
+        media_type: MediaType,
+    ) -> Result<Resolved, HistoryError> {
+        let not_the_callers = match &error {
+            HistoryError::Backend { failure, .. } => failure.kind() != FailureKind::InvalidRequest,
+            HistoryError::Overloaded(_) => true,
+            _ => false,
+        };
+        let now = tokio::time::Instant::now();
+        let stand_in = lookup
+            .stand_ins
+            .iter()
+            .find(|(m, entry)| *m == media_type && entry.may_stand_in_at(now))
+            .filter(|_| not_the_callers);
+        let Some((_, entry)) = stand_in else {
+            return Err(error);
+        };
+        self.metrics.stale_if_error(media_type).inc();
+        tracing::warn!(media_type = media_type.as_str(), %error,
+            "backend call failed: an expired answer stands in (stale-if-error)");
+        Ok(Resolved::from_entry(media_type, Arc::clone(entry)))
     }
 
     /// Asks the backend for `key`'s part and stores the answer in place of whatever is cached.

@@ -30,6 +30,10 @@ pub struct CacheConfig {
     /// (default 30 s; 0 turns stale serving off).
     #[serde(rename = "stale_while_revalidate_seconds", with = "units::seconds")]
     pub stale_while_revalidate: Duration,
+    /// How long past that window a result still stands in for a failed backend call (default
+    /// 0: never; see the README's trade-off).
+    #[serde(rename = "stale_if_error_seconds", with = "units::seconds")]
+    pub stale_if_error: Duration,
     /// Per media type TTL (`[cache.media_ttl_seconds] chat = 10`), overriding `ttl_seconds`;
     /// none by default.
     #[serde(rename = "media_ttl_seconds", with = "units::seconds_map")]
@@ -51,6 +55,7 @@ impl Default for CacheConfig {
             ttl: policy.ttl,
             empty_ttl: policy.empty_ttl,
             stale_while_revalidate: policy.stale_while_revalidate,
+            stale_if_error: policy.stale_if_error,
             media_ttl: policy.media_ttl,
             write_settle: DEFAULT_WRITE_SETTLE,
         }
@@ -67,6 +72,7 @@ impl CacheConfig {
             ttl,
             empty_ttl,
             stale_while_revalidate,
+            stale_if_error,
             media_ttl,
             write_settle: _,
         } = self.clone();
@@ -78,6 +84,7 @@ impl CacheConfig {
             media_ttl,
             empty_ttl,
             stale_while_revalidate,
+            stale_if_error,
         }
     }
 }

@@ -12,11 +12,9 @@
 //! cache (scope user), so the measured queries are hits. Prints one summary line.
 
 use clap::Parser;
-use serde_json::{json, Value};
 use std::io;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
-use ucs_benches::http::{Connection, Response};
+use ucs_benches::desktop::{failed, Desktop};
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -47,37 +45,6 @@ struct Args {
     body: String,
 }
 
-const NOTIFICATIONS: &str = "/api/v2/notifications";
-const HISTORY: &str = "/api/v2/ucs/interactions";
-const CHANNEL: &str = "/v2/ucs/interactions";
-/// What precedes the referenceId of a history message in a `/meta/connect` answer.
-const REFERENCE_ID: &[u8] = br#"{"referenceId":"#;
-
-fn basic(user: &str, password: &str) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let bytes = format!("{user}:{password}").into_bytes();
-    let mut out = String::from("Basic ");
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().fold(0u32, |a, b| (a << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
-        for i in 0..4 {
-            out.push(if i <= chunk.len() {
-                ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
-    }
-    out
-}
-
-fn failed(what: String) -> io::Error {
-    io::Error::other(what)
-}
-
-fn json_of(response: &Response) -> io::Result<Value> {
-    serde_json::from_slice(&response.body).map_err(|e| failed(format!("not JSON: {e}")))
-}
-
 /// What one client measured.
 #[derive(Debug, Default)]
 struct Measured {
@@ -92,99 +59,12 @@ struct Measured {
 /// One simulated desktop, from login to the end of the measurement.
 async fn desktop(args: &Args, index: usize, start: Instant, end: Instant) -> io::Result<Measured> {
     let user = format!("{}{index}", args.user_prefix);
-    let authorization = basic(&user, &args.password);
-    let mut poll = Connection::open(&args.addr).await?;
-    let handshake = json!([{"channel": "/meta/handshake", "version": "1.0",
-        "supportedConnectionTypes": ["long-polling"], "id": "1"}]);
-    let reply = poll
-        .post(
-            &format!("{NOTIFICATIONS}/handshake"),
-            &[("Authorization", &authorization)],
-            handshake.to_string().as_bytes(),
-        )
-        .await?;
-    let cookies: Vec<String> = reply
-        .headers
-        .iter()
-        .filter(|(n, _)| n == "set-cookie")
-        .filter_map(|(_, v)| v.split(';').next().map(str::to_owned))
-        .collect();
-    let cookie = cookies.join("; ");
-    let client_id = json_of(&reply)?[0]["clientId"]
-        .as_str()
-        .ok_or_else(|| {
-            failed(format!(
-                "handshake refused for {user}: {}",
-                String::from_utf8_lossy(&reply.body)
-            ))
-        })?
-        .to_owned();
-    let subscribe = json!([{"channel": "/meta/subscribe", "clientId": client_id,
-        "subscription": CHANNEL, "id": "2"}]);
-    poll.post(
-        NOTIFICATIONS,
-        &[("Cookie", &cookie)],
-        subscribe.to_string().as_bytes(),
-    )
-    .await?;
-
-    // The long-poll: every notification goes to the requester side with its arrival time.
-    let (arrivals, mut arrived) = mpsc::unbounded_channel::<(u64, Instant)>();
-    let poll_cookie = cookie.clone();
-    let poller = tokio::spawn(async move {
-        let mut id = 3u64;
-        loop {
-            id += 1;
-            let connect = json!([{"channel": "/meta/connect", "clientId": client_id,
-                "connectionType": "long-polling", "id": id.to_string()}]);
-            let Ok(reply) = poll
-                .post(
-                    &format!("{NOTIFICATIONS}/connect"),
-                    &[("Cookie", &poll_cookie)],
-                    connect.to_string().as_bytes(),
-                )
-                .await
-            else {
-                return;
-            };
-            let now = Instant::now();
-            // Only history messages carry "referenceId": find them without parsing the
-            // interactions (the client must stay cheap next to the proxy it measures).
-            for at in memchr::memmem::find_iter(&reply.body, REFERENCE_ID) {
-                let digits = &reply.body[at + REFERENCE_ID.len()..];
-                let end = digits
-                    .iter()
-                    .position(|b| !b.is_ascii_digit())
-                    .unwrap_or(digits.len());
-                if let Some(reference) = std::str::from_utf8(&digits[..end])
-                    .ok()
-                    .and_then(|d| d.parse().ok())
-                {
-                    let _ = arrivals.send((reference, now));
-                }
-            }
-        }
-    });
-
-    let mut requests = Connection::open(&args.addr).await?;
-    let headers = [("Cookie", cookie.as_str())];
+    let mut desktop = Desktop::open(&args.addr, &user, &args.password).await?;
     let mut ask = async |sent: Instant| -> io::Result<(Duration, bool)> {
-        let ack = requests
-            .post(HISTORY, &headers, args.body.as_bytes())
-            .await?;
-        let reference = json_of(&ack)?["referenceId"]
-            .as_u64()
-            .ok_or_else(|| failed(format!("no ack: {}", String::from_utf8_lossy(&ack.body))))?;
+        let (reference, ack) = desktop.post(args.body.as_bytes()).await?;
         let hit = ack.header("x-cache") == Some("HIT");
-        loop {
-            let (got, at) = arrived
-                .recv()
-                .await
-                .ok_or_else(|| failed("the long-poll ended".to_owned()))?;
-            if got == reference {
-                return Ok((at.duration_since(sent), hit));
-            }
-        }
+        let arrival = desktop.wait_for(reference).await?;
+        Ok((arrival.at.duration_since(sent), hit))
     };
 
     ask(Instant::now()).await?; // warm-up: fills this user's cache entry
@@ -218,7 +98,6 @@ async fn desktop(args: &Args, index: usize, start: Instant, end: Instant) -> io:
             None => Instant::now(),
         };
     }
-    poller.abort();
     Ok(measured)
 }
 

@@ -5,7 +5,7 @@
 //! (connections, default 4), `create_if_missing` (default true: an empty database with the
 //! schema is created), `demo_interactions` (default 0: when the database is created, fill it with
 //! that many generated demo interactions), `change_feed` (default true: report the change log's
-//! rows to the proxy, see `feed.rs`) and `change_poll_ms` (default 50: how often the feed looks
+//! rows to the proxy, see `feed.rs`) and `change_poll_ms` (default 10: how often the feed looks
 //! for commits of other connections). Queries run on blocking threads of the plugin's runtime,
 //! one pooled connection each, with every filter, the order and the limit pushed down to SQL.
 
@@ -67,7 +67,7 @@ struct Config {
 }
 
 /// How often the change feed looks for other connections' commits by default.
-pub const DEFAULT_CHANGE_POLL_MS: u64 = 50;
+pub const DEFAULT_CHANGE_POLL_MS: u64 = 10;
 
 fn default_change_poll_ms() -> u64 {
     DEFAULT_CHANGE_POLL_MS

@@ -78,7 +78,8 @@ fn change_affects(change: &InteractionChange, key: &PartKey, entry: &CachedPart)
 struct IndexState {
     /// Events so far; an entry records it when its backend call begins.
     generation: u64,
-    slots: HashMap<Slot, HashMap<PartKey, Weak<CachedPart>>>,
+    /// Keys are shared (`Arc`): a change hands out its candidates without copying them.
+    slots: HashMap<Slot, HashMap<Arc<PartKey>, Weak<CachedPart>>>,
     /// The last events, with the generation each one made.
     log: VecDeque<(u64, Event)>,
 }
@@ -100,7 +101,7 @@ pub(crate) struct ChangeIndex {
 }
 
 /// The entries one event may affect, with the key each is stored under.
-pub(crate) type Candidates = Vec<(PartKey, Arc<CachedPart>)>;
+pub(crate) type Candidates = Vec<(Arc<PartKey>, Arc<CachedPart>)>;
 
 impl ChangeIndex {
     fn lock(&self) -> MutexGuard<'_, IndexState> {
@@ -141,7 +142,7 @@ impl ChangeIndex {
                 .slots
                 .entry(slot)
                 .or_default()
-                .insert(key.clone(), Arc::downgrade(entry));
+                .insert(Arc::new(key.clone()), Arc::downgrade(entry));
         }
         entry.set_state(EntryState::Valid);
         true
@@ -186,7 +187,7 @@ impl ChangeIndex {
                 })
             })
             .flat_map(|keys| keys.iter())
-            .filter_map(|(key, entry)| Some((key.clone(), entry.upgrade()?)))
+            .filter_map(|(key, entry)| Some((Arc::clone(key), entry.upgrade()?)))
             .collect();
         (change, candidates)
     }
@@ -200,7 +201,7 @@ impl ChangeIndex {
             .values()
             .flat_map(|keys| keys.iter())
             .filter(|(key, _)| &*key.backend == backend)
-            .filter_map(|(key, entry)| Some((key.clone(), entry.upgrade()?)))
+            .filter_map(|(key, entry)| Some((Arc::clone(key), entry.upgrade()?)))
             .collect()
     }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The staleness benchmark: a simulated contact centre (benches/src/bin/staleness.rs: agents
 # asking each owner's last week, interactions created and closed in the database at RATE a
-# second) against the release proxy on the embedded SQLite store, run three ways:
+# second, to the histories of the customers the agents ask about) against the release proxy on the embedded SQLite store, run three ways:
 #   no-cache       cache.enabled = false
 #   ttl-only       cache.ttl_seconds = 60, the store's change feed off (what a TTL cache does)
 #   invalidation   cache.ttl_seconds = 600, the change feed on
@@ -9,13 +9,13 @@
 # (goal: 0 with invalidation, with a hit ratio above ttl-only's). Then the cost of one change
 # with 100 000 cached entries over 100 tenants (criterion, benches/benches/invalidation.rs).
 #
-#   benches/load/staleness.sh                 # 60 s per mode
+#   benches/load/staleness.sh                 # 120 s per mode, 0.5 changes/s
 #   SECONDS_PER_MODE=20 RATE=5 benches/load/staleness.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-SECONDS_PER_MODE=${SECONDS_PER_MODE:-60}
-RATE=${RATE:-2}
+SECONDS_PER_MODE=${SECONDS_PER_MODE:-120}
+RATE=${RATE:-0.5}
 AGENTS=${AGENTS:-12}
 PROXY_PORT=${PROXY_PORT:-18600}
 ADMIN_PORT=${ADMIN_PORT:-18601}

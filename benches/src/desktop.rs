@@ -121,9 +121,14 @@ impl Desktop {
 
     /// POSTs a history request; returns its `referenceId` and the ack.
     pub async fn post(&mut self, body: &[u8]) -> io::Result<(u64, Response)> {
+        self.post_to(HISTORY, body).await
+    }
+
+    /// POSTs a history request to `path` (e.g. a contact's history URL).
+    pub async fn post_to(&mut self, path: &str, body: &[u8]) -> io::Result<(u64, Response)> {
         let ack = self
             .requests
-            .post(HISTORY, &[("Cookie", self.cookie.as_str())], body)
+            .post(path, &[("Cookie", self.cookie.as_str())], body)
             .await?;
         let reference = json_of(&ack)?["referenceId"]
             .as_u64()

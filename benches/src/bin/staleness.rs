@@ -1,8 +1,9 @@
 //! The staleness benchmark's client: a simulated contact centre against a running ucs-proxy on
-//! the embedded SQLite store. Agents (CometD desktops) ask history queries from a small set
-//! (each owner's last week, all media or chat only), with a think time, while interactions are
-//! created and closed in the database (`run_live`, `--rate` changes a second, from this
-//! process, as another application would write). Every delivered answer is checked against the
+//! the embedded SQLite store. Agents (CometD desktops) ask the histories of the customers they
+//! talk to (`--contacts` per tenant, the busiest of the demo data; all media, six months), with a
+//! think time, while interactions of those customers are created and closed in the database
+//! (`run_live`, `--rate` changes a second, from this process, as another application would
+//! write). Every delivered answer is checked against the
 //! store's truth (`HistoryQuery::select` over the tenant's rows, read directly from the file):
 //! it is stale when it differs — in ids, states or whether it has ended — both from the truth
 //! when the query was sent and from the truth when its answer arrived (a change racing the
@@ -25,7 +26,6 @@ use ucs_model::chrono::{Duration as Days, Utc};
 use ucs_model::{parse_request, HistoryQuery, ParseContext, Route, Tz};
 use ucs_plugin_store_sqlite::rusqlite::{Connection as Sqlite, OpenFlags};
 use ucs_plugin_store_sqlite::{read_tenant, run_live};
-use ucs_store_kit::demo::DEMO_OWNERS;
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -50,6 +50,9 @@ struct Args {
     /// Interactions created or closed per second.
     #[arg(long, default_value_t = 2.0)]
     rate: f64,
+    /// Customers per tenant the agents ask about.
+    #[arg(long, default_value_t = 30)]
+    contacts: usize,
 }
 
 /// Users of the default configuration who may read every media type (the truth is computed
@@ -64,24 +67,33 @@ struct Counts {
     stale: AtomicU64,
 }
 
-/// The queries an agent of `tenant` asks: each owner of the tenant, over the last week, all
-/// media and chat only, oldest first (explicit dates: the proxy and this client agree on them).
-fn queries(tenant: &str) -> Vec<String> {
+/// The body every contact history query sends: six months, oldest first (explicit dates: the
+/// proxy and this client agree on them).
+fn contact_body() -> String {
     let today = Utc::now().date_naive();
-    let (from, to) = (today - Days::days(7), today + Days::days(1));
-    DEMO_OWNERS
-        .iter()
-        .filter(|owner| owner.0 == tenant)
-        .flat_map(|owner| {
-            [None, Some("chat")].map(|media| {
-                let media = media.map_or(String::new(), |m| format!(r#","mediaType":"{m}""#));
-                format!(
-                    r#"{{"operationName":"RetrieveInteractionHistory","userId":"{}","fromDate":"{from}","toDate":"{to}","sort":"asc","maxSize":1000{media}}}"#,
-                    owner.1
-                )
-            })
-        })
-        .collect()
+    let (from, to) = (today - Days::days(190), today + Days::days(1));
+    format!(
+        r#"{{"operationName":"RetrieveContactHistory","fromDate":"{from}","toDate":"{to}","sort":"asc"}}"#
+    )
+}
+
+/// The `count` busiest contacts of `tenant`.
+fn busiest(database: &Sqlite, tenant: &str, count: usize) -> io::Result<Vec<String>> {
+    let mut statement = database
+        .prepare(
+            "SELECT contact_id FROM interactions WHERE tenant = ?1 AND contact_id IS NOT NULL \
+             GROUP BY contact_id ORDER BY count(*) DESC, contact_id LIMIT ?2",
+        )
+        .map_err(|e| failed(e.to_string()))?;
+    let contacts = statement
+        .query_map(
+            ucs_plugin_store_sqlite::rusqlite::params![tenant, count as i64],
+            |row| row.get(0),
+        )
+        .map_err(|e| failed(e.to_string()))?
+        .collect::<Result<Vec<String>, _>>()
+        .map_err(|e| failed(e.to_string()));
+    contacts
 }
 
 /// What an answer is compared on: each interaction's id, state and whether it has ended.
@@ -121,22 +133,35 @@ fn delivered(reply: &[u8], reference: u64) -> io::Result<Shape> {
         .collect())
 }
 
-async fn agent(args: &Args, index: usize, counts: &Counts, end: Instant) -> io::Result<()> {
+async fn agent(
+    args: &Args,
+    index: usize,
+    contacts: &[(String, String)],
+    counts: &Counts,
+    end: Instant,
+) -> io::Result<()> {
     let (user, tenant) = AGENTS[index % AGENTS.len()];
     let mut desktop = Desktop::open(&args.addr, user, user).await?;
     let database = Sqlite::open_with_flags(&args.database, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| failed(e.to_string()))?;
     let ctx = ParseContext::new(Utc::now(), Tz::UTC);
-    let bodies = queries(tenant);
-    let mut n = index;
+    let body = contact_body();
+    let mine: Vec<&String> = contacts
+        .iter()
+        .filter(|(t, _)| t == tenant)
+        .map(|(_, c)| c)
+        .collect();
+    let mut n = index * 7;
     while Instant::now() < end {
-        let body = &bodies[n % bodies.len()];
-        n += 1;
-        let query = parse_request(&Route::Interactions, body.as_bytes(), &ctx)
+        let contact = mine[n % mine.len()];
+        n = n.wrapping_mul(31).wrapping_add(17);
+        let route = Route::ContactInteractions(contact.clone());
+        let query = parse_request(&route, body.as_bytes(), &ctx)
             .map_err(|e| failed(e.to_string()))?
             .query;
         let before = truth(&database, tenant, &query)?;
-        let (reference, ack) = desktop.post(body.as_bytes()).await?;
+        let path = format!("/api/v2/ucs/contacts/{contact}/interactions");
+        let (reference, ack) = desktop.post_to(&path, body.as_bytes()).await?;
         let arrival = desktop.wait_for(reference).await?;
         let after = truth(&database, tenant, &query)?;
         let answer = delivered(&arrival.reply, reference)?;
@@ -172,18 +197,35 @@ async fn backend_calls(admin: &str) -> io::Result<f64> {
 async fn main() -> io::Result<()> {
     let args: &'static Args = Box::leak(Box::new(Args::parse()));
     let counts: &'static Counts = Box::leak(Box::default());
+    let contacts: &'static [(String, String)] = {
+        let database = Sqlite::open_with_flags(&args.database, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| failed(e.to_string()))?;
+        let mut all = Vec::new();
+        for (_, tenant) in AGENTS {
+            for contact in busiest(&database, tenant, args.contacts)? {
+                all.push((tenant.to_owned(), contact));
+            }
+        }
+        Box::leak(all.into_boxed_slice())
+    };
     let writing = Arc::new(AtomicBool::new(true));
     let writer = {
         let (path, rate, writing) = (args.database.clone(), args.rate, Arc::clone(&writing));
         std::thread::spawn(move || {
-            run_live(&path, rate, || writing.load(Ordering::Relaxed), |_| {})
+            run_live(
+                &path,
+                rate,
+                contacts,
+                || writing.load(Ordering::Relaxed),
+                |_| {},
+            )
         })
     };
     let calls_before = backend_calls(&args.admin).await?;
     let started = Instant::now();
     let end = started + Duration::from_secs(args.seconds);
     let agents: Vec<_> = (0..args.agents)
-        .map(|i| tokio::spawn(agent(args, i, counts, end)))
+        .map(|i| tokio::spawn(agent(args, i, contacts, counts, end)))
         .collect();
     for agent in agents {
         agent.await.map_err(|e| failed(e.to_string()))??;

@@ -21,10 +21,13 @@ pub struct LiveCounts {
 
 /// Makes `rate` changes a second in the database at `path` — alternately a new open
 /// interaction starting now and the closing of the oldest one it opened — until `keep_going`
-/// says stop; `report` is called about once a second.
+/// says stop; `report` is called about once a second. With `contacts` (tenant, contact id), new
+/// interactions belong to one of them in turn (a benchmark's queried contacts); otherwise to
+/// the demo data's random ones.
 pub fn run_live(
     path: &Path,
     rate: f64,
+    contacts: &[(String, String)],
     mut keep_going: impl FnMut() -> bool,
     mut report: impl FnMut(LiveCounts),
 ) -> rusqlite::Result<LiveCounts> {
@@ -51,7 +54,11 @@ pub fn run_live(
             )?;
             counts.closed += 1;
         } else {
-            let (tenant, mut interaction) = demo_interaction(DEMO_SEED, next, now);
+            let (mut tenant, mut interaction) = demo_interaction(DEMO_SEED, next, now);
+            if let Some((of, contact)) = contacts.get(next as usize % contacts.len().max(1)) {
+                tenant.clone_from(of);
+                interaction.contact_id = Some(contact.clone());
+            }
             next += 1;
             interaction.start_date = now_to_the_second(now);
             interaction.end_date = None;

@@ -78,6 +78,7 @@ fn main() -> ExitCode {
         let result = ucs_plugin_store_sqlite::run_live(
             &args.database,
             args.rate,
+            &[],
             || true,
             |counts| println!("live: {} added, {} closed", counts.inserted, counts.closed),
         );

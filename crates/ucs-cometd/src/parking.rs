@@ -6,9 +6,8 @@
 //! subscribes to a matching channel. Bounded: at most `max_queue` per user, oldest dropped.
 
 use crate::message::EventMessage;
-use crate::registry::lock;
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -26,6 +25,11 @@ pub(crate) struct Parking {
     by_user: Mutex<HashMap<String, VecDeque<Parked>>>,
     hold: Duration,
     max_per_user: usize,
+}
+
+/// Locks the map; a poisoned lock is recovered (plain data, consistent between statements).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Parking {

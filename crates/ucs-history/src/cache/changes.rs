@@ -10,7 +10,7 @@
 //! both under one lock, so an entry is either seen by the change or sees the change. Until it
 //! is registered an entry is not served (see [`EntryState`]).
 
-use super::entry::{CachedPart, PartKey};
+use super::entry::{CachedPart, EntryState, PartKey};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use ucs_model::{InteractionChange, MediaType};
@@ -18,18 +18,6 @@ use ucs_model::{InteractionChange, MediaType};
 /// Changes remembered for the entries still being fetched; an entry whose call began before
 /// the oldest of them is dropped rather than guessed about.
 const LOG_LEN: usize = 4096;
-
-/// Whether an entry may be served.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub(crate) enum EntryState {
-    /// Stored, not yet checked against the changes that arrived during its backend call.
-    Pending = 0,
-    /// Checked and indexed: served until a change drops it.
-    Valid = 1,
-    /// A change affected it: never served again.
-    Invalid = 2,
-}
 
 /// The entries of one tenant and media type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -3,12 +3,23 @@
 //! Freshness is measured on tokio's clock (a paused clock in tests moves it); moka's own expiry,
 //! set to the same lifetime, only reclaims the memory.
 
-use super::changes::EntryState;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 use ucs_model::{CacheKey, Interaction};
+
+/// Whether an entry may be served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum EntryState {
+    /// Stored, not yet checked against the changes that arrived during its backend call (`changes.rs`).
+    Pending = 0,
+    /// Checked and indexed: served until a change drops it.
+    Valid = 1,
+    /// A change affected it: never served again.
+    Invalid = 2,
+}
 
 /// The identity of an entry: the backend that answered and the per-media-type key (scope and
 /// normalized query).

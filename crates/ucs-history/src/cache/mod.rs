@@ -7,8 +7,7 @@ mod policy;
 mod rendered;
 mod store;
 
-pub(crate) use changes::EntryState;
-pub(crate) use entry::{CachedPart, PartKey};
+pub(crate) use entry::{CachedPart, EntryState, PartKey};
 pub use policy::{CachePolicy, ScopeKind};
 pub(crate) use rendered::{RenderKey, Rendered};
 pub(crate) use store::{remove_if_same, CacheState, EvictionCause, ResultCache};

@@ -1,7 +1,7 @@
 //! The moka store behind the cache, swapped whole when its size budget changes on reload.
 
-use super::changes::{ChangeIndex, EntryState};
-use super::entry::{CachedPart, PartKey};
+use super::changes::ChangeIndex;
+use super::entry::{CachedPart, EntryState, PartKey};
 use super::policy::CachePolicy;
 use super::rendered::{build_render_store, RenderStore};
 use crate::metrics::HistoryMetrics;

@@ -1,9 +1,12 @@
 // The soak's traffic: for DURATION seconds, against a running ucs-proxy, at once
-//   - SESSIONS CometD long-poll sessions (raw Bayeux over keep-alive HTTP), each holding its
-//     connect; CHURN of them a second disconnect and handshake again;
-//   - hit loops: agents POSTing a few cached queries back to back;
-//   - misses: distinct queries at MISS_RATE a second, each awaited on a CometD session
-//     (POST → notification);
+//   - SESSIONS CometD long-poll sessions (raw Bayeux over keep-alive HTTP) of user `other`, each
+//     holding its connect; CHURN of them a second disconnect and handshake again;
+//   - hit loops: user `demo` POSTing a few cached queries back to back (no session: their
+//     notifications wait parked, at most 16);
+//   - misses: distinct queries of user `novoice` at MISS_RATE a second, each awaited on its own
+//     CometD session (POST → notification);
+// (A notification goes to every session of its user: idle agents are one user, the askers
+// others, so that the held sessions model agents between queries, not a fan-out test.)
 //   - bad inputs (malformed JSON, bad parameters, broken chunking, oversize bodies) from
 //     127.0.0.3, and wrong passwords of an unknown user from 127.0.0.2, a few a second.
 // Errors are what normal traffic should never see: a 5xx, a connection error, a failed or
@@ -113,10 +116,12 @@ class Session {
 }
 
 // --- traffic ---------------------------------------------------------------------------------
-const HIT_QUERIES = ["chat", "email", "call", undefined].map((mediaType) => ({ operationName: "RetrieveInteractionHistory", mediaType, fromDate: "2015-06-01", toDate: "2015-12-01" }));
+// The last month of the demo data (written relative to now).
+const day = (offset) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
+const HIT_QUERIES = ["chat", "email", "call", undefined].map((mediaType) => ({ operationName: "RetrieveInteractionHistory", mediaType, fromDate: day(-30), toDate: day(1) }));
 
-async function hitLoop(i) {
-    const user = i % 2 ? "demo" : "novoice";
+async function hitLoop() {
+    const user = "demo";
     let n = 0;
     while (running) {
         const body = HIT_QUERIES[n++ % HIT_QUERIES.length];
@@ -132,10 +137,10 @@ async function hitLoop(i) {
 
 let missNumber = 0;
 async function miss() {
-    const body = { operationName: "RetrieveInteractionHistory", mediaType: "chat", fromDate: "2015-06-01", toDate: "2015-12-01", customAttributes: [`soak-${missNumber++}`] };
+    const body = { operationName: "RetrieveInteractionHistory", mediaType: "chat", fromDate: day(-30), toDate: day(1), customAttributes: [`soak-${missNumber++}`] };
     const t = performance.now();
     try {
-        const r = await request({ path: "/api/v2/ucs/interactions", headers: { Authorization: basic("other", "other") }, body });
+        const r = await request({ path: "/api/v2/ucs/interactions", headers: { Authorization: basic("novoice", "novoice") }, body });
         ackLatencies.miss.push(performance.now() - t);
         if (r.status !== 200) return error(`miss ${r.status} ${r.text}`);
         stats.misses++;
@@ -209,13 +214,15 @@ function sample(label) {
 }
 
 // --- run -------------------------------------------------------------------------------------
-const users = ["demo", "novoice", "other"];
 const sessions = [];
 for (let i = 0; i < SESSIONS; i += 200) {
-    const batch = Array.from({ length: Math.min(200, SESSIONS - i) }, (_, j) => new Session(users[(i + j) % users.length]));
+    const batch = Array.from({ length: Math.min(200, SESSIONS - i) }, () => new Session("other"));
     await Promise.all(batch.map((s) => s.open()));
     sessions.push(...batch);
 }
+// The asker of the misses: its notifications arrive here.
+const asker = new Session("novoice");
+await asker.open();
 const startedAt = performance.now();
 const warmup = new Promise((r) => setTimeout(r, 20000));
 const stops = [
@@ -235,7 +242,7 @@ const stops = [
         }
     }),
 ];
-const hitLoops = Array.from({ length: HIT_LOOPS }, (_, i) => hitLoop(i));
+const hitLoops = Array.from({ length: HIT_LOOPS }, () => hitLoop());
 await warmup;
 const samples = [sample("start")];
 await new Promise((r) => setTimeout(r, Math.max(0, DURATION / 2 - 20000)));

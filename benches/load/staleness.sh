@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The staleness benchmark: a simulated contact centre (benches/src/bin/staleness.rs: agents
-# asking each owner's last week, interactions created and closed in the database at RATE a
-# second, to the histories of the customers the agents ask about) against the release proxy on the embedded SQLite store, run three ways:
+# The staleness benchmark: a simulated contact centre (benches/src/bin/staleness.rs: AGENTS
+# agents asking the histories of the customers they talk to, while interactions of those
+# customers are created and closed in the database at RATE a second) against the release proxy
+# on the embedded SQLite store, run three ways:
 #   no-cache       cache.enabled = false
 #   ttl-only       cache.ttl_seconds = 60, the store's change feed off (what a TTL cache does)
 #   invalidation   cache.ttl_seconds = 600, the change feed on
 # Each prints hit ratio, backend calls/s and the answers that differed from the store's truth
-# (goal: 0 with invalidation, with a hit ratio above ttl-only's). Then the cost of one change
-# with 100 000 cached entries over 100 tenants (criterion, benches/benches/invalidation.rs).
+# (goal: 0 with invalidation, with a hit ratio above ttl-only's). The cost of one change with
+# 100 000 cached entries over 100 tenants: cargo bench -p ucs-benches --bench invalidation.
 #
 #   benches/load/staleness.sh                 # 120 s per mode, 0.5 changes/s
 #   SECONDS_PER_MODE=20 RATE=5 benches/load/staleness.sh

@@ -11,7 +11,9 @@
 //     127.0.0.3, and wrong passwords of an unknown user from 127.0.0.2, a few a second.
 // Errors are what normal traffic should never see: a 5xx, a connection error, a failed or
 // missing notification, a bad input answered otherwise than by its 4xx. Prints JSON lines:
-// a sample (RSS, open fds, requests so far) at start, middle and end, then the summary.
+// a sample (RSS, open fds, requests so far) at start (after WARMUP_SECONDS, 20 by default),
+// middle and end, then the summary. With a small cache budget (UCS_PROXY_CACHE__MAX_BYTES) the
+// warm-up fills the cache, and RSS after it shows what the rest of the process does.
 //
 //   node benches/load/soak.mjs <base-url> <proxy-pid> [duration-seconds]
 import http from "node:http";
@@ -224,7 +226,8 @@ for (let i = 0; i < SESSIONS; i += 200) {
 const asker = new Session("novoice");
 await asker.open();
 const startedAt = performance.now();
-const warmup = new Promise((r) => setTimeout(r, 20000));
+const WARMUP = Number(process.env.WARMUP_SECONDS ?? 20) * 1000;
+const warmup = new Promise((r) => setTimeout(r, WARMUP));
 const stops = [
     every(1000 / MISS_RATE, miss),
     every(1000 / BAD_RATE, bad),
@@ -245,7 +248,7 @@ const stops = [
 const hitLoops = Array.from({ length: HIT_LOOPS }, () => hitLoop());
 await warmup;
 const samples = [sample("start")];
-await new Promise((r) => setTimeout(r, Math.max(0, DURATION / 2 - 20000)));
+await new Promise((r) => setTimeout(r, Math.max(0, DURATION / 2 - WARMUP)));
 samples.push(sample("middle"));
 await new Promise((r) => setTimeout(r, DURATION / 2));
 samples.push(sample("end"));

@@ -7,6 +7,7 @@
 #
 #   benches/load/soak.sh                  # 600 s
 #   DURATION=120 SESSIONS=500 benches/load/soak.sh
+#   UCS_PROXY_CACHE__MAX_BYTES=32MiB WARMUP_SECONDS=90 benches/load/soak.sh   # cache full at start
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

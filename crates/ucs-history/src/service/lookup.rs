@@ -146,28 +146,20 @@ impl HistoryService {
                         entry,
                     }
                 }
-                Some(pending)
-                    if !pending.is_expired_at(now) && pending.state() == EntryState::Pending =>
-                {
-                    // Just stored, not yet checked against the changes that came during its
-                    // call: resolving registers it (or asks again).
-                    missing = true;
-                    Part::Missing {
-                        media_type,
-                        key,
-                        backend,
-                        replace: false,
-                    }
-                }
-                expired => {
-                    // Past its stale window by our clock, or dropped by a change: gone, unless a
-                    // newer answer has taken its place meanwhile. Within `stale_if_error` it may
+                found => {
+                    // A pending entry (just stored, not yet checked against the changes that
+                    // came during its call) stays: resolving registers it or asks again. One past
+                    // its stale window by our clock, or dropped by a change, is gone unless a
+                    // newer answer has taken its place meanwhile; within `stale_if_error` it may
                     // still stand in if the backend call fails.
-                    if let Some(expired) = expired {
-                        if expired.may_stand_in_at(now) {
-                            lookup.stand_ins.push((media_type, Arc::clone(&expired)));
+                    let gone = found.filter(|entry| {
+                        entry.is_expired_at(now) || entry.state() != EntryState::Pending
+                    });
+                    if let Some(gone) = gone {
+                        if gone.may_stand_in_at(now) {
+                            lookup.stand_ins.push((media_type, Arc::clone(&gone)));
                         }
-                        remove_if_same(store, &key, &expired).await;
+                        remove_if_same(store, &key, &gone).await;
                     }
                     missing = true;
                     Part::Missing {

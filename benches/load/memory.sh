@@ -22,27 +22,12 @@ ADMIN_PORT=${ADMIN_PORT:-18581}
 . benches/load/tools.sh
 cargo build --release --locked -p ucs-proxy -p ucs-plugin-store-sqlite
 
-work=$(mktemp -d)
-pid=
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
+. benches/load/proxy.sh
 rss_mib() { awk '/^VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status"; }
 mkdir -p "$work/data"
-(cd "$work" && \
-  UCS_PROXY_SERVER__LISTEN=127.0.0.1:$PROXY_PORT UCS_PROXY_ADMIN__LISTEN=127.0.0.1:$ADMIN_PORT \
-  UCS_PROXY_CACHE__MAX_BYTES="${BUDGET_MIB}MiB" UCS_PROXY_LOG__LEVEL=warn \
-  UCS_PROXY_ADMISSION__PER_TENANT=$PARALLEL UCS_PROXY_ADMISSION__PER_USER=$PARALLEL \
-  UCS_PROXY_ADMISSION__QUEUE=100000 UCS_PROXY_ADMISSION__QUEUE_TIMEOUT_MS=600000 \
-  exec "$OLDPWD/target/release/ucs-proxy" --config "$OLDPWD/config/default.toml") &
-pid=$!
-for _ in $(seq 1 300); do
-  curl -sf "http://127.0.0.1:$ADMIN_PORT/readyz" >/dev/null 2>&1 && break
-  sleep 0.2
-done
+start_proxy "$PWD/config/default.toml" UCS_PROXY_CACHE__MAX_BYTES="${BUDGET_MIB}MiB" \
+  UCS_PROXY_ADMISSION__PER_TENANT="$PARALLEL" UCS_PROXY_ADMISSION__PER_USER="$PARALLEL" \
+  UCS_PROXY_ADMISSION__QUEUE=100000 UCS_PROXY_ADMISSION__QUEUE_TIMEOUT_MS=600000
 
 query() {
   curl -s -o /dev/null -u demo:demo -X POST "http://127.0.0.1:$PROXY_PORT/api/v2/ucs/interactions" \

@@ -19,25 +19,10 @@ ADMIN_PORT=${ADMIN_PORT:-18591}
 cargo build --release --locked -p ucs-proxy -p ucs-plugin-store-sqlite
 npm ci --prefix tests/node --no-audit --no-fund --loglevel=error >/dev/null
 
-work=$(mktemp -d)
-pid=
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
+. benches/load/proxy.sh
 mkdir -p "$work/data"
 target/release/ucs-demo-data --database "$work/data/demo.db" >/dev/null
 # 2 000 sessions and their connects need more descriptors than the default soft limit.
 ulimit -n 65536 2>/dev/null || true
-(cd "$work" && \
-  UCS_PROXY_SERVER__LISTEN=127.0.0.1:$PROXY_PORT UCS_PROXY_ADMIN__LISTEN=127.0.0.1:$ADMIN_PORT \
-  UCS_PROXY_LOG__LEVEL=warn UCS_PROXY_COMETD__MAX_SESSIONS_PER_BROWSER=100000 \
-  exec "$OLDPWD/target/release/ucs-proxy" --config "$OLDPWD/config/default.toml") &
-pid=$!
-for _ in $(seq 100); do
-  curl -sf "http://127.0.0.1:$ADMIN_PORT/readyz" >/dev/null && break
-  sleep 0.2
-done
+start_proxy "$PWD/config/default.toml" UCS_PROXY_COMETD__MAX_SESSIONS_PER_BROWSER=100000
 NODE_PATH=tests/node/node_modules node benches/load/soak.mjs "http://127.0.0.1:$PROXY_PORT" "$pid" "$DURATION"

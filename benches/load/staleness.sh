@@ -24,33 +24,18 @@ ADMIN_PORT=${ADMIN_PORT:-18601}
 . benches/load/tools.sh
 cargo build --release --locked -p ucs-proxy -p ucs-plugin-store-sqlite -p ucs-benches --lib --bins
 
-work=$(mktemp -d)
-pid=
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. benches/load/proxy.sh
 
 run_mode() {
   local mode=$1 ttl=$2 feed=$3 enabled=$4
   rm -rf "$work/data" && mkdir -p "$work/data"
   target/release/ucs-demo-data --interactions 3000 --database "$work/data/demo.db" >/dev/null
   sed "s/^demo_interactions = .*/demo_interactions = 0\nchange_feed = $feed/" config/default.toml > "$work/proxy.toml"
-  (cd "$work" && \
-    UCS_PROXY_SERVER__LISTEN=127.0.0.1:$PROXY_PORT UCS_PROXY_ADMIN__LISTEN=127.0.0.1:$ADMIN_PORT \
-    UCS_PROXY_LOG__LEVEL=warn UCS_PROXY_CACHE__ENABLED=$enabled UCS_PROXY_CACHE__TTL_SECONDS=$ttl \
-    exec "$OLDPWD/target/release/ucs-proxy" --config "$work/proxy.toml") &
-  pid=$!
-  for _ in $(seq 100); do
-    curl -sf "http://127.0.0.1:$ADMIN_PORT/readyz" >/dev/null && break
-    sleep 0.2
-  done
+  start_proxy "$work/proxy.toml" UCS_PROXY_CACHE__ENABLED="$enabled" UCS_PROXY_CACHE__TTL_SECONDS="$ttl"
   printf '%-13s ' "$mode"
   target/release/staleness --addr "127.0.0.1:$PROXY_PORT" --admin "127.0.0.1:$ADMIN_PORT" \
     --database "$work/data/demo.db" --agents "$AGENTS" --seconds "$SECONDS_PER_MODE" --rate "$RATE"
-  kill "$pid" && wait "$pid" 2>/dev/null || true
-  pid=
+  stop_proxy
 }
 
 echo "staleness: $AGENTS agents, $RATE changes/s, ${SECONDS_PER_MODE}s per mode"

@@ -8,6 +8,7 @@ use crate::error::BatchError;
 use crate::incoming::{Incoming, Verb};
 use crate::message::{event_message, event_message_raw, EventMessage, JsonText, Response};
 use crate::meta;
+use crate::observer::SessionObserver;
 use crate::registry::Registry;
 use crate::session::Session;
 use crate::transport::TransportContext;
@@ -135,6 +136,44 @@ impl Engine {
                 .park(user_id, channel, message.clone());
         }
         delivered
+    }
+
+    /// As [`Engine::deliver_json_to_user`], but nothing is parked when no session of the user
+    /// takes it here (the caller keeps it elsewhere, e.g. in a cluster's store). Returns how
+    /// many sessions it was queued for.
+    pub fn deliver_json_here(&self, user_id: &str, channel: &str, data: &JsonText) -> usize {
+        let sessions = self.registry.sessions_of_user(user_id);
+        let message = event_message_raw(channel, data);
+        self.registry.deliver_to(&sessions, &message, channel)
+    }
+
+    /// Parks `data` on `channel` for the next session of `user_id` that subscribes here (see
+    /// [`Engine::may_deliver_to`]); nothing when parking is off.
+    pub fn park_json(&self, user_id: &str, channel: &str, data: &JsonText) {
+        let message = event_message_raw(channel, data);
+        self.registry.parking.park(user_id, channel, message);
+    }
+
+    /// Tells `observer` of users' sessions coming and going from now on. Set once; a second
+    /// observer is refused (returned).
+    pub fn observe(
+        &self,
+        observer: Arc<dyn SessionObserver>,
+    ) -> Result<(), Arc<dyn SessionObserver>> {
+        self.registry.observer.set(observer)
+    }
+
+    /// The users with a live session here.
+    pub fn users(&self) -> Vec<String> {
+        let mut users: Vec<String> = self
+            .registry
+            .sessions_snapshot()
+            .iter()
+            .map(|s| s.owner.user_id.clone())
+            .collect();
+        users.sort_unstable();
+        users.dedup();
+        users
     }
 
     /// Whether a notification for `user_id` would reach anyone: a live session, or parking

@@ -53,6 +53,7 @@ mod error;
 mod incoming;
 mod message;
 mod meta;
+mod observer;
 mod parking;
 mod registry;
 mod reply;
@@ -71,5 +72,6 @@ pub use config::{
 pub use engine::{Engine, EngineStats};
 pub use error::BatchError;
 pub use message::{event_message, event_message_raw, EventMessage, JsonText, Response};
+pub use observer::SessionObserver;
 pub use session::Owner;
 pub use transport::{ConnectionType, TransportContext};

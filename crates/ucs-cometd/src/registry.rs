@@ -7,13 +7,14 @@ use crate::channel::Channel;
 use crate::config::{BayeuxConfig, PARKED_PER_USER};
 use crate::incoming::Incoming;
 use crate::message::EventMessage;
+use crate::observer::SessionObserver;
 use crate::parking::Parking;
 use crate::session::Session;
 use crate::table::SessionTable;
 use crate::transport::{ConnectionType, TransportContext};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use tokio::time::Instant;
 
 /// The sessions, their browsers' held connects, the policy and the counters.
@@ -33,6 +34,8 @@ pub(crate) struct Registry {
     ///
     /// [`Engine::hand_over`]: crate::Engine::hand_over
     handing_over: AtomicBool,
+    /// Told of users' sessions coming and going (a cluster's presence), once set.
+    pub(crate) observer: OnceLock<Arc<dyn SessionObserver>>,
 }
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -58,6 +61,7 @@ impl Registry {
             dropped_total: AtomicU64::new(0),
             expired: AtomicU64::new(0),
             handing_over: AtomicBool::new(false),
+            observer: OnceLock::new(),
         }
     }
 
@@ -96,7 +100,19 @@ impl Registry {
     pub(crate) fn remove_session(&self, id: &str) -> Option<Arc<Session>> {
         let session = lock(&self.sessions).remove(id)?;
         session.remove();
+        if let Some(observer) = self.observer.get() {
+            if !self.has_user(&session.owner.user_id) {
+                observer.left(&session.owner.user_id);
+            }
+        }
         Some(session)
+    }
+
+    /// Tells the observer, if any, that `session` subscribed.
+    pub(crate) fn subscribed(&self, session: &Session) {
+        if let Some(observer) = self.observer.get() {
+            observer.subscribed(&session.owner.user_id);
+        }
     }
 
     /// Registers a held connect of `browser`; `false` when the browser already holds

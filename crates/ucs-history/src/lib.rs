@@ -69,6 +69,7 @@ mod metrics;
 mod present;
 mod service;
 mod status;
+mod tier;
 
 pub use admission::{AdmissionPolicy, Overload};
 pub use backend::{BackendFailure, FailureKind, HistoryBackend};
@@ -79,3 +80,4 @@ pub use metrics::{HistoryMetrics, LookupCounts};
 pub use present::{present, Presentation};
 pub use service::{HistoryService, Lookup};
 pub use status::CacheStatus;
+pub use tier::{Fill, FillMark, SecondTier, TierEntry, TierKey};

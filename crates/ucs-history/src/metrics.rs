@@ -30,6 +30,9 @@ pub struct HistoryMetrics {
     /// `ucs_proxy_cache_coalesced_total{media_type}`: misses that waited for another caller's
     /// backend call instead of making their own.
     pub(crate) coalesced: IntCounterVec,
+    /// `ucs_proxy_cache_tier_hits_total{tier}`: fresh hits by the tier that held them (`l1`:
+    /// this node's own cache, `l2`: the cluster's shared one). Counted with a second tier only.
+    pub(crate) tier_hits: IntCounterVec,
     /// `ucs_proxy_cache_evictions_total{cause}`: entries removed (expired, size, explicit,
     /// replaced).
     pub(crate) evictions: IntCounterVec,
@@ -89,6 +92,13 @@ impl HistoryMetrics {
                     "Cache misses served by another caller's backend call (request coalescing).",
                 ),
                 &["media_type"],
+            )?,
+            tier_hits: IntCounterVec::new(
+                Opts::new(
+                    "ucs_proxy_cache_tier_hits_total",
+                    "Fresh cache hits by the tier that held them (l1: the node's own, l2: the cluster's shared cache).",
+                ),
+                &["tier"],
             )?,
             evictions: IntCounterVec::new(
                 Opts::new(
@@ -161,6 +171,7 @@ impl HistoryMetrics {
         }
         registry.register(Box::new(metrics.cache_requests.clone()))?;
         registry.register(Box::new(metrics.coalesced.clone()))?;
+        registry.register(Box::new(metrics.tier_hits.clone()))?;
         registry.register(Box::new(metrics.evictions.clone()))?;
         registry.register(Box::new(metrics.entries.clone()))?;
         registry.register(Box::new(metrics.bytes.clone()))?;
@@ -192,6 +203,11 @@ impl HistoryMetrics {
         self.admission
             .with_label_values(&[AdmissionOutcome::of(outcome).as_label()])
             .inc();
+    }
+
+    /// The hit counter of cache tier `tier` (`l1` or `l2`).
+    pub(crate) fn tier_hits(&self, tier: &str) -> IntCounter {
+        self.tier_hits.with_label_values(&[tier])
     }
 
     /// The lookup counter of `result` for `media_type`.

@@ -11,8 +11,9 @@
 //! | `GET /healthz` | 200 while the process serves |
 //! | `GET /readyz` | 200 when backend plugins are loaded and the public listener accepts connections, else 503 |
 //! | `POST /admin/reload` | re-reads the configuration (as SIGHUP does) and reports |
+//! | `GET /admin/cluster` | this node, whether Redis answers, and every node with its last heartbeat (`[cluster]` on) |
 
-use crate::app::App;
+use crate::app::{App, ChangeOrigin};
 use crate::http_io::{read_body, Answer};
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -66,6 +67,7 @@ impl Admin {
             }
             (Method::GET, "/healthz") => json_answer(200, &json!({"status": "ok"})),
             (Method::GET, "/readyz") => self.readiness().await,
+            (Method::GET, "/admin/cluster") => self.cluster_report().await,
             (Method::POST, "/admin/reload") => match self.app.reload() {
                 Ok(report) => json_answer(200, &json!(report)),
                 Err(error) => {
@@ -81,6 +83,7 @@ impl Admin {
                 | "/admin/cache/invalidate"
                 | "/healthz"
                 | "/readyz"
+                | "/admin/cluster"
                 | "/admin/reload",
             ) => json_answer(405, &json!({"error": "method not allowed"})),
             _ => json_answer(404, &json!({"error": "not found"})),
@@ -123,7 +126,7 @@ impl Admin {
                 }
             }
         };
-        match self.app.history.purge(&filter) {
+        match self.app.purge(&filter).await {
             Ok(()) => {
                 // Removed entries are dropped (their memory freed) at moka's next maintenance:
                 // run it now rather than at the next lookup.
@@ -168,8 +171,7 @@ impl Admin {
         for change in &changes {
             let outcome = self
                 .app
-                .history
-                .apply_change(ADMIN_SOURCE, change.clone())
+                .apply_change(ADMIN_SOURCE, change.clone(), ChangeOrigin::Here)
                 .await;
             invalidated += outcome.invalidated;
             spared += outcome.spared;
@@ -202,9 +204,37 @@ impl Admin {
         } else {
             200
         };
+        // A node whose Redis is down still serves (alone): ready, but degraded.
+        let cluster =
+            self.app.cluster.as_ref().map(
+                |cluster| {
+                    if cluster.is_up() {
+                        "up"
+                    } else {
+                        "degraded"
+                    }
+                },
+            );
         json_answer(
             status,
-            &json!({"ready": status == 200, "listening": listening, "backends": backends}),
+            &json!({"ready": status == 200, "listening": listening, "backends": backends,
+                "cluster": cluster}),
+        )
+    }
+
+    /// The cluster as this node sees it.
+    async fn cluster_report(&self) -> Answer {
+        let Some(cluster) = &self.app.cluster else {
+            return json_answer(404, &json!({"error": "this node is not in a cluster"}));
+        };
+        let (nodes, error) = match cluster.nodes().await {
+            Ok(nodes) => (nodes, None),
+            Err(error) => (Vec::new(), Some(error.to_string())),
+        };
+        json_answer(
+            200,
+            &json!({"node": cluster.node_id(), "redis": if cluster.is_up() { "up" } else { "down" },
+                "nodes": nodes, "error": error}),
         )
     }
 }

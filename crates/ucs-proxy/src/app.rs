@@ -12,9 +12,10 @@ use crate::reload::{ReloadError, ReloadReport, Reloader};
 use crate::upstream::UpstreamPool;
 use std::sync::Arc;
 use std::time::Duration;
-use ucs_cometd::Engine;
-use ucs_history::HistoryService;
-use ucs_model::Tz;
+use ucs_cluster::Cluster;
+use ucs_cometd::{Engine, JsonText};
+use ucs_history::{CacheError, HistoryService, Invalidation, PurgeFilter};
+use ucs_model::{InteractionChange, Tz};
 
 /// What the edge needs from the configuration, resolved once at start.
 #[derive(Debug)]
@@ -47,6 +48,17 @@ pub struct App {
     pub(crate) listen: std::net::SocketAddr,
     /// Whether the process is stopping, and the notifications it still owes.
     pub(crate) drain: Arc<Drain>,
+    /// This node's part of a cluster (`[cluster]`); none: it serves alone.
+    pub(crate) cluster: Option<Cluster>,
+}
+
+/// Who learnt of a change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ChangeOrigin {
+    /// A backend's change feed, which every node of a cluster follows itself.
+    Feed,
+    /// This node alone (a write through it, the admin API): the other nodes are told.
+    Here,
 }
 
 impl App {
@@ -68,5 +80,47 @@ impl App {
     /// The authenticator.
     pub fn authenticator(&self) -> &Arc<Authenticator> {
         &self.auth
+    }
+
+    /// Drops the cached answers `change` may affect, here and, in a cluster, in the shared
+    /// tier and (when only this node learnt it) on the other nodes.
+    pub(crate) async fn apply_change(
+        &self,
+        source: &str,
+        change: InteractionChange,
+        origin: ChangeOrigin,
+    ) -> Invalidation {
+        if let Some(cluster) = &self.cluster {
+            cluster.changed(&change, origin == ChangeOrigin::Here).await;
+        }
+        self.history.apply_change(source, change).await
+    }
+
+    /// Drops every cached answer of `backend` (its change feed reconnected), here and in the
+    /// shared tier. Returns how many entries here.
+    pub(crate) async fn resync(&self, backend: &str) -> u64 {
+        if let Some(cluster) = &self.cluster {
+            cluster.resynced(backend).await;
+        }
+        self.history.resync(backend).await
+    }
+
+    /// Removes the cached entries `filter` selects, here and on every node of a cluster.
+    pub(crate) async fn purge(&self, filter: &PurgeFilter) -> Result<(), CacheError> {
+        if let Some(cluster) = &self.cluster {
+            cluster.purged(filter).await;
+        }
+        self.history.purge(filter)
+    }
+
+    /// Delivers a notification to the sessions of `user_id`: here, or on whichever node of the
+    /// cluster holds them.
+    pub(crate) async fn deliver(&self, user_id: &str, channel: &str, data: &JsonText) {
+        match &self.cluster {
+            Some(cluster) => cluster.deliver(user_id, channel, data.get()).await,
+            None => {
+                self.engine.deliver_json_to_user(user_id, channel, data);
+            }
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! reads each feed's events (see `ucs_plugin_api::FeedEvent`) and drops the cached answers
 //! they may affect, or every answer of the backend on a resync.
 
-use crate::app::App;
+use crate::app::{App, ChangeOrigin};
 use async_trait::async_trait;
 use pingora::server::ShutdownWatch;
 use pingora::services::background::BackgroundService;
@@ -43,13 +43,12 @@ impl BackgroundService for ChangeFeeds {
 
 /// Applies one backend's events as they come.
 async fn follow(app: Arc<App>, backend: String, mut events: UnboundedReceiver<FeedEvent>) {
-    let history = app.history();
     while let Some(event) = events.recv().await {
         match event {
             FeedEvent::Changes(changes) => {
                 for change in changes {
                     let id = change.id.clone();
-                    let outcome = history.apply_change(&backend, change).await;
+                    let outcome = app.apply_change(&backend, change, ChangeOrigin::Feed).await;
                     tracing::debug!(
                         backend,
                         interaction = id,
@@ -60,7 +59,7 @@ async fn follow(app: Arc<App>, backend: String, mut events: UnboundedReceiver<Fe
                 }
             }
             FeedEvent::Resync(reason) => {
-                let dropped = history.resync(&backend).await;
+                let dropped = app.resync(&backend).await;
                 tracing::info!(
                     backend,
                     dropped,

@@ -20,6 +20,7 @@ mod backends;
 mod background;
 mod change_feeds;
 mod client_drops;
+mod cluster;
 mod config;
 mod connection;
 mod cors;
@@ -43,12 +44,14 @@ pub use auth::{
 pub use backends::{library_path, load_backends, BackendSetupError, LoadedBackends};
 pub use background::Housekeeping;
 pub use change_feeds::ChangeFeeds;
+pub use cluster::ClusterService;
 /// The documented defaults of the configuration.
 pub use config::defaults::*;
 pub use config::{
     AdminConfig, AdmissionConfig, ApiConfig, AuthConfig, AuthMode, BackendConfig, CacheConfig,
-    CometdConfig, Config, ConfigError, CorsConfig, LimitsConfig, LogConfig, LogFormat,
-    ServerConfig, UpstreamConfig, UpstreamSelection, UserConfig, ENV_CONFIG_FILE, ENV_PREFIX,
+    ClusterConfig, CometdConfig, Config, ConfigError, CorsConfig, LimitsConfig, LogConfig,
+    LogFormat, ServerConfig, UpstreamConfig, UpstreamSelection, UserConfig, ENV_CONFIG_FILE,
+    ENV_PREFIX,
 };
 pub use edge::{Edge, RequestLog};
 pub use logging::{init_logging, LogError, LogHandle};

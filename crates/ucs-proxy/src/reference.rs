@@ -12,6 +12,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[derive(Debug)]
 pub struct ReferenceIds {
     next: AtomicU64,
+    /// How far apart two ids of this process are: 1 alone; in a cluster, the number of slots,
+    /// each node's ids being its slot modulo it (unique across the nodes).
+    stride: u64,
 }
 
 impl ReferenceIds {
@@ -32,6 +35,19 @@ impl ReferenceIds {
     pub fn starting_at(first: u64) -> Self {
         Self {
             next: AtomicU64::new(first),
+            stride: 1,
+        }
+    }
+
+    /// The counter of a cluster node holding `slot` of `slots`: its ids start from the clock
+    /// as [`ReferenceIds::new`]'s do, are `slot` modulo `slots` (no two nodes share one) and
+    /// increase by `slots`.
+    pub fn for_slot(slot: u64, slots: u64) -> Self {
+        let slots = slots.max(1);
+        let clock = Self::new().next_id();
+        Self {
+            next: AtomicU64::new(clock - clock % slots + slot % slots),
+            stride: slots,
         }
     }
 
@@ -39,7 +55,7 @@ impl ReferenceIds {
     pub fn next_id(&self) -> u64 {
         // Relaxed is enough: uniqueness comes from the atomic add itself, and no other memory is
         // published through this counter.
-        self.next.fetch_add(1, Ordering::Relaxed)
+        self.next.fetch_add(self.stride, Ordering::Relaxed)
     }
 }
 
@@ -62,6 +78,17 @@ mod tests {
         let later = ReferenceIds::new();
         assert!(later.next_id() >= first + 2000);
         assert!(first < 1 << 53);
+    }
+
+    #[test]
+    fn nodes_of_other_slots_never_share_an_id() {
+        let (a, b) = (ReferenceIds::for_slot(3, 64), ReferenceIds::for_slot(5, 64));
+        let ids_a: Vec<u64> = (0..100).map(|_| a.next_id()).collect();
+        let ids_b: Vec<u64> = (0..100).map(|_| b.next_id()).collect();
+        assert!(ids_a.windows(2).all(|w| w[0] < w[1]));
+        assert!(ids_a.iter().all(|id| id % 64 == 3));
+        assert!(ids_b.iter().all(|id| id % 64 == 5));
+        assert!(ids_a[0] < 1 << 53);
     }
 
     #[test]

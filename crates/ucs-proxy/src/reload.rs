@@ -93,6 +93,7 @@ fn restart_only_changes(running: &Config, new: &Config) -> Vec<&'static str> {
         admission,
         admin,
         upstream,
+        cluster,
         backends,
         log,
     } = running;
@@ -110,6 +111,7 @@ fn restart_only_changes(running: &Config, new: &Config) -> Vec<&'static str> {
         ("auth", *auth != new.auth),
         ("backends", *backends != new.backends),
         ("upstream", *upstream != new.upstream),
+        ("cluster", *cluster != new.cluster),
         ("log.format", *format != new.log.format),
     ]
     .into_iter()

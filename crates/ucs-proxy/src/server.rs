@@ -7,6 +7,7 @@ use crate::auth::{AuthSetupError, Authenticator};
 use crate::backends::{load_backends, BackendSetupError};
 use crate::background::Housekeeping;
 use crate::change_feeds::ChangeFeeds;
+use crate::cluster::{ClusterService, EngineSessions, Presence};
 use crate::config::{Config, ConfigError};
 use crate::connection::Guarded;
 use crate::cors::Cors;
@@ -22,6 +23,7 @@ use pingora::services::background::background_service;
 use pingora::services::listening::Service;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use ucs_cluster::{Cluster, ClusterMetrics, REFERENCE_SLOTS};
 use ucs_cometd::{Engine, GwsAuthorizer};
 use ucs_history::{HistoryMetrics, HistoryService, Presentation};
 
@@ -60,6 +62,33 @@ fn check_bindable(addr: SocketAddr) -> Result<(), StartupError> {
     std::net::TcpListener::bind(addr)
         .map(drop)
         .map_err(|source| StartupError::Bind { addr, source })
+}
+
+/// Joins the cluster `[cluster]` describes: the node's `referenceId` slot is claimed now,
+/// before the first request; its sessions are watched for the presence records.
+fn join_cluster(
+    config: &Config,
+    engine: &Engine,
+    metrics: &ProxyMetrics,
+) -> Result<(Cluster, u64), StartupError> {
+    let settings = config.cluster.to_settings(config.server.listen);
+    let sessions = Arc::new(EngineSessions {
+        engine: engine.clone(),
+    });
+    let cluster = Cluster::new(
+        settings,
+        ClusterMetrics::register(metrics.registry())?,
+        sessions,
+    );
+    let slot = cluster.claim_reference_slot();
+    tracing::info!(node = cluster.node_id(), slot, "joining the cluster");
+    let presence = Arc::new(Presence {
+        cluster: cluster.clone(),
+    });
+    if engine.observe(presence).is_err() {
+        tracing::warn!("the engine already had a session observer");
+    }
+    Ok((cluster, slot))
 }
 
 /// How a process starts.
@@ -117,7 +146,12 @@ pub fn build_server(
     };
     let metrics = ProxyMetrics::new()?;
     let backends = load_backends(&config.backends)?;
-    let history = HistoryService::new(
+    let engine = Engine::new(config.cometd.to_bayeux(), Arc::new(GwsAuthorizer));
+    let cluster = match config.cluster.enabled {
+        true => Some(join_cluster(config, &engine, &metrics)?),
+        false => None,
+    };
+    let mut history = HistoryService::new(
         backends.dispatcher,
         config.cache.to_policy(),
         HistoryMetrics::register(metrics.registry())?,
@@ -127,6 +161,9 @@ pub fn build_server(
         time_zone: config.api.time_zone,
         public_base_url: config.api.public_base_url.clone(),
     });
+    if let Some((cluster, _)) = &cluster {
+        history = history.with_second_tier(cluster.second_tier());
+    }
     let auth = Authenticator::new(
         &config.auth,
         upstream.as_ref(),
@@ -143,8 +180,11 @@ pub fn build_server(
             verbose_errors: config.api.verbose_errors,
             write_settle: config.cache.write_settle,
         },
-        references: ReferenceIds::new(),
-        engine: Engine::new(config.cometd.to_bayeux(), Arc::new(GwsAuthorizer)),
+        references: match &cluster {
+            Some((_, slot)) => ReferenceIds::for_slot(*slot, REFERENCE_SLOTS),
+            None => ReferenceIds::new(),
+        },
+        engine,
         auth: Arc::new(auth),
         history: Arc::new(history),
         metrics,
@@ -153,6 +193,7 @@ pub fn build_server(
         cors: Cors::new(&config.api.cors),
         listen: config.server.listen,
         drain: Arc::default(),
+        cluster: cluster.as_ref().map(|(cluster, _)| cluster.clone()),
     });
 
     let edge_app = Guarded::new(
@@ -172,6 +213,12 @@ pub fn build_server(
         server.add_service(background_service(
             "change feeds",
             ChangeFeeds::new(Arc::clone(&app), backends.feeds),
+        ));
+    }
+    if let Some((cluster, slot)) = cluster {
+        server.add_service(background_service(
+            "cluster",
+            ClusterService::new(Arc::clone(&app), cluster, slot),
         ));
     }
     server.add_service(background_service(

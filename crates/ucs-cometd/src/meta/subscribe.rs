@@ -96,6 +96,7 @@ pub(crate) fn handle(
     if added {
         // Notifications that arrived before this subscription now have a session to go to.
         registry.unpark_for(&session);
+        registry.subscribed(&session);
     }
     out.replies.push(reply(None));
     Some(session)

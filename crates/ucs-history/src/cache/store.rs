@@ -157,7 +157,7 @@ pub struct Invalidation {
 }
 
 /// Which entries a purge removes; every given criterion must match.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PurgeFilter {
     /// Only entries of this tenant.

@@ -4,10 +4,11 @@
 use super::HistoryService;
 use crate::admission::Admission;
 use crate::backend::HistoryBackend;
-use crate::cache::{CachePolicy, CachedPart};
+use crate::cache::{CachePolicy, CacheState, CachedPart, PartKey};
 use crate::dispatcher::Registered;
 use crate::error::HistoryError;
 use crate::metrics::HistoryMetrics;
+use crate::tier::{Fill, SecondTier, TierEntry, TierKey};
 use std::sync::Arc;
 use std::time::Instant;
 use ucs_model::{Interaction, MediaType};
@@ -114,4 +115,79 @@ pub(super) async fn fetch(
             failure,
         }
     })
+}
+
+/// A first-tier entry for what the second tier holds, fresh for as long as it is there.
+pub(super) fn shared(found: TierEntry, policy: &CachePolicy, generation: u64) -> Arc<CachedPart> {
+    Arc::new(
+        CachedPart::new(
+            found.interactions,
+            found.fresh_for,
+            policy.stale_while_revalidate,
+            policy.stale_if_error,
+        )
+        .began_at(generation),
+    )
+}
+
+impl PartKey {
+    /// The same identity in the second tier.
+    pub(crate) fn tier_key(&self) -> TierKey {
+        TierKey {
+            backend: Arc::clone(&self.backend),
+            key: self.key.clone(),
+        }
+    }
+}
+
+/// Fills `key`'s part: through the second tier when there is one (what another node filled is
+/// taken as it is, or this node calls the backend and shares the answer; with `lease`, one
+/// node of the cluster calls at a time), else straight from the backend. The entry is not yet
+/// stored in the first tier.
+pub(super) async fn fill(
+    tier: Option<&Arc<dyn SecondTier>>,
+    key: &PartKey,
+    state: &CacheState,
+    backend: &Registered,
+    request: &BackendRequest,
+    call: &Call<'_>,
+    lease: bool,
+) -> Result<Arc<CachedPart>, HistoryError> {
+    let generation = state.generation();
+    let (policy, media_type) = (&state.policy, request.media_type);
+    let Some(tier) = tier else {
+        let interactions = fetch(backend, request, call).await?;
+        return Ok(stored(interactions, policy, media_type, None, generation));
+    };
+    let tier_key = key.tier_key();
+    let mark = match tier.begin_fill(&tier_key, lease).await {
+        Fill::Found(found) => {
+            call.metrics
+                .coalesced
+                .with_label_values(&[media_type.as_str()])
+                .inc();
+            return Ok(shared(found, policy, generation));
+        }
+        Fill::Lead(mark) => Some(mark),
+        Fill::Alone => None,
+    };
+    let entry = fetch(backend, request, call)
+        .await
+        .map(|interactions| stored(interactions, policy, media_type, None, generation));
+    let Some(mark) = mark else {
+        return entry;
+    };
+    // Shared in the background: the caller's notification does not wait for the write.
+    let shared = entry.as_ref().ok().map(|entry| TierEntry {
+        interactions: Arc::clone(&entry.interactions),
+        fresh_for: policy.fresh_for(media_type, entry.interactions.is_empty()),
+    });
+    let tier = Arc::clone(tier);
+    tokio::spawn(async move {
+        match shared {
+            Some(shared) => tier.put(tier_key, mark, shared).await,
+            None => tier.abandon(tier_key, mark).await,
+        }
+    });
+    entry
 }

@@ -1,6 +1,7 @@
 //! Looking a query up before the ack: one lookup of the whole rendered answer, else one per
 //! media type part. Never calls a backend, so the `X-Cache` status is known at once.
 
+use super::call::shared;
 use super::partial::parts_suffice;
 use super::HistoryService;
 use crate::cache::{
@@ -11,6 +12,11 @@ use crate::status::CacheStatus;
 use std::sync::Arc;
 use tokio::time::Instant;
 use ucs_model::{CacheKey, HistoryQuery, MediaType};
+
+/// The `tier` label of a hit in this node's own cache.
+const TIER_LOCAL: &str = "l1";
+/// The `tier` label of a hit in the cache shared by the cluster.
+const TIER_SHARED: &str = "l2";
 
 /// One media type's share of a query, as the lookup found it.
 #[derive(Debug)]
@@ -112,6 +118,9 @@ impl HistoryService {
             if let Some((answer, parts)) = answer.and_then(|a| Some((a.live_parts()?, a))) {
                 for (media_type, _) in &answer {
                     self.count(CacheStatus::Hit, *media_type);
+                    if self.tier.is_some() {
+                        self.metrics.tier_hits(TIER_LOCAL).inc();
+                    }
                 }
                 lookup.status = CacheStatus::Hit;
                 lookup.answer = Some(parts);
@@ -139,6 +148,9 @@ impl HistoryService {
             let part = match store.get(&key).await {
                 Some(entry) if !entry.is_expired_at(now) && entry.is_valid() => {
                     stale |= !entry.is_fresh_at(now);
+                    if self.tier.is_some() && entry.is_fresh_at(now) {
+                        self.metrics.tier_hits(TIER_LOCAL).inc();
+                    }
                     Part::Cached {
                         media_type,
                         key,
@@ -161,12 +173,22 @@ impl HistoryService {
                         }
                         remove_if_same(store, &key, &gone).await;
                     }
-                    missing = true;
-                    Part::Missing {
-                        media_type,
-                        key,
-                        backend,
-                        replace: false,
+                    match self.shared_entry(&state, &key).await {
+                        Some(entry) => Part::Cached {
+                            media_type,
+                            key,
+                            backend,
+                            entry,
+                        },
+                        None => {
+                            missing = true;
+                            Part::Missing {
+                                media_type,
+                                key,
+                                backend,
+                                replace: false,
+                            }
+                        }
                     }
                 }
             };
@@ -197,6 +219,23 @@ impl HistoryService {
             CacheStatus::Hit
         };
         lookup
+    }
+}
+
+impl HistoryService {
+    /// The second tier's valid entry for `key`, copied into the first tier (counted as a hit
+    /// of tier `l2`); none without a second tier, or when a change arrives meanwhile.
+    async fn shared_entry(&self, state: &CacheState, key: &PartKey) -> Option<Arc<CachedPart>> {
+        let (tier, store) = (self.tier.as_ref()?, state.store.as_ref()?);
+        let generation = state.generation();
+        let found = tier.get(&key.tier_key()).await?;
+        let entry = shared(found, &state.policy, generation);
+        store.insert(key.clone(), Arc::clone(&entry)).await;
+        if !state.register(key, &entry).await {
+            return None;
+        }
+        self.metrics.tier_hits(TIER_SHARED).inc();
+        Some(entry)
     }
 }
 

@@ -19,6 +19,7 @@ use crate::dispatcher::Dispatcher;
 use crate::metrics::HistoryMetrics;
 use crate::present::Presentation;
 use crate::status::CacheStatus;
+use crate::tier::SecondTier;
 use refresh::Refreshes;
 use std::sync::Arc;
 use ucs_model::{InteractionChange, MediaType};
@@ -33,6 +34,8 @@ pub struct HistoryService {
     presentation: Presentation,
     refreshes: Refreshes,
     admission: Arc<Admission>,
+    /// The cache shared by the nodes of a cluster; none: this node serves alone.
+    tier: Option<Arc<dyn SecondTier>>,
 }
 
 impl HistoryService {
@@ -50,7 +53,15 @@ impl HistoryService {
             presentation: Presentation::default(),
             refreshes: Refreshes::default(),
             admission: Arc::new(Admission::new(AdmissionPolicy::default())),
+            tier: None,
         }
+    }
+
+    /// The service with a second cache tier shared with other nodes (fixed for the service's
+    /// life): first-tier misses look there before the ack, and backend answers are shared.
+    pub fn with_second_tier(mut self, tier: Arc<dyn SecondTier>) -> Self {
+        self.tier = Some(tier);
+        self
     }
 
     /// The service with admission control tuned by `policy` (fixed for the service's life).

@@ -1,13 +1,14 @@
 //! Stale-while-revalidate: the one background refresh of a stale entry. The service owns these
 //! tasks; dropping it aborts those still running.
 
-use super::call::{fetch, stored, Call};
+use super::call::{fill, Call};
 use super::lookup::{Lookup, Part};
 use super::HistoryService;
 use crate::admission::Admission;
 use crate::cache::{CacheState, PartKey};
 use crate::dispatcher::Registered;
 use crate::metrics::HistoryMetrics;
+use crate::tier::SecondTier;
 use std::sync::Arc;
 use std::sync::{Mutex, PoisonError};
 use tokio::task::JoinSet;
@@ -37,6 +38,7 @@ struct Refresh {
     key: PartKey,
     backend: Registered,
     request: BackendRequest,
+    tier: Option<Arc<dyn SecondTier>>,
 }
 
 impl Refresh {
@@ -48,19 +50,20 @@ impl Refresh {
             admission: &self.admission,
             user: None,
         };
-        let generation = self.state.generation();
         let Some(store) = &self.state.store else {
             return;
         };
-        if let Ok(interactions) = fetch(&self.backend, &self.request, &call).await {
-            let policy = &self.state.policy;
-            let entry = stored(
-                interactions,
-                policy,
-                self.request.media_type,
-                None,
-                generation,
-            );
+        let (state, tier) = (&*self.state, self.tier.as_ref());
+        let filled = fill(
+            tier,
+            &self.key,
+            state,
+            &self.backend,
+            &self.request,
+            &call,
+            true,
+        );
+        if let Ok(entry) = filled.await {
             store.insert(self.key.clone(), Arc::clone(&entry)).await;
             self.state.register(&self.key, &entry).await;
         }
@@ -90,6 +93,7 @@ impl HistoryService {
                 key: key.clone(),
                 backend: backend.clone(),
                 request: BackendRequest::new(lookup.tenant.as_str(), &lookup.query, *media_type),
+                tier: self.tier.clone(),
             });
         }
     }

@@ -2,7 +2,7 @@
 //! their backends (identical concurrent misses make one call), merged, sorted and cut.
 
 use super::batch::batch_groups;
-use super::call::{fetch, stored, Resolved};
+use super::call::{fetch, fill, Resolved};
 use super::lookup::mark_all_replaced;
 use super::lookup::{Lookup, Part};
 use super::partial::parts_suffice;
@@ -114,17 +114,20 @@ impl HistoryService {
                 entry: None,
             });
         };
-        let policy = &state.policy;
         if replace {
             return self
                 .fetch_replacing(backend, &request, key, lookup, media_type)
                 .await;
         }
-        let generation = state.generation();
-        let load = async {
-            let interactions = fetch(backend, &request, &call).await?;
-            Ok::<_, HistoryError>(stored(interactions, policy, media_type, None, generation))
-        };
+        let load = fill(
+            self.tier.as_ref(),
+            key,
+            state,
+            backend,
+            &request,
+            &call,
+            true,
+        );
         let entry = match store.entry(key.clone()).or_try_insert_with(load).await {
             Ok(entry) => entry,
             Err(error) => return self.stand_in((*error).clone(), lookup, media_type),
@@ -187,9 +190,17 @@ impl HistoryService {
         media_type: MediaType,
     ) -> Result<Resolved, HistoryError> {
         let state = &*lookup.state;
-        let generation = state.generation();
-        let interactions = fetch(backend, request, &self.call(Some(&lookup.user_id))).await?;
-        let entry = stored(interactions, &state.policy, media_type, None, generation);
+        let call = self.call(Some(&lookup.user_id));
+        let entry = fill(
+            self.tier.as_ref(),
+            key,
+            state,
+            backend,
+            request,
+            &call,
+            false,
+        )
+        .await?;
         if let Some(store) = &state.store {
             store.insert(key.clone(), Arc::clone(&entry)).await;
             state.register(key, &entry).await;

@@ -12,6 +12,7 @@
 mod admission;
 mod auth;
 mod cache;
+mod cluster;
 mod cometd;
 pub(crate) mod defaults;
 mod log;
@@ -25,6 +26,7 @@ mod validate;
 pub use admission::AdmissionConfig;
 pub use auth::{AuthConfig, AuthMode, UserConfig};
 pub use cache::CacheConfig;
+pub use cluster::ClusterConfig;
 pub use cometd::CometdConfig;
 pub use log::{LogConfig, LogFormat};
 pub use server::{AdminConfig, ApiConfig, CorsConfig, LimitsConfig, ServerConfig};
@@ -63,6 +65,8 @@ pub struct Config {
     pub admin: AdminConfig,
     /// The GWS nodes every route that is not ours is forwarded to.
     pub upstream: UpstreamConfig,
+    /// Many nodes, one cache (off by default).
+    pub cluster: ClusterConfig,
     /// The backend plugins (`[[backends]]`), in order.
     pub backends: Vec<BackendConfig>,
     /// Logging.

@@ -4,6 +4,7 @@
 use super::{AuthMode, Config};
 use std::collections::HashSet;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Why a configuration could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -116,7 +117,42 @@ impl Config {
                 "per_tenant, per_user and queue_timeout_ms must be at least 1",
             );
         }
+        self.validate_cluster()?;
         self.validate_users()
+    }
+
+    /// A cluster needs a Redis and timings that are not zero.
+    fn validate_cluster(&self) -> Result<(), ConfigError> {
+        let cluster = &self.cluster;
+        if !cluster.enabled {
+            return Ok(());
+        }
+        if let Some(url) = cluster.redis.iter().find(|url| {
+            !(url.starts_with("redis://")
+                || url.starts_with("rediss://")
+                || url.starts_with("unix://"))
+        }) {
+            return refuse("cluster.redis", format!("{url:?} is not a redis:// URL"));
+        }
+        if cluster.redis.is_empty() || cluster.key_prefix.is_empty() {
+            return refuse("cluster", "redis and key_prefix must not be empty");
+        }
+        if [
+            cluster.op_timeout,
+            cluster.lease,
+            cluster.heartbeat,
+            cluster.pending,
+            cluster.change_log,
+        ]
+        .iter()
+        .any(Duration::is_zero)
+        {
+            return refuse(
+                "cluster",
+                "op_timeout_ms, lease_ms, heartbeat_ms, pending_seconds and change_log_seconds must be at least 1",
+            );
+        }
+        Ok(())
     }
 
     /// Every user once, each with a password hash this build can verify.

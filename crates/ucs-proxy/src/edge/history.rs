@@ -97,9 +97,12 @@ pub(crate) async fn serve(
         Answer::ack(Ack::new(reference_id)).with_header("x-cache", cache.as_header().to_owned());
     reply(session, log, Some(&caller), ack).await?;
 
-    // A hit fills nothing; with nobody to receive it (no session, no parking), its notification
-    // is not even built.
-    if cache == CacheStatus::Hit && !app.engine.may_deliver_to(&principal.user_id) {
+    // A hit fills nothing; with nobody to receive it (no session, no parking, no other node
+    // that may hold one), its notification is not even built.
+    if cache == CacheStatus::Hit
+        && app.cluster.is_none()
+        && !app.engine.may_deliver_to(&principal.user_id)
+    {
         return Ok(Served::Answered);
     }
     // The ack never waits for the backends: resolution and delivery run in their own task.
@@ -156,8 +159,7 @@ impl Delivery {
             }
         }
         .expect("a notification always serializes");
-        app.engine
-            .deliver_json_to_user(&user_id, HISTORY_CHANNEL, &data);
+        app.deliver(&user_id, HISTORY_CHANNEL, &data).await;
         app.metrics
             .observe_history(cache, received.elapsed().as_secs_f64());
     }

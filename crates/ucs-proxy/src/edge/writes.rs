@@ -5,7 +5,7 @@
 //! applied the write, so an answer read in between may still show the old state.
 
 use super::caller::authenticate;
-use crate::app::App;
+use crate::app::{App, ChangeOrigin};
 use bytes::Bytes;
 use pingora::proxy::Session;
 use std::sync::Arc;
@@ -114,8 +114,7 @@ pub(crate) async fn after_write(
 async fn apply(app: &App, changes: &[InteractionChange]) {
     for change in changes {
         let outcome = app
-            .history
-            .apply_change(PASSTHROUGH_SOURCE, change.clone())
+            .apply_change(PASSTHROUGH_SOURCE, change.clone(), ChangeOrigin::Here)
             .await;
         tracing::debug!(interaction = %change.id, invalidated = outcome.invalidated,
             "a write passed through");

@@ -1,0 +1,241 @@
+//! [`Cluster`]: what the proxy holds of the cluster — its second tier, its change and purge
+//! broadcasts, cross-node delivery, presence, and the background work that keeps them.
+
+use crate::bus::{self, BusMessage};
+use crate::delivery;
+use crate::inner::Inner;
+use crate::metrics::ClusterMetrics;
+use crate::nodes::{self, NodeInfo};
+use crate::settings::ClusterSettings;
+use crate::tier::{millis, now_ms, RedisTier};
+use crate::{ClusterError, LocalSessions};
+use std::sync::Arc;
+use std::time::Duration;
+use ucs_history::{HistoryService, PurgeFilter, SecondTier};
+use ucs_model::{InteractionChange, MediaType};
+
+/// How often the watchdog pings Redis (and so how soon a node notices that it is back).
+const WATCH_PERIOD: Duration = Duration::from_millis(500);
+
+/// One node's part of the cluster. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    inner: Arc<Inner>,
+}
+
+impl Cluster {
+    /// The cluster part of the node described by `settings`, delivering to `sessions`. Nothing
+    /// talks to Redis before [`Cluster::run`] (but [`Cluster::claim_reference_slot`]).
+    pub fn new(
+        settings: ClusterSettings,
+        metrics: ClusterMetrics,
+        sessions: Arc<dyn LocalSessions>,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner::new(settings, metrics, sessions)),
+        }
+    }
+
+    /// This node's id.
+    pub fn node_id(&self) -> &str {
+        self.inner.node_id()
+    }
+
+    /// Whether Redis answers: `false` means this node serves alone (degraded).
+    pub fn is_up(&self) -> bool {
+        self.inner.link.is_up()
+    }
+
+    /// The second cache tier, for the history service.
+    pub fn second_tier(&self) -> Arc<dyn SecondTier> {
+        Arc::new(RedisTier {
+            inner: Arc::clone(&self.inner),
+        })
+    }
+
+    /// Claims this node's `referenceId` slot (blocking, at start): a free one in Redis, else
+    /// one from the node's id (logged: two nodes may then share it).
+    pub fn claim_reference_slot(&self) -> u64 {
+        nodes::claim_slot(&self.inner).unwrap_or_else(|| {
+            let slot = nodes::fallback_slot(self.node_id());
+            tracing::warn!(
+                slot,
+                "redis unreachable at start: referenceId slot taken from the node id"
+            );
+            slot
+        })
+    }
+
+    /// Runs the cluster's background work until dropped: the Redis watchdog, the bus
+    /// listener, the heartbeat (node record, `slot`, presence) and the sending of broadcasts
+    /// kept while Redis was down. Remote changes and purges go to `history`.
+    pub async fn run(&self, history: Arc<HistoryService>, slot: u64) {
+        let _ = self.inner.history.set(history);
+        let started_ms = now_ms();
+        let recovered = Arc::new(tokio::sync::Notify::new());
+        let watch = {
+            let recovered = Arc::clone(&recovered);
+            let inner = Arc::clone(&self.inner);
+            async move {
+                inner
+                    .link
+                    .watch(WATCH_PERIOD, || recovered.notify_one())
+                    .await
+            }
+        };
+        let heartbeat = async {
+            let mut ticks = tokio::time::interval(self.inner.settings().heartbeat);
+            loop {
+                tokio::select! {
+                    _ = ticks.tick() => {}
+                    () = recovered.notified() => {}
+                }
+                if self.inner.link.is_up() {
+                    self.flush_outbox().await;
+                    nodes::beat(&self.inner, slot, started_ms).await;
+                }
+            }
+        };
+        tokio::join!(watch, bus::listen(Arc::clone(&self.inner)), heartbeat);
+    }
+
+    /// The nodes and their last heartbeat.
+    pub async fn nodes(&self) -> Result<Vec<NodeInfo>, ClusterError> {
+        nodes::list(&self.inner).await
+    }
+
+    /// Delivers `data` (a JSON text) on `channel` to the sessions of `user_id` on every node;
+    /// kept in Redis for `cluster.pending` when none is live anywhere.
+    pub async fn deliver(&self, user_id: &str, channel: &str, data: &str) {
+        delivery::deliver(&self.inner, user_id, channel, data).await;
+    }
+
+    /// A session of `user_id` subscribed here: the cluster learns where they are, and the
+    /// notifications kept for them are delivered.
+    pub async fn user_arrived(&self, user_id: &str) {
+        if delivery::announce(&self.inner, &[user_id.to_owned()])
+            .await
+            .is_ok()
+        {
+            delivery::take_pending(&self.inner, user_id).await;
+        }
+    }
+
+    /// The last session of `user_id` here ended.
+    pub async fn user_left(&self, user_id: &str) {
+        delivery::withdraw(&self.inner, user_id).await;
+    }
+
+    /// Records a change of an interaction in the shared change log (shared entries it may
+    /// affect are no longer served) and, with `broadcast`, sends it to the other nodes' first
+    /// tiers. A store's change feed, which every node follows itself, is not broadcast; a
+    /// write through this node or the admin API is.
+    pub async fn changed(&self, change: &InteractionChange, broadcast: bool) {
+        let inner = &self.inner;
+        let Ok(json) = serde_json::to_string(change) else {
+            return;
+        };
+        let media_types = MediaType::ALL
+            .into_iter()
+            .filter(|media_type| change.may_be_of(*media_type));
+        let retain = millis(inner.settings().change_log);
+        let oldest = format!("{}-0", now_ms().saturating_sub(retain));
+        let mut pipe = redis::pipe();
+        for media_type in media_types {
+            let key = inner.keys.changes(&change.tenant, media_type);
+            pipe.cmd("XADD")
+                .arg(&key)
+                .arg("MINID")
+                .arg("~")
+                .arg(&oldest)
+                .arg("*")
+                .arg("c")
+                .arg(&json)
+                .ignore()
+                .cmd("PEXPIRE")
+                .arg(&key)
+                .arg(retain)
+                .ignore();
+        }
+        let message = BusMessage::Change {
+            from: inner.node_id().to_owned(),
+            change: change.clone(),
+        };
+        if broadcast {
+            pipe.cmd("PUBLISH")
+                .arg(inner.keys.bus())
+                .arg(message.to_json())
+                .ignore();
+        }
+        self.send_or_keep(pipe, "change", message).await;
+    }
+
+    /// A purge of this node's cache: every shared entry goes (the purge epoch moves), and the
+    /// other nodes purge their first tier with the same filter.
+    pub async fn purged(&self, filter: &PurgeFilter) {
+        let message = BusMessage::Purge {
+            from: self.node_id().to_owned(),
+            filter: filter.clone(),
+        };
+        self.bump_epoch(message).await;
+    }
+
+    /// This node's change feed of `backend` reconnected (changes may have been missed): the
+    /// shared entries go (the purge epoch moves). The other nodes follow their own feeds.
+    pub async fn resynced(&self, backend: &str) {
+        let message = BusMessage::Resync {
+            from: self.node_id().to_owned(),
+            backend: backend.to_owned(),
+        };
+        let mut pipe = redis::pipe();
+        pipe.cmd("INCR").arg(self.inner.keys.epoch()).ignore();
+        self.send_or_keep(pipe, "resync", message).await;
+    }
+
+    async fn bump_epoch(&self, message: BusMessage) {
+        let mut pipe = redis::pipe();
+        pipe.cmd("INCR")
+            .arg(self.inner.keys.epoch())
+            .ignore()
+            .cmd("PUBLISH")
+            .arg(self.inner.keys.bus())
+            .arg(message.to_json())
+            .ignore();
+        self.send_or_keep(pipe, "purge", message).await;
+    }
+
+    /// Sends `pipe`; when Redis is down, `message` is kept and sent once it is back.
+    async fn send_or_keep(&self, pipe: redis::Pipeline, name: &'static str, message: BusMessage) {
+        let sent = self
+            .inner
+            .link
+            .run(name, |mut conn| async move {
+                pipe.query_async::<()>(&mut conn).await
+            })
+            .await;
+        if sent.is_err() {
+            self.inner.keep_for_later(message);
+        }
+    }
+
+    /// Sends the broadcasts kept while Redis was down (or, if too many were, one that drops
+    /// every node's cache).
+    async fn flush_outbox(&self) {
+        let outbox = std::mem::take(&mut *self.inner.outbox());
+        if outbox.overflowed {
+            let everything = BusMessage::Resync {
+                from: self.node_id().to_owned(),
+                backend: "*".to_owned(),
+            };
+            Box::pin(self.bump_epoch(everything)).await;
+        }
+        for message in outbox.messages {
+            match message {
+                BusMessage::Change { change, .. } => Box::pin(self.changed(&change, true)).await,
+                BusMessage::Purge { filter, .. } => Box::pin(self.purged(&filter)).await,
+                BusMessage::Resync { backend, .. } => Box::pin(self.resynced(&backend)).await,
+                _ => {}
+            }
+        }
+    }
+}

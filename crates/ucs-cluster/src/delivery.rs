@@ -1,0 +1,229 @@
+//! Notifications across nodes. The node that finishes a query delivers to the caller's sessions
+//! here, then sends one message to each other node that holds a session of theirs (the
+//! presence record says which); a notification nobody took is kept in Redis for
+//! `cluster.pending` and handed to the first session of that user that subscribes on any node.
+
+use crate::bus::BusMessage;
+use crate::inner::Inner;
+use crate::tier::{millis, now_ms};
+use serde_json::value::RawValue;
+use std::collections::HashMap;
+
+/// How many notifications are kept per user at most (the oldest go first).
+const PENDING_PER_USER: isize = 16;
+
+/// Delivers `data` (JSON) on `channel` to every session of `user_id` in the cluster.
+pub(crate) async fn deliver(inner: &Inner, user_id: &str, channel: &str, data: &str) {
+    let here = inner.sessions.deliver_here(user_id, channel, data);
+    if here > 0 {
+        inner.metrics.delivered("local");
+    }
+    if !inner.link.is_up() {
+        if here == 0 {
+            inner.sessions.park_here(user_id, channel, data);
+            inner.metrics.delivered("parked");
+        }
+        return;
+    }
+    let mut sent = 0;
+    for node in present_on(inner, user_id).await.unwrap_or_default() {
+        if node == inner.node_id() {
+            continue;
+        }
+        let message = BusMessage::Deliver {
+            user: user_id.to_owned(),
+            channel: channel.to_owned(),
+            data: data.to_owned(),
+        };
+        // PUBLISH answers how many subscribers got it: none when that node just died.
+        if publish(inner, &inner.keys.node_channel(&node), &message).await > 0 {
+            inner.metrics.delivered("remote");
+            sent += 1;
+        }
+    }
+    if here == 0 && sent == 0 {
+        keep(inner, user_id, channel, data).await;
+    }
+}
+
+/// A notification another node sent for sessions here.
+pub(crate) async fn arrived(inner: &Inner, user_id: &str, channel: &str, data: &str) {
+    if inner.sessions.deliver_here(user_id, channel, data) > 0 {
+        inner.metrics.delivered("local");
+    } else {
+        // Their session here ended meanwhile.
+        keep(inner, user_id, channel, data).await;
+    }
+}
+
+/// A kept notification.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Kept {
+    channel: String,
+    data: Box<RawValue>,
+}
+
+/// Keeps a notification nobody took: in Redis for any node (and pokes the nodes that hold a
+/// session of the user by now), or here while Redis is down.
+async fn keep(inner: &Inner, user_id: &str, channel: &str, data: &str) {
+    let kept = RawValue::from_string(data.to_owned())
+        .ok()
+        .and_then(|data| {
+            serde_json::to_string(&Kept {
+                channel: channel.to_owned(),
+                data,
+            })
+            .ok()
+        });
+    let Some(kept) = kept else {
+        return;
+    };
+    let key = inner.keys.pending(user_id);
+    let mut pipe = redis::pipe();
+    pipe.cmd("RPUSH")
+        .arg(&key)
+        .arg(kept)
+        .ignore()
+        .cmd("LTRIM")
+        .arg(&key)
+        .arg(-PENDING_PER_USER)
+        .arg(-1)
+        .ignore()
+        .cmd("PEXPIRE")
+        .arg(&key)
+        .arg(millis(inner.settings().pending))
+        .ignore();
+    let stored = inner
+        .link
+        .run("pending_keep", |mut conn| async move {
+            pipe.query_async::<()>(&mut conn).await
+        })
+        .await;
+    if stored.is_err() {
+        inner.sessions.park_here(user_id, channel, data);
+        inner.metrics.delivered("parked");
+        return;
+    }
+    inner.metrics.delivered("pending");
+    // A session may have subscribed between the presence read and the keep: its node takes
+    // them now.
+    for node in present_on(inner, user_id).await.unwrap_or_default() {
+        let poke = BusMessage::Pending {
+            user: user_id.to_owned(),
+        };
+        if node == inner.node_id() {
+            take_pending(inner, user_id).await;
+        } else {
+            publish(inner, &inner.keys.node_channel(&node), &poke).await;
+        }
+    }
+}
+
+/// Takes the notifications kept for `user_id` and delivers them to their sessions here.
+pub(crate) async fn take_pending(inner: &Inner, user_id: &str) {
+    let key = inner.keys.pending(user_id);
+    let mut pipe = redis::pipe();
+    pipe.atomic()
+        .cmd("LRANGE")
+        .arg(&key)
+        .arg(0)
+        .arg(-1)
+        .cmd("DEL")
+        .arg(&key)
+        .ignore();
+    let taken: Result<(Vec<String>,), _> = inner
+        .link
+        .run("pending_take", |mut conn| async move {
+            pipe.query_async(&mut conn).await
+        })
+        .await;
+    let Ok((taken,)) = taken else {
+        return;
+    };
+    for kept in taken {
+        if let Ok(kept) = serde_json::from_str::<Kept>(&kept) {
+            inner.metrics.delivered("local");
+            let data = kept.data.get();
+            if inner.sessions.deliver_here(user_id, &kept.channel, data) == 0 {
+                inner.sessions.park_here(user_id, &kept.channel, data);
+            }
+        }
+    }
+}
+
+/// The live nodes holding a session of `user_id`.
+async fn present_on(inner: &Inner, user_id: &str) -> Result<Vec<String>, crate::ClusterError> {
+    let key = inner.keys.presence(user_id);
+    let nodes: HashMap<String, u64> = inner
+        .link
+        .run("presence_get", |mut conn| async move {
+            redis::cmd("HGETALL").arg(key).query_async(&mut conn).await
+        })
+        .await?;
+    let now = now_ms();
+    Ok(nodes
+        .into_iter()
+        .filter(|(_, deadline)| *deadline > now)
+        .map(|(node, _)| node)
+        .collect())
+}
+
+/// Publishes `message` on `channel`; returns how many subscribers got it (0 on failure).
+pub(crate) async fn publish(inner: &Inner, channel: &str, message: &BusMessage) -> u64 {
+    let (channel, json) = (channel.to_owned(), message.to_json());
+    inner
+        .link
+        .run("publish", |mut conn| async move {
+            redis::cmd("PUBLISH")
+                .arg(channel)
+                .arg(json)
+                .query_async(&mut conn)
+                .await
+        })
+        .await
+        .unwrap_or(0)
+}
+
+/// Records that this node holds sessions of `users` (heartbeat, or a subscribe).
+pub(crate) async fn announce(inner: &Inner, users: &[String]) -> Result<(), crate::ClusterError> {
+    let ttl = inner.settings().presence_ttl();
+    let deadline = now_ms() + millis(ttl);
+    for chunk in users.chunks(500) {
+        let mut pipe = redis::pipe();
+        for user in chunk {
+            let key = inner.keys.presence(user);
+            pipe.cmd("HSET")
+                .arg(&key)
+                .arg(inner.node_id())
+                .arg(deadline)
+                .ignore()
+                .cmd("PEXPIRE")
+                .arg(&key)
+                .arg(millis(ttl))
+                .ignore();
+        }
+        inner
+            .link
+            .run("presence_set", |mut conn| async move {
+                pipe.query_async::<()>(&mut conn).await
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+/// Records that this node holds no session of `user_id` any more.
+pub(crate) async fn withdraw(inner: &Inner, user_id: &str) {
+    let key = inner.keys.presence(user_id);
+    let node = inner.node_id().to_owned();
+    let _ = inner
+        .link
+        .run("presence_del", |mut conn| async move {
+            redis::cmd("HDEL")
+                .arg(key)
+                .arg(node)
+                .query_async::<()>(&mut conn)
+                .await
+        })
+        .await;
+}

@@ -1,0 +1,319 @@
+//! The second cache tier in Redis ([`SecondTier`]): entries as JSON with their freshness as TTL,
+//! checked on every read against the change log of their tenant and media type and the purge
+//! epoch, filled under a lease so that one node of the cluster calls the backend at a time.
+
+use crate::inner::Inner;
+use crate::keys::Keys;
+use crate::waiters::Waiter;
+use futures_util::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
+use ucs_history::{Fill, FillMark, SecondTier, TierEntry, TierKey};
+use ucs_model::{Interaction, InteractionChange, MediaType};
+
+/// How many of the latest changes of a tenant's media type a read checks. An entry older than
+/// all of them is not trusted (more may have come since it was filled).
+const CHANGES_CHECKED: usize = 64;
+/// How long a node waiting for another's fill sleeps between two looks (a published "filled"
+/// wakes it sooner).
+const WAIT_SLICE: Duration = Duration::from_millis(100);
+/// Releases a lease only if this node still holds it.
+const RELEASE_LEASE: &str =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+
+/// A shared entry as written.
+#[derive(Serialize)]
+struct EntryOut<'a> {
+    key: &'a str,
+    since: &'a str,
+    epoch: u64,
+    fresh_until_ms: u64,
+    interactions: &'a [Interaction],
+}
+
+/// A shared entry as read.
+#[derive(Deserialize)]
+struct EntryIn {
+    key: String,
+    since: String,
+    epoch: u64,
+    fresh_until_ms: u64,
+    interactions: Vec<Interaction>,
+}
+
+/// A change log's entries as `XREVRANGE` answers them: id, then field and value.
+type LogEntries = Vec<(String, Vec<String>)>;
+
+/// A stream id (`ms-seq`) as a comparable pair; an unreadable one as the smallest.
+pub(crate) fn stream_id(id: &str) -> (u64, u64) {
+    let (ms, seq) = id.split_once('-').unwrap_or((id, "0"));
+    (ms.parse().unwrap_or(0), seq.parse().unwrap_or(0))
+}
+
+/// The second tier of one node: a handle on the cluster's shared state.
+#[derive(Clone, Debug)]
+pub struct RedisTier {
+    pub(crate) inner: Arc<Inner>,
+}
+
+/// What a key's entry is called and checked against.
+struct Names {
+    identity: String,
+    digest: String,
+    tenant: String,
+    media_type: MediaType,
+}
+
+impl Names {
+    fn of(key: &TierKey) -> Option<Self> {
+        let identity = Keys::entry_identity(key);
+        Some(Self {
+            digest: Keys::digest(&identity),
+            identity,
+            tenant: key.key.scope().tenant().to_owned(),
+            media_type: key.key.media_type()?,
+        })
+    }
+}
+
+impl RedisTier {
+    async fn read(&self, key: &TierKey, names: &Names) -> Option<TierEntry> {
+        let keys = &self.inner.keys;
+        let mut pipe = redis::pipe();
+        pipe.cmd("GET")
+            .arg(keys.entry(&names.digest))
+            .cmd("XREVRANGE")
+            .arg(keys.changes(&names.tenant, names.media_type))
+            .arg("+")
+            .arg("-")
+            .arg("COUNT")
+            .arg(CHANGES_CHECKED)
+            .cmd("GET")
+            .arg(keys.epoch());
+        let (raw, log, epoch): (Option<String>, LogEntries, Option<u64>) = self
+            .inner
+            .link
+            .run("l2_get", |mut conn| async move {
+                pipe.query_async(&mut conn).await
+            })
+            .await
+            .ok()?;
+        let entry: EntryIn = serde_json::from_str(&raw?).ok()?;
+        let fresh_for = Duration::from_millis(entry.fresh_until_ms.checked_sub(now_ms())?);
+        if entry.key != names.identity || entry.epoch != epoch.unwrap_or(0) {
+            return None;
+        }
+        let since = stream_id(&entry.since);
+        let newer: Vec<&(String, Vec<String>)> =
+            log.iter().filter(|(id, _)| stream_id(id) > since).collect();
+        if newer.len() == CHANGES_CHECKED {
+            return None;
+        }
+        let query = key.key.query();
+        let affected = newer.iter().any(|(_, fields)| {
+            fields
+                .get(1)
+                .and_then(|json| serde_json::from_str::<InteractionChange>(json).ok())
+                .is_none_or(|change| query.affected_by(&change, &entry.interactions))
+        });
+        (!affected).then(|| TierEntry {
+            interactions: Arc::new(entry.interactions),
+            fresh_for,
+        })
+    }
+
+    /// Tries to take the lease of a key (with one), and reads where the change log and the
+    /// epoch stand: the mark of a fill. `Ok(None)`: another node holds the lease.
+    async fn try_mark(
+        &self,
+        names: &Names,
+        lease: Option<String>,
+    ) -> Result<Option<FillMark>, crate::ClusterError> {
+        let keys = &self.inner.keys;
+        let mut pipe = redis::pipe();
+        match &lease {
+            Some(token) => pipe
+                .cmd("SET")
+                .arg(keys.lease(&names.digest))
+                .arg(token)
+                .arg("NX")
+                .arg("PX")
+                .arg(millis(self.inner.settings().lease)),
+            None => pipe.cmd("ECHO").arg("OK"),
+        };
+        pipe.cmd("XREVRANGE")
+            .arg(keys.changes(&names.tenant, names.media_type))
+            .arg("+")
+            .arg("-")
+            .arg("COUNT")
+            .arg(1)
+            .cmd("GET")
+            .arg(keys.epoch());
+        let (taken, last, epoch): (Option<String>, LogEntries, Option<u64>) = self
+            .inner
+            .link
+            .run("l2_mark", |mut conn| async move {
+                pipe.query_async(&mut conn).await
+            })
+            .await?;
+        Ok(taken.map(|_| FillMark {
+            since: last
+                .first()
+                .map_or_else(|| "0-0".to_owned(), |(id, _)| id.clone()),
+            epoch: epoch.unwrap_or(0),
+            lease,
+        }))
+    }
+
+    async fn fill(&self, key: &TierKey, lease: bool) -> Fill {
+        let Some(names) = Names::of(key) else {
+            return Fill::Alone;
+        };
+        let deadline = tokio::time::Instant::now() + self.inner.settings().lease;
+        loop {
+            let token = lease.then(crate::inner::random_token);
+            match self.try_mark(&names, token).await {
+                Ok(Some(mark)) if mark.lease.is_none() => return Fill::Lead(mark),
+                Ok(Some(mark)) => {
+                    // The lease is free: maybe because its holder has just filled the entry.
+                    return match self.read(key, &names).await {
+                        Some(found) => {
+                            self.abandon(key.clone(), mark).await;
+                            Fill::Found(found)
+                        }
+                        None => Fill::Lead(mark),
+                    };
+                }
+                Ok(None) => {}
+                Err(_) => return Fill::Alone,
+            }
+            // Another node is filling it: wait for its answer (woken by its "filled"), and take
+            // over once its lease is gone.
+            let waiter = Waiter::new(&self.inner.waiters, &names.digest);
+            if let Some(found) = self.read(key, &names).await {
+                return Fill::Found(found);
+            }
+            if tokio::time::Instant::now() >= deadline || !self.inner.link.is_up() {
+                return Fill::Alone;
+            }
+            waiter.wait(WAIT_SLICE).await;
+            if let Some(found) = self.read(key, &names).await {
+                return Fill::Found(found);
+            }
+        }
+    }
+
+    async fn store(&self, key: TierKey, mark: FillMark, entry: TierEntry) {
+        let Some(names) = Names::of(&key) else {
+            return;
+        };
+        let keys = &self.inner.keys;
+        let fresh_for = entry.fresh_for.min(self.inner.settings().change_log);
+        let mut pipe = redis::pipe();
+        if !fresh_for.is_zero() {
+            let value = EntryOut {
+                key: &names.identity,
+                since: &mark.since,
+                epoch: mark.epoch,
+                fresh_until_ms: now_ms() + millis(fresh_for),
+                interactions: &entry.interactions,
+            };
+            let Ok(value) = serde_json::to_string(&value) else {
+                return;
+            };
+            pipe.cmd("SET")
+                .arg(keys.entry(&names.digest))
+                .arg(value)
+                .arg("PX")
+                .arg(millis(fresh_for))
+                .ignore();
+        }
+        self.release(&mut pipe, &names, &mark);
+        let _ = self
+            .inner
+            .link
+            .run("l2_put", |mut conn| async move {
+                pipe.query_async::<()>(&mut conn).await
+            })
+            .await;
+    }
+
+    /// Adds to `pipe` the release of `mark`'s lease and the "filled" that wakes the waiters.
+    fn release(&self, pipe: &mut redis::Pipeline, names: &Names, mark: &FillMark) {
+        let keys = &self.inner.keys;
+        if let Some(token) = &mark.lease {
+            pipe.cmd("EVAL")
+                .arg(RELEASE_LEASE)
+                .arg(1)
+                .arg(keys.lease(&names.digest))
+                .arg(token)
+                .ignore();
+            let filled = crate::bus::BusMessage::Filled {
+                digest: names.digest.clone(),
+            };
+            pipe.cmd("PUBLISH")
+                .arg(keys.bus())
+                .arg(filled.to_json())
+                .ignore();
+        }
+    }
+}
+
+impl SecondTier for RedisTier {
+    fn get<'a>(&'a self, key: &'a TierKey) -> BoxFuture<'a, Option<TierEntry>> {
+        Box::pin(async move { self.read(key, &Names::of(key)?).await })
+    }
+
+    fn begin_fill<'a>(&'a self, key: &'a TierKey, lease: bool) -> BoxFuture<'a, Fill> {
+        Box::pin(self.fill(key, lease))
+    }
+
+    fn put(&self, key: TierKey, mark: FillMark, entry: TierEntry) -> BoxFuture<'_, ()> {
+        Box::pin(self.store(key, mark, entry))
+    }
+
+    fn abandon(&self, key: TierKey, mark: FillMark) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let Some(names) = Names::of(&key) else {
+                return;
+            };
+            let mut pipe = redis::pipe();
+            self.release(&mut pipe, &names, &mark);
+            let _ = self
+                .inner
+                .link
+                .run("l2_abandon", |mut conn| async move {
+                    pipe.query_async::<()>(&mut conn).await
+                })
+                .await;
+        })
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// A duration in whole milliseconds (at least 1).
+pub(crate) fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_ids_compare_by_time_then_sequence() {
+        assert!(stream_id("1700000000000-1") > stream_id("1700000000000-0"));
+        assert!(stream_id("1700000000001-0") > stream_id("1700000000000-9"));
+        assert!(stream_id("0-0") < stream_id("1-0"));
+        assert_eq!(stream_id("junk"), (0, 0));
+    }
+}

@@ -1,0 +1,239 @@
+// Many nodes, one cache: three nodes of the real binary on loopback ports, clustered on the real
+// Redis at 127.0.0.1:6379 (each run under its own key prefix), driven by the official CometD
+// client. The fault test runs its own redis-server on a free port, so stopping it disturbs
+// nothing else.
+import { test, before, after, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { Browser } from "./lib/browser.mjs";
+import { startProxy, postHistory, metric, freePort } from "./lib/servers.mjs";
+
+const UCS = "/v2/ucs/interactions";
+const proxies = [];
+const browsers = [];
+let nodes;
+const PREFIX = `test-${process.pid}-${Date.now()}:`;
+
+const day = (offset) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function clusterEnv(name, prefix, redis = "redis://127.0.0.1:6379") {
+    return {
+        UCS_PROXY_CLUSTER__ENABLED: "true",
+        UCS_PROXY_CLUSTER__NODE_ID: name,
+        UCS_PROXY_CLUSTER__KEY_PREFIX: prefix,
+        UCS_PROXY_CLUSTER__REDIS: `["${redis}"]`,
+        UCS_PROXY_CLUSTER__HEARTBEAT_MS: "300",
+        UCS_PROXY_CLUSTER__OP_TIMEOUT_MS: "250",
+    };
+}
+
+async function startNodes(prefix, redis) {
+    const started = [];
+    for (const name of ["A", "B", "C"]) {
+        const p = await startProxy(clusterEnv(name, prefix, redis));
+        p.name = name;
+        proxies.push(p);
+        started.push(p);
+    }
+    // Every node is up once each sees Redis (its watchdog pings every 500 ms).
+    for (const p of started) await until(async () => (await readiness(p)).cluster === "up", `node ${p.name} joins`);
+    return started;
+}
+
+async function readiness(p) {
+    return (await fetch(`${p.adminBase}/readyz`)).json();
+}
+
+async function until(check, what, timeoutMs = 10000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        if (await check()) return;
+        if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+        await sleep(50);
+    }
+}
+
+async function subscribed(p, user) {
+    const b = new Browser(p.cometdUrl, user, user);
+    browsers.push(b);
+    assert.equal((await b.handshake()).successful, true);
+    assert.equal((await b.subscribe(UCS)).successful, true);
+    return b;
+}
+
+/** The users' ids (config/default.toml): presence records are by id. */
+const USER_IDS = { demo: "cc9016eee9c84dfeb266c642d9fd92c5", novoice: "0a1b2c3d4e5f60718293a4b5c6d7e8f9" };
+
+/** Waits until the presence record of `user` names `count` nodes (a subscribe is announced in
+ * the background). */
+async function present(prefix, user, count, port = 6379) {
+    await until(() => {
+        const key = `${prefix}presence:${USER_IDS[user]}`;
+        const run = spawnSync("redis-cli", ["-p", String(port), "HLEN", key], { encoding: "utf8" });
+        return Number(run.stdout.trim()) >= count;
+    }, `${count} presence records of ${user}`);
+}
+
+/** Backend calls made by all nodes so far. */
+async function backendCalls(list = nodes) {
+    let calls = 0;
+    for (const p of list) {
+        calls += await metric(p, 'ucs_proxy_backend_request_duration_seconds_count{backend="store-sqlite",media_type="chat"}');
+    }
+    return calls;
+}
+
+const chatWindow = (extra = {}) => ({ operationName: "RetrieveInteractionHistory", mediaType: "chat", fromDate: day(-200), toDate: day(1), ...extra });
+
+before(async () => {
+    nodes = await startNodes(PREFIX);
+});
+
+// Each test starts with no session: a user's notification goes where that test puts them.
+afterEach(async () => {
+    await Promise.all(browsers.splice(0).map((b) => b.close()));
+});
+
+after(() => {
+    for (const p of proxies) p.stop();
+});
+
+test("a POST on B reaches the user's sessions on A and C; another user and another tenant get nothing", async () => {
+    const [a, b, c] = nodes;
+    const onA = await subscribed(a, "demo");
+    const onC = await subscribed(c, "demo");
+    const colleague = await subscribed(a, "novoice");
+    const otherTenant = await subscribed(c, "other");
+    await present(PREFIX, "demo", 2);
+    const ack = await postHistory(b.base, "demo", "demo", chatWindow({ maxSize: 5 }));
+    assert.equal(ack.status, 200, JSON.stringify(ack.body));
+    const { referenceId } = ack.body;
+    const isOurs = (e) => e.ev === "message" && e.data.referenceId === referenceId;
+    const [gotA, gotC] = await Promise.all([onA.waitFor(isOurs), onC.waitFor(isOurs)]);
+    assert.equal(gotA.data.messageType, "GetInteractionsHistoryMessage");
+    assert.deepEqual(gotA.data, gotC.data);
+    await sleep(300);
+    assert.equal(colleague.events.filter(isOurs).length, 0);
+    assert.equal(otherTenant.events.filter(isOurs).length, 0);
+});
+
+/** POSTs `body` as `user` on node `p` and waits for the notification on `browser`. */
+async function ask(p, browser, body, user = "demo") {
+    const ack = await postHistory(p.base, user, user, body);
+    assert.equal(ack.status, 200, JSON.stringify(ack.body));
+    const { referenceId } = ack.body;
+    const message = await browser.waitFor((e) => e.ev === "message" && e.data.referenceId === referenceId);
+    assert.equal(message.data.messageType, "GetInteractionsHistoryMessage", JSON.stringify(message.data));
+    return { xCache: ack.xCache, data: message.data };
+}
+
+test("a query answered on A is a HIT on B and C with no second backend call", async () => {
+    const [a, b, c] = nodes;
+    const desk = await subscribed(a, "demo");
+    await present(PREFIX, "demo", 1);
+    const body = chatWindow({ maxSize: 7 });
+    const before = await backendCalls();
+    const first = await ask(a, desk, body);
+    assert.equal(first.xCache, "MISS");
+    assert.equal(await backendCalls(), before + 1);
+    const onB = await ask(b, desk, body);
+    const onC = await ask(c, desk, body);
+    assert.equal(onB.xCache, "HIT");
+    assert.equal(onC.xCache, "HIT");
+    assert.deepEqual(onB.data.interactions, first.data.interactions);
+    assert.deepEqual(onC.data.interactions, first.data.interactions);
+    assert.equal(await backendCalls(), before + 1, "B and C answered from the shared tier");
+    assert.ok(await metric(b, 'ucs_proxy_cache_tier_hits_total{tier="l2"}') >= 1);
+    // Another user's identical query is not theirs to share (scope user): a miss.
+    const colleague = await subscribed(b, "novoice");
+    assert.equal((await ask(b, colleague, body, "novoice")).xCache, "MISS");
+});
+
+test("100 identical concurrent misses spread over the three nodes make one backend call", async () => {
+    const body = chatWindow({ maxSize: 9, sort: "asc" });
+    const before = await backendCalls();
+    const acks = await Promise.all(Array.from({ length: 100 }, (_, i) =>
+        postHistory(nodes[i % 3].base, "demo", "demo", body)));
+    assert.ok(acks.every((ack) => ack.status === 200));
+    await until(async () => (await backendCalls()) >= before + 1, "the one backend call");
+    await sleep(500);
+    assert.equal(await backendCalls(), before + 1);
+});
+
+test("a purge on C and a store change make B's next answer fresh within 100 ms", async () => {
+    const [a, b, c] = nodes;
+    const desk = await subscribed(b, "demo");
+    await present(PREFIX, "demo", 1);
+    const body = chatWindow({ maxSize: 3, sort: "desc" });
+    await ask(b, desk, body);
+    assert.equal((await ask(b, desk, body)).xCache, "HIT");
+    const purged = await fetch(`${c.adminBase}/admin/cache/purge`, { method: "POST", body: "{}" });
+    assert.equal(purged.status, 200);
+    await sleep(100);
+    assert.equal((await ask(b, desk, body)).xCache, "MISS", "the purge on C reached B");
+    await sleep(50);
+    assert.equal((await ask(a, desk, body)).xCache, "HIT", "B's new answer is shared");
+    // A change of an interaction in that answer, posted to A (as a CDC pipeline would):
+    // every node drops it, and so does the shared tier.
+    const { data } = await ask(b, desk, body);
+    const changed = data.interactions[0];
+    const change = { tenant: "cc1", id: changed.id, kind: "updated", mediaType: "chat" };
+    const posted = await fetch(`${a.adminBase}/admin/cache/invalidate`, { method: "POST", body: JSON.stringify(change) });
+    assert.equal(posted.status, 200);
+    await sleep(100);
+    assert.equal((await ask(b, desk, body)).xCache, "MISS", "the change on A reached B");
+    await sleep(50);
+    assert.equal((await ask(c, desk, body)).xCache, "HIT", "the answer after the change is shared");
+});
+
+test("killed node: its user re-handshakes elsewhere and still gets the answer (pending in Redis)", async () => {
+    const [a, b] = nodes;
+    const doomed = await subscribed(b, "novoice");
+    assert.ok(doomed);
+    await present(PREFIX, "novoice", 1);
+    b.child.kill("SIGKILL");
+    await b.exited;
+    doomed.child.kill();
+    // No other session of theirs anywhere: the earlier tests' have disconnected.
+    await until(() => {
+        const run = spawnSync("redis-cli", ["HKEYS", `${PREFIX}presence:${USER_IDS.novoice}`], { encoding: "utf8" });
+        return run.stdout.trim() === "B";
+    }, "novoice present on B only");
+    // The POST lands on A while the presence record still names B (within three heartbeats).
+    const ack = await postHistory(a.base, "novoice", "novoice", chatWindow({ maxSize: 4 }));
+    assert.equal(ack.status, 200);
+    await sleep(200);
+    const again = await subscribed(a, "novoice");
+    const message = await again.waitFor((e) => e.ev === "message" && e.data.referenceId === ack.body.referenceId);
+    assert.equal(message.data.messageType, "GetInteractionsHistoryMessage");
+    assert.ok(await metric(a, 'ucs_proxy_cluster_deliveries_total{route="pending"}') >= 1);
+});
+
+test("Redis down: the nodes answer alone and say degraded; Redis back: the cluster resumes", async () => {
+    const port = await freePort();
+    const redis = () => spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    let server = redis();
+    const prefix = `fault-${process.pid}:`;
+    const [x, y] = await startNodes(prefix, `redis://127.0.0.1:${port}`).then((n) => n.slice(0, 2));
+    const desk = await subscribed(x, "demo");
+    server.kill("SIGKILL");
+    await until(async () => (await readiness(x)).cluster === "degraded", "x sees Redis down");
+    const ready = await fetch(`${x.adminBase}/readyz`);
+    assert.equal(ready.status, 200, "a degraded node stays in the load balancer");
+    assert.equal(await metric(x, "ucs_proxy_cluster_redis_up"), 0);
+    const started = Date.now();
+    const alone = await ask(x, desk, chatWindow({ maxSize: 2 }));
+    assert.ok(Date.now() - started < 2000, "no request waits on a dead Redis");
+    assert.ok(Array.isArray(alone.data.interactions));
+    server = redis();
+    await until(async () => (await readiness(x)).cluster === "up" && (await readiness(y)).cluster === "up",
+        "both nodes see Redis again");
+    // Cross-node delivery works again: a POST on y reaches the session on x.
+    await present(prefix, "demo", 1, port);
+    const back = await ask(y, desk, chatWindow({ maxSize: 6 }));
+    assert.ok(Array.isArray(back.data.interactions));
+    const listed = await (await fetch(`${x.adminBase}/admin/cluster`)).json();
+    assert.deepEqual(listed.nodes.filter((n) => n.live).map((n) => n.node).sort(), ["A", "B", "C"]);
+    server.kill("SIGKILL");
+});

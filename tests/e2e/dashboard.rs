@@ -87,7 +87,13 @@ fn every_dashboard_panel_queries_metrics_the_proxy_exposes() {
 fn the_alert_rules_query_exposed_metrics_and_pass_promtool() {
     let rules = config_dir().join("prometheus/alerts.yml");
     let text = std::fs::read_to_string(&rules).unwrap();
-    let proxy = Proxy::start(&[]);
+    // In a cluster (the local Redis, a key prefix of its own), so that the cluster's metrics
+    // exist too.
+    let prefix = format!("e2e-alerts-{}:", std::process::id());
+    let proxy = Proxy::start(&[
+        ("UCS_PROXY_CLUSTER__ENABLED", "true"),
+        ("UCS_PROXY_CLUSTER__KEY_PREFIX", &prefix),
+    ]);
     let exposition = scrape(&proxy);
     let names = metric_names(&text);
     assert!(names.len() >= 5, "{names:?}");

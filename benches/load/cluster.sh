@@ -10,7 +10,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts/deps
 scripts/services
-cargo build --release --locked -p ucs-proxy -p ucs-plugin-store-sqlite -p ucs-demo-data >/dev/null 2>&1 \
-  || cargo build --release --locked --workspace >/dev/null
+cargo build --release --locked -p ucs-proxy -p ucs-plugin-store-sqlite >/dev/null
 npm ci --prefix tests/node --no-audit --no-fund --loglevel=error >/dev/null
 UCS_PROXY_BIN="$PWD/target/release/ucs-proxy" node benches/load/cluster.mjs "${1:-300}"

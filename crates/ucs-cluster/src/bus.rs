@@ -3,60 +3,14 @@
 //! re-made; since broadcasts may have been missed meanwhile, the node then drops its first tier.
 
 use crate::inner::Inner;
+use crate::message::BusMessage;
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
 use ucs_history::PurgeFilter;
-use ucs_model::InteractionChange;
 
 /// The `source` label of changes that came from another node.
 const CLUSTER_SOURCE: &str = "cluster";
-
-/// One message between nodes.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase")]
-pub(crate) enum BusMessage {
-    /// A shared entry was filled, or its lease released: its waiters look again.
-    Filled { digest: String },
-    /// A change of an interaction learnt by node `from` (a write through it, the admin API).
-    Change {
-        from: String,
-        change: InteractionChange,
-    },
-    /// An admin purge on node `from`.
-    Purge { from: String, filter: PurgeFilter },
-    /// Node `from` lost changes of `backend` (its feed reconnected, or its broadcasts overflowed
-    /// while Redis was down: `*`).
-    Resync { from: String, backend: String },
-    /// A notification for the sessions of `user` on the receiving node: `data` is its JSON
-    /// text (a string: an internally tagged enum cannot carry raw JSON).
-    Deliver {
-        user: String,
-        channel: String,
-        data: String,
-    },
-    /// Notifications for `user` wait in Redis: the receiving node, which holds a session of
-    /// theirs, takes them.
-    Pending { user: String },
-}
-
-impl BusMessage {
-    pub(crate) fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("a bus message always serializes")
-    }
-
-    fn kind(&self) -> &'static str {
-        match self {
-            BusMessage::Filled { .. } => "filled",
-            BusMessage::Change { .. } => "change",
-            BusMessage::Purge { .. } => "purge",
-            BusMessage::Resync { .. } => "resync",
-            BusMessage::Deliver { .. } => "deliver",
-            BusMessage::Pending { .. } => "pending",
-        }
-    }
-}
 
 /// Listens until dropped, re-subscribing after a lost connection.
 pub(crate) async fn listen(inner: Arc<Inner>) {

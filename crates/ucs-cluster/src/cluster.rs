@@ -1,14 +1,17 @@
 //! [`Cluster`]: what the proxy holds of the cluster — its second tier, its change and purge
 //! broadcasts, cross-node delivery, presence, and the background work that keeps them.
 
-use crate::bus::{self, BusMessage};
+use crate::bus;
+use crate::clock::{millis, now_ms};
 use crate::delivery;
 use crate::inner::Inner;
+use crate::message::BusMessage;
 use crate::metrics::ClusterMetrics;
 use crate::nodes::{self, NodeInfo};
+use crate::sessions::LocalSessions;
 use crate::settings::ClusterSettings;
-use crate::tier::{millis, now_ms, RedisTier};
-use crate::{ClusterError, LocalSessions};
+use crate::tier::RedisTier;
+use crate::ClusterError;
 use std::sync::Arc;
 use std::time::Duration;
 use ucs_history::{HistoryService, PurgeFilter, SecondTier};

@@ -3,9 +3,9 @@
 //! presence record says which); a notification nobody took is kept in Redis for
 //! `cluster.pending` and handed to the first session of that user that subscribes on any node.
 
-use crate::bus::BusMessage;
+use crate::clock::{millis, now_ms};
 use crate::inner::Inner;
-use crate::tier::{millis, now_ms};
+use crate::message::BusMessage;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
 

@@ -1,13 +1,13 @@
 //! The state a node's cluster parts share: the Redis link, the key names, the waits for fills,
 //! the messages that could not be sent while Redis was down, and the local sessions.
 
-use crate::bus::BusMessage;
 use crate::keys::Keys;
 use crate::link::Link;
+use crate::message::BusMessage;
 use crate::metrics::ClusterMetrics;
+use crate::sessions::LocalSessions;
 use crate::settings::ClusterSettings;
 use crate::waiters::Waiters;
-use crate::LocalSessions;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use ucs_history::HistoryService;

@@ -20,14 +20,17 @@
 #![deny(missing_docs)]
 
 mod bus;
+mod clock;
 mod cluster;
 mod delivery;
 mod error;
 mod inner;
 mod keys;
 mod link;
+mod message;
 mod metrics;
 mod nodes;
+mod sessions;
 mod settings;
 mod tier;
 mod waiters;
@@ -36,18 +39,6 @@ pub use cluster::Cluster;
 pub use error::ClusterError;
 pub use metrics::ClusterMetrics;
 pub use nodes::{NodeInfo, REFERENCE_SLOTS};
+pub use sessions::LocalSessions;
 pub use settings::ClusterSettings;
 pub use tier::RedisTier;
-
-/// The CometD sessions of this node, as the cluster sees them.
-pub trait LocalSessions: Send + Sync + std::fmt::Debug {
-    /// Queues `data` (a JSON text) on `channel` for the sessions of `user_id` here that
-    /// subscribed to it; returns how many.
-    fn deliver_here(&self, user_id: &str, channel: &str, data: &str) -> usize;
-
-    /// Keeps `data` here for the next session of `user_id` that subscribes (Redis is down).
-    fn park_here(&self, user_id: &str, channel: &str, data: &str);
-
-    /// The users with a live session here.
-    fn users_here(&self) -> Vec<String>;
-}

@@ -2,9 +2,9 @@
 //! `referenceId` slot, the presence of its users), the list for `GET /admin/cluster`, and the
 //! slot a node claims at start.
 
+use crate::clock::{millis, now_ms};
 use crate::delivery::announce;
 use crate::inner::Inner;
-use crate::tier::{millis, now_ms};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::time::Duration;

@@ -2,6 +2,7 @@
 //! checked on every read against the change log of their tenant and media type and the purge
 //! epoch, filled under a lease so that one node of the cluster calls the backend at a time.
 
+use crate::clock::{millis, now_ms};
 use crate::inner::Inner;
 use crate::keys::Keys;
 use crate::waiters::Waiter;
@@ -249,7 +250,7 @@ impl RedisTier {
                 .arg(keys.lease(&names.digest))
                 .arg(token)
                 .ignore();
-            let filled = crate::bus::BusMessage::Filled {
+            let filled = crate::message::BusMessage::Filled {
                 digest: names.digest.clone(),
             };
             pipe.cmd("PUBLISH")
@@ -289,20 +290,6 @@ impl SecondTier for RedisTier {
                 .await;
         })
     }
-}
-
-/// Milliseconds since the Unix epoch.
-pub(crate) fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-/// A duration in whole milliseconds (at least 1).
-pub(crate) fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis())
-        .unwrap_or(u64::MAX)
-        .max(1)
 }
 
 #[cfg(test)]

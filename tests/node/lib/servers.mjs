@@ -60,10 +60,12 @@ export async function startProxy(env = {}, { config = `${repo}config/default.tom
     const adminPort = upgrade?.adminPort ?? await freePort();
     const binary = process.env.UCS_PROXY_BIN ?? `${repo}target/debug/ucs-proxy`;
     const args = ["--config", config, ...(upgrade ? ["--upgrade"] : [])];
+    // UCS_PROXY_BIN names the binary; passed on, the proxy would read it as a configuration key.
+    const { UCS_PROXY_BIN: _binary, ...inherited } = process.env;
     const child = spawn(binary, args, {
         cwd: demoWorkDir(binary),
         env: {
-            ...process.env,
+            ...inherited,
             UCS_PROXY_SERVER__LISTEN: `127.0.0.1:${port}`,
             UCS_PROXY_ADMIN__LISTEN: `127.0.0.1:${adminPort}`,
             UCS_PROXY_LOG__LEVEL: "warn",

@@ -6,7 +6,7 @@ import { test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { Browser } from "./lib/browser.mjs";
-import { startProxy, postHistory, metric, freePort } from "./lib/servers.mjs";
+import { startProxy, postHistory, metric, freePort, basic } from "./lib/servers.mjs";
 
 const UCS = "/v2/ucs/interactions";
 const proxies = [];
@@ -236,4 +236,50 @@ test("Redis down: the nodes answer alone and say degraded; Redis back: the clust
     const listed = await (await fetch(`${x.adminBase}/admin/cluster`)).json();
     assert.deepEqual(listed.nodes.filter((n) => n.live).map((n) => n.node).sort(), ["A", "B", "C"]);
     server.kill("SIGKILL");
+});
+
+test("a JSESSIONID opened on one node is valid on every node; an unknown one on none", async () => {
+    const [a, , c] = nodes;
+    const body = JSON.stringify(chatWindow({ maxSize: 2 }));
+    const headers = { "Content-Type": "application/json" };
+    const login = await fetch(`${a.base}/api/v2/ucs/interactions`, {
+        method: "POST", headers: { ...headers, Authorization: basic("demo", "demo") }, body,
+    });
+    assert.equal(login.status, 200);
+    const session = login.headers.get("set-cookie").match(/JSESSIONID=([0-9a-f]+)/)[1];
+    const withCookie = (p, id) => fetch(`${p.base}/api/v2/ucs/interactions`, {
+        method: "POST", headers: { ...headers, Cookie: `JSESSIONID=${id}` }, body,
+    });
+    assert.equal((await withCookie(c, session)).status, 200, "C accepts A's session");
+    assert.equal((await withCookie(c, "0".repeat(32))).status, 401);
+});
+
+/** SQL run on the nodes' shared SQLite file by another process (python3's sqlite3). */
+function sqlite(sql) {
+    const script = "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.executescript(sys.argv[2])\nc.commit()";
+    const run = spawnSync("python3", ["-c", script, `${nodes[0].workDir}/data/demo.db`, sql], { encoding: "utf8" });
+    if (run.status !== 0) throw new Error(`sqlite3: ${run.stderr}`);
+}
+
+test("a store change (SQL on the shared store) makes the next answer fresh on every node", async () => {
+    const [a, , c] = nodes;
+    const desk = await subscribed(a, "demo");
+    await present(PREFIX, "demo", 1);
+    const body = chatWindow({ maxSize: 3, sort: "desc", fromDate: day(-30) });
+    await ask(a, desk, body);
+    assert.equal((await ask(a, desk, body)).xCache, "HIT");
+    const id = `CL${Date.now()}`;
+    const now = Date.now();
+    const changesBefore = Number(spawnSync("redis-cli", ["XLEN", `${PREFIX}changes:cc1:chat`], { encoding: "utf8" }).stdout.trim());
+    sqlite(`INSERT INTO interactions (id, tenant, media_type, media_key, type_id, state, start_ms, start_offset, end_ms, end_offset, subject, contact_id, path, uri)
+            VALUES ('${id}', 'cc1', 'chat', 'chat', 'Inbound', 'New', ${now}, 0, NULL, NULL, 'new in the store', 'c1', '/api/v2/interactions/${id}', 'http://x/api/v2/interactions/${id}')`);
+    // Once a node's feed has put the change in the shared change log, C — which never asked,
+    // so only the shared tier could answer it — must not be served the entry A filled before.
+    const logged = () => Number(spawnSync("redis-cli", ["XLEN", `${PREFIX}changes:cc1:chat`], { encoding: "utf8" }).stdout.trim());
+    await until(() => logged() > changesBefore, "the change in the shared change log", 2000);
+    const onC = await ask(c, desk, body);
+    assert.equal(onC.xCache, "MISS");
+    assert.equal(onC.data.interactions[0].id, id);
+    // And A, whose feed dropped its own entry, answers fresh too.
+    assert.equal((await ask(a, desk, body)).data.interactions[0].id, id);
 });

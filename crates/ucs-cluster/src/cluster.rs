@@ -5,6 +5,7 @@ use crate::bus;
 use crate::clock::{millis, now_ms};
 use crate::delivery;
 use crate::inner::Inner;
+use crate::logins;
 use crate::message::BusMessage;
 use crate::metrics::ClusterMetrics;
 use crate::nodes::{self, NodeInfo};
@@ -111,6 +112,22 @@ impl Cluster {
     /// kept in Redis for `cluster.pending` when none is live anywhere.
     pub async fn deliver(&self, user_id: &str, channel: &str, data: &str) {
         delivery::deliver(&self.inner, user_id, channel, data).await;
+    }
+
+    /// Records that HTTP session `id` (a `JSESSIONID` this node opened) is `user_name`'s, so
+    /// that every node accepts it; it lapses after `idle` unless renewed.
+    pub async fn record_login(&self, id: &str, user_name: &str, idle: Duration) {
+        logins::record(&self.inner, id, user_name, idle).await;
+    }
+
+    /// The user of HTTP session `id` opened by any node, if it is live.
+    pub async fn login_user(&self, id: &str) -> Option<String> {
+        logins::user_of(&self.inner, id).await
+    }
+
+    /// Keeps HTTP session `id` alive for `idle` more, on every node.
+    pub async fn renew_login(&self, id: &str, idle: Duration) {
+        logins::renew(&self.inner, id, idle).await;
     }
 
     /// A session of `user_id` subscribed here: the cluster learns where they are, and the

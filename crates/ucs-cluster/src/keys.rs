@@ -69,6 +69,11 @@ impl Keys {
         format!("{}slot:{slot}", self.prefix)
     }
 
+    /// An HTTP session opened by some node (string: the user's name, TTL = the idle timeout).
+    pub(crate) fn login(&self, session_id: &str) -> String {
+        format!("{}login:{session_id}", self.prefix)
+    }
+
     /// The channel every node listens on: changes, purges, filled entries.
     pub(crate) fn bus(&self) -> String {
         format!("{}bus", self.prefix)

@@ -27,6 +27,7 @@ mod error;
 mod inner;
 mod keys;
 mod link;
+mod logins;
 mod message;
 mod metrics;
 mod nodes;

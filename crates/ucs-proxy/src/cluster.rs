@@ -3,11 +3,14 @@
 //! work as a pingora service ([`ClusterService`]).
 
 use crate::app::App;
+use crate::auth::SharedLogins;
 use async_trait::async_trait;
+use futures_util::future::BoxFuture;
 use pingora::server::ShutdownWatch;
 use pingora::services::background::BackgroundService;
 use serde_json::value::RawValue;
 use std::sync::Arc;
+use std::time::Duration;
 use ucs_cluster::{Cluster, LocalSessions};
 use ucs_cometd::{Engine, JsonText, SessionObserver};
 
@@ -57,6 +60,26 @@ impl SessionObserver for Presence {
     fn left(&self, user_id: &str) {
         let (cluster, user_id) = (self.cluster.clone(), user_id.to_owned());
         tokio::spawn(async move { cluster.user_left(&user_id).await });
+    }
+}
+
+/// Static mode's `JSESSIONID` sessions, shared by the nodes through Redis.
+#[derive(Debug)]
+pub(crate) struct ClusterLogins {
+    pub(crate) cluster: Cluster,
+}
+
+impl SharedLogins for ClusterLogins {
+    fn record<'a>(&'a self, id: &'a str, user_name: &'a str, idle: Duration) -> BoxFuture<'a, ()> {
+        Box::pin(self.cluster.record_login(id, user_name, idle))
+    }
+
+    fn user_of<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Option<String>> {
+        Box::pin(self.cluster.login_user(id))
+    }
+
+    fn renew<'a>(&'a self, id: &'a str, idle: Duration) -> BoxFuture<'a, ()> {
+        Box::pin(self.cluster.renew_login(id, idle))
     }
 }
 

@@ -3,11 +3,12 @@
 
 use crate::admin::Admin;
 use crate::app::{App, EdgeSettings};
+use crate::auth::SharedLogins;
 use crate::auth::{AuthSetupError, Authenticator};
 use crate::backends::{load_backends, BackendSetupError};
 use crate::background::Housekeeping;
 use crate::change_feeds::ChangeFeeds;
-use crate::cluster::{ClusterService, EngineSessions, Presence};
+use crate::cluster::{ClusterLogins, ClusterService, EngineSessions, Presence};
 use crate::config::{Config, ConfigError};
 use crate::connection::Guarded;
 use crate::cors::Cors;
@@ -169,6 +170,11 @@ pub fn build_server(
         upstream.as_ref(),
         metrics.auth_upstream_checks(),
         metrics.auth_throttled(),
+        cluster.as_ref().map(|(cluster, _)| {
+            Arc::new(ClusterLogins {
+                cluster: cluster.clone(),
+            }) as Arc<dyn SharedLogins>
+        }),
     )?;
     let app = Arc::new(App {
         settings: EdgeSettings {

@@ -15,6 +15,7 @@ mod upstream;
 
 pub use password::hash_password;
 pub use principal::Principal;
+pub(crate) use sessions::SharedLogins;
 
 use crate::config::{AuthConfig, AuthMode};
 use crate::upstream::UpstreamPool;
@@ -107,15 +108,19 @@ enum Mode {
 impl Authenticator {
     /// The authenticator of `config`; upstream mode asks `upstream` (which configuration
     /// validation guarantees is there).
-    /// `checks` counts the upstream's answers (`ucs_proxy_auth_upstream_checks_total`).
+    /// `checks` counts the upstream's answers (`ucs_proxy_auth_upstream_checks_total`). In a
+    /// cluster, static mode's sessions are shared through `shared_logins`.
     pub(crate) fn new(
         config: &AuthConfig,
         upstream: Option<&UpstreamPool>,
         checks: prometheus::IntCounterVec,
         throttled: prometheus::IntCounterVec,
+        shared_logins: Option<Arc<dyn SharedLogins>>,
     ) -> Result<Self, AuthSetupError> {
         let mode = match (config.mode, upstream) {
-            (AuthMode::Static, _) => Mode::Static(Arc::new(StaticUsers::from_config(config))),
+            (AuthMode::Static, _) => Mode::Static(Arc::new(
+                StaticUsers::from_config(config).sharing_sessions(shared_logins),
+            )),
             (AuthMode::Upstream, Some(pool)) => {
                 Mode::Upstream(UpstreamAuth::new(config, pool.clone(), checks)?)
             }

@@ -1,6 +1,8 @@
-//! HTTP sessions (`JSESSIONID`): a random id mapped to a principal, expiring when idle.
+//! HTTP sessions (`JSESSIONID`): a random id mapped to a principal, expiring when idle; in a
+//! cluster also known to the other nodes ([`SharedLogins`]).
 
 use super::principal::Principal;
+use futures_util::future::BoxFuture;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -12,10 +14,23 @@ pub(crate) fn random_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Sessions shared with the other nodes of a cluster: a session opened on one node is accepted
+/// by all. Only the user's name is shared; each node maps it to its own user.
+pub(crate) trait SharedLogins: Send + Sync + std::fmt::Debug {
+    /// Session `id` was opened here for `user_name`, idle for `idle` at most.
+    fn record<'a>(&'a self, id: &'a str, user_name: &'a str, idle: Duration) -> BoxFuture<'a, ()>;
+    /// The user of session `id` opened on any node, if it is live.
+    fn user_of<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Option<String>>;
+    /// Session `id` is in use here: keep it alive for `idle` more everywhere.
+    fn renew<'a>(&'a self, id: &'a str, idle: Duration) -> BoxFuture<'a, ()>;
+}
+
 #[derive(Debug)]
 struct Entry {
     principal: Arc<Principal>,
     last_seen: Instant,
+    /// When the cluster last heard that it is in use.
+    shared_at: Instant,
 }
 
 /// The session table.
@@ -40,14 +55,40 @@ impl SessionStore {
     /// Opens a session for `principal`; returns its id.
     pub(crate) fn open(&self, principal: Arc<Principal>) -> String {
         let id = random_token();
+        self.adopt(&id, principal);
+        id
+    }
+
+    /// Takes in session `id` of `principal`, opened by another node of the cluster.
+    pub(crate) fn adopt(&self, id: &str, principal: Arc<Principal>) {
+        let now = Instant::now();
         self.entries().insert(
-            id.clone(),
+            id.to_owned(),
             Entry {
                 principal,
-                last_seen: Instant::now(),
+                last_seen: now,
+                shared_at: now,
             },
         );
-        id
+    }
+
+    /// The idle timeout.
+    pub(crate) fn idle_timeout(&self) -> Duration {
+        self.idle_timeout
+    }
+
+    /// Whether the cluster should hear again that session `id` is in use (a quarter of the
+    /// idle timeout since it last did); if so, it counts as told now.
+    pub(crate) fn share_due(&self, id: &str) -> bool {
+        let mut entries = self.entries();
+        let Some(entry) = entries.get_mut(id) else {
+            return false;
+        };
+        let due = entry.shared_at.elapsed() >= self.idle_timeout / 4;
+        if due {
+            entry.shared_at = Instant::now();
+        }
+        due
     }
 
     /// The principal of a live session, refreshing its idle clock.

@@ -9,7 +9,7 @@
 #[cfg(test)]
 use super::password::is_valid_hash;
 use super::password::verify_password;
-use super::sessions::SessionStore;
+use super::sessions::{SessionStore, SharedLogins};
 use super::{decode_basic, AuthError, Authenticated, Credentials, NewSession, Principal};
 use crate::config::AuthConfig;
 use sha2::{Digest, Sha256};
@@ -34,6 +34,8 @@ pub(crate) struct StaticUsers {
     /// than run 500 at a time. Waiters for the same credentials find them verified once they get
     /// a permit, so a burst of one user's requests costs one verification.
     verifications: tokio::sync::Semaphore,
+    /// The cluster's record of sessions, so that every node accepts a session's cookie.
+    shared: Option<Arc<dyn SharedLogins>>,
 }
 
 /// Verified against when the user name is unknown, so that an unknown name costs as much time as
@@ -72,7 +74,30 @@ impl StaticUsers {
             verifications: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
+            shared: None,
         }
+    }
+
+    /// The users, their sessions shared through `shared` (a cluster).
+    pub(crate) fn sharing_sessions(mut self, shared: Option<Arc<dyn SharedLogins>>) -> Self {
+        self.shared = shared;
+        self
+    }
+
+    /// The principal of session cookie `id`: a session of this node, or one another node of the
+    /// cluster opened (then taken in here).
+    async fn session(&self, id: &str) -> Option<Arc<Principal>> {
+        let shared = self.shared.as_ref();
+        if let Some(principal) = self.sessions.touch(id) {
+            if let Some(shared) = shared.filter(|_| self.sessions.share_due(id)) {
+                shared.renew(id, self.sessions.idle_timeout()).await;
+            }
+            return Some(principal);
+        }
+        let user_name = shared?.user_of(id).await?;
+        let principal = Arc::clone(&self.users.get(&user_name)?.principal);
+        self.sessions.adopt(id, Arc::clone(&principal));
+        Some(principal)
     }
 
     fn verified(&self) -> MutexGuard<'_, HashMap<[u8; 32], String>> {
@@ -103,10 +128,10 @@ impl StaticUsers {
                 .basic(header, credentials.session_cookie, may_check)
                 .await;
         }
-        let principal = credentials
-            .session_cookie
-            .and_then(|id| self.sessions.touch(id))
-            .ok_or(AuthError::Missing)?;
+        let Some(id) = credentials.session_cookie else {
+            return Err(AuthError::Missing);
+        };
+        let principal = self.session(id).await.ok_or(AuthError::Missing)?;
         Ok(Authenticated {
             principal,
             new_session: None,
@@ -148,6 +173,10 @@ impl StaticUsers {
         let user = user.filter(|_| matches).ok_or(AuthError::Refused)?;
         let session_id = self.sessions.open(user.principal.clone());
         self.verified().insert(digest, session_id.clone());
+        if let Some(shared) = &self.shared {
+            let idle = self.sessions.idle_timeout();
+            shared.record(&session_id, &name, idle).await;
+        }
         Ok(Authenticated {
             principal: user.principal.clone(),
             new_session: Some(NewSession {

@@ -18,6 +18,9 @@ pub(crate) async fn listen(inner: Arc<Inner>) {
     loop {
         match subscribe(&inner).await {
             Ok(mut pubsub) => {
+                // Presence events may have been missed: the next heartbeat says hello (and the
+                // other nodes answer with their rosters).
+                inner.presence.mark_stale();
                 if !first {
                     // Broadcasts may have been missed while unsubscribed.
                     drop_first_tier(&inner).await;
@@ -95,6 +98,24 @@ async fn handle(inner: &Inner, message: BusMessage) {
             data,
         } => crate::delivery::arrived(inner, &user, &channel, &data).await,
         BusMessage::Pending { user } => crate::delivery::take_pending(inner, &user).await,
-        BusMessage::Change { .. } | BusMessage::Purge { .. } | BusMessage::Resync { .. } => {}
+        BusMessage::Present { node, user } if node != inner.node_id() => {
+            inner.presence.arrived(&node, &user)
+        }
+        BusMessage::Absent { node, user } if node != inner.node_id() => {
+            inner.presence.left(&node, &user)
+        }
+        BusMessage::Hello { node } if node != inner.node_id() => {
+            crate::presence::send_roster(inner).await
+        }
+        BusMessage::Roster { node, users } if node != inner.node_id() => {
+            inner.presence.replace(&node, &users)
+        }
+        BusMessage::Change { .. }
+        | BusMessage::Purge { .. }
+        | BusMessage::Resync { .. }
+        | BusMessage::Present { .. }
+        | BusMessage::Absent { .. }
+        | BusMessage::Hello { .. }
+        | BusMessage::Roster { .. } => {}
     }
 }

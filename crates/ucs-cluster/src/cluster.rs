@@ -9,6 +9,7 @@ use crate::logins;
 use crate::message::BusMessage;
 use crate::metrics::ClusterMetrics;
 use crate::nodes::{self, NodeInfo};
+use crate::presence;
 use crate::sessions::LocalSessions;
 use crate::settings::ClusterSettings;
 use crate::tier::RedisTier;
@@ -133,17 +134,14 @@ impl Cluster {
     /// A session of `user_id` subscribed here: the cluster learns where they are, and the
     /// notifications kept for them are delivered.
     pub async fn user_arrived(&self, user_id: &str) {
-        if delivery::announce(&self.inner, &[user_id.to_owned()])
-            .await
-            .is_ok()
-        {
+        if presence::arrive(&self.inner, user_id).await.is_ok() {
             delivery::take_pending(&self.inner, user_id).await;
         }
     }
 
     /// The last session of `user_id` here ended.
     pub async fn user_left(&self, user_id: &str) {
-        delivery::withdraw(&self.inner, user_id).await;
+        presence::leave(&self.inner, user_id).await;
     }
 
     /// Records a change of an interaction in the shared change log (shared entries it may

@@ -1,13 +1,12 @@
 //! Notifications across nodes. The node that finishes a query delivers to the caller's sessions
 //! here, then sends one message to each other node that holds a session of theirs (the
-//! presence record says which); a notification nobody took is kept in Redis for
+//! presence view says which: `presence.rs`); a notification nobody took is kept in Redis for
 //! `cluster.pending` and handed to the first session of that user that subscribes on any node.
 
-use crate::clock::{millis, now_ms};
+use crate::clock::millis;
 use crate::inner::Inner;
 use crate::message::BusMessage;
 use serde_json::value::RawValue;
-use std::collections::HashMap;
 
 /// How many notifications are kept per user at most (the oldest go first).
 const PENDING_PER_USER: isize = 16;
@@ -26,10 +25,7 @@ pub(crate) async fn deliver(inner: &Inner, user_id: &str, channel: &str, data: &
         return;
     }
     let mut sent = 0;
-    for node in present_on(inner, user_id).await.unwrap_or_default() {
-        if node == inner.node_id() {
-            continue;
-        }
+    for node in inner.presence.nodes_of(user_id) {
         let message = BusMessage::Deliver {
             user: user_id.to_owned(),
             channel: channel.to_owned(),
@@ -39,6 +35,9 @@ pub(crate) async fn deliver(inner: &Inner, user_id: &str, channel: &str, data: &
         if publish(inner, &inner.keys.node_channel(&node), &message).await > 0 {
             inner.metrics.delivered("remote");
             sent += 1;
+        } else {
+            // Nobody listens on that node's channel: it is gone.
+            inner.presence.left(&node, user_id);
         }
     }
     if here == 0 && sent == 0 {
@@ -107,15 +106,14 @@ async fn keep(inner: &Inner, user_id: &str, channel: &str, data: &str) {
     inner.metrics.delivered("pending");
     // A session may have subscribed between the presence read and the keep: its node takes
     // them now.
-    for node in present_on(inner, user_id).await.unwrap_or_default() {
+    for node in inner.presence.nodes_of(user_id) {
         let poke = BusMessage::Pending {
             user: user_id.to_owned(),
         };
-        if node == inner.node_id() {
-            take_pending(inner, user_id).await;
-        } else {
-            publish(inner, &inner.keys.node_channel(&node), &poke).await;
-        }
+        publish(inner, &inner.keys.node_channel(&node), &poke).await;
+    }
+    if inner.sessions.holds(user_id) {
+        take_pending(inner, user_id).await;
     }
 }
 
@@ -151,23 +149,6 @@ pub(crate) async fn take_pending(inner: &Inner, user_id: &str) {
     }
 }
 
-/// The live nodes holding a session of `user_id`.
-async fn present_on(inner: &Inner, user_id: &str) -> Result<Vec<String>, crate::ClusterError> {
-    let key = inner.keys.presence(user_id);
-    let nodes: HashMap<String, u64> = inner
-        .link
-        .run("presence_get", |mut conn| async move {
-            redis::cmd("HGETALL").arg(key).query_async(&mut conn).await
-        })
-        .await?;
-    let now = now_ms();
-    Ok(nodes
-        .into_iter()
-        .filter(|(_, deadline)| *deadline > now)
-        .map(|(node, _)| node)
-        .collect())
-}
-
 /// Publishes `message` on `channel`; returns how many subscribers got it (0 on failure).
 pub(crate) async fn publish(inner: &Inner, channel: &str, message: &BusMessage) -> u64 {
     let (channel, json) = (channel.to_owned(), message.to_json());
@@ -182,48 +163,4 @@ pub(crate) async fn publish(inner: &Inner, channel: &str, message: &BusMessage) 
         })
         .await
         .unwrap_or(0)
-}
-
-/// Records that this node holds sessions of `users` (heartbeat, or a subscribe).
-pub(crate) async fn announce(inner: &Inner, users: &[String]) -> Result<(), crate::ClusterError> {
-    let ttl = inner.settings().presence_ttl();
-    let deadline = now_ms() + millis(ttl);
-    for chunk in users.chunks(500) {
-        let mut pipe = redis::pipe();
-        for user in chunk {
-            let key = inner.keys.presence(user);
-            pipe.cmd("HSET")
-                .arg(&key)
-                .arg(inner.node_id())
-                .arg(deadline)
-                .ignore()
-                .cmd("PEXPIRE")
-                .arg(&key)
-                .arg(millis(ttl))
-                .ignore();
-        }
-        inner
-            .link
-            .run("presence_set", |mut conn| async move {
-                pipe.query_async::<()>(&mut conn).await
-            })
-            .await?;
-    }
-    Ok(())
-}
-
-/// Records that this node holds no session of `user_id` any more.
-pub(crate) async fn withdraw(inner: &Inner, user_id: &str) {
-    let key = inner.keys.presence(user_id);
-    let node = inner.node_id().to_owned();
-    let _ = inner
-        .link
-        .run("presence_del", |mut conn| async move {
-            redis::cmd("HDEL")
-                .arg(key)
-                .arg(node)
-                .query_async::<()>(&mut conn)
-                .await
-        })
-        .await;
 }

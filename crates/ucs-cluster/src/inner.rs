@@ -5,6 +5,7 @@ use crate::keys::Keys;
 use crate::link::Link;
 use crate::message::BusMessage;
 use crate::metrics::ClusterMetrics;
+use crate::presence::PresenceView;
 use crate::sessions::LocalSessions;
 use crate::settings::ClusterSettings;
 use crate::waiters::Waiters;
@@ -33,6 +34,8 @@ pub(crate) struct Inner {
     pub(crate) outbox: Mutex<Outbox>,
     pub(crate) metrics: ClusterMetrics,
     pub(crate) sessions: Arc<dyn LocalSessions>,
+    /// The users of the other nodes.
+    pub(crate) presence: PresenceView,
     /// The history service, once the cluster runs (remote changes and purges go to it).
     pub(crate) history: OnceLock<Arc<HistoryService>>,
 }
@@ -50,6 +53,7 @@ impl Inner {
             outbox: Mutex::new(Outbox::default()),
             metrics,
             sessions,
+            presence: PresenceView::default(),
             history: OnceLock::new(),
         }
     }

@@ -49,9 +49,9 @@ impl Keys {
         format!("{}epoch", self.prefix)
     }
 
-    /// The nodes holding a user's sessions (hash node → deadline ms, TTL = 3 heartbeats).
-    pub(crate) fn presence(&self, user_id: &str) -> String {
-        format!("{}presence:{user_id}", self.prefix)
+    /// The users a node holds sessions of (set, rewritten every heartbeat, TTL = 3 heartbeats).
+    pub(crate) fn users(&self, node_id: &str) -> String {
+        format!("{}users:{node_id}", self.prefix)
     }
 
     /// Notifications kept for a user with no live session (list, TTL = `cluster.pending`).

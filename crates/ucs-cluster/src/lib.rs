@@ -31,6 +31,7 @@ mod logins;
 mod message;
 mod metrics;
 mod nodes;
+mod presence;
 mod sessions;
 mod settings;
 mod tier;

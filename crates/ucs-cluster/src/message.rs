@@ -27,6 +27,15 @@ pub(crate) enum BusMessage {
         channel: String,
         data: String,
     },
+    /// Node `node` now holds sessions of `user`.
+    Present { node: String, user: String },
+    /// Node `node` holds no session of `user` any more.
+    Absent { node: String, user: String },
+    /// Node `node` (re)joined the bus and may have missed presence events: every other node
+    /// answers with its [`BusMessage::Roster`].
+    Hello { node: String },
+    /// Every user node `node` holds sessions of (replaces what was known of it).
+    Roster { node: String, users: Vec<String> },
     /// Notifications for `user` wait in Redis: the receiving node, which holds a session of
     /// theirs, takes them.
     Pending { user: String },
@@ -45,6 +54,10 @@ impl BusMessage {
             BusMessage::Resync { .. } => "resync",
             BusMessage::Deliver { .. } => "deliver",
             BusMessage::Pending { .. } => "pending",
+            BusMessage::Present { .. } => "present",
+            BusMessage::Absent { .. } => "absent",
+            BusMessage::Hello { .. } => "hello",
+            BusMessage::Roster { .. } => "roster",
         }
     }
 }

@@ -3,7 +3,6 @@
 //! slot a node claims at start.
 
 use crate::clock::{millis, now_ms};
-use crate::delivery::announce;
 use crate::inner::Inner;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -61,7 +60,9 @@ pub(crate) async fn beat(inner: &Inner, slot: u64, started_ms: u64) {
         })
         .await;
     if beat.is_ok() {
-        let _ = announce(inner, &inner.sessions.users_here()).await;
+        if let Err(error) = crate::presence::beat(inner, &inner.sessions.users_here()).await {
+            tracing::debug!(%error, "presence heartbeat failed");
+        }
     }
 }
 

@@ -9,6 +9,9 @@ pub trait LocalSessions: Send + Sync + std::fmt::Debug {
     /// Keeps `data` here for the next session of `user_id` that subscribes (Redis is down).
     fn park_here(&self, user_id: &str, channel: &str, data: &str);
 
+    /// Whether `user_id` has a live session here.
+    fn holds(&self, user_id: &str) -> bool;
+
     /// The users with a live session here.
     fn users_here(&self) -> Vec<String>;
 }

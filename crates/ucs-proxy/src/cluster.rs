@@ -39,6 +39,10 @@ impl LocalSessions for EngineSessions {
         }
     }
 
+    fn holds(&self, user_id: &str) -> bool {
+        self.engine.has_sessions(user_id)
+    }
+
     fn users_here(&self) -> Vec<String> {
         self.engine.users()
     }

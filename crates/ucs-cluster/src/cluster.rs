@@ -158,34 +158,33 @@ impl Cluster {
             .filter(|media_type| change.may_be_of(*media_type));
         let retain = millis(inner.settings().change_log);
         let oldest = format!("{}-0", now_ms().saturating_sub(retain));
-        let mut pipe = redis::pipe();
-        for media_type in media_types {
-            let key = inner.keys.changes(&change.tenant, media_type);
-            pipe.cmd("XADD")
-                .arg(&key)
-                .arg("MINID")
-                .arg("~")
-                .arg(&oldest)
-                .arg("*")
-                .arg("c")
-                .arg(&json)
-                .ignore()
-                .cmd("PEXPIRE")
-                .arg(&key)
-                .arg(retain)
-                .ignore();
-        }
+        // One pipeline per change log (one key, one slot), side by side.
+        let appends: Vec<redis::Pipeline> = media_types
+            .map(|media_type| {
+                let key = inner.keys.changes(&change.tenant, media_type);
+                let mut pipe = redis::pipe();
+                pipe.cmd("XADD")
+                    .arg(&key)
+                    .arg("MINID")
+                    .arg("~")
+                    .arg(&oldest)
+                    .arg("*")
+                    .arg("c")
+                    .arg(&json)
+                    .ignore()
+                    .cmd("PEXPIRE")
+                    .arg(&key)
+                    .arg(retain)
+                    .ignore();
+                pipe
+            })
+            .collect();
         let message = BusMessage::Change {
             from: inner.node_id().to_owned(),
             change: change.clone(),
         };
-        if broadcast {
-            pipe.cmd("PUBLISH")
-                .arg(inner.keys.bus())
-                .arg(message.to_json())
-                .ignore();
-        }
-        self.send_or_keep(pipe, "change", message).await;
+        self.send_or_keep(appends, "change", message, broadcast)
+            .await;
     }
 
     /// A purge of this node's cache: every shared entry goes (the purge epoch moves), and the
@@ -205,34 +204,47 @@ impl Cluster {
             from: self.node_id().to_owned(),
             backend: backend.to_owned(),
         };
-        let mut pipe = redis::pipe();
-        pipe.cmd("INCR").arg(self.inner.keys.epoch()).ignore();
-        self.send_or_keep(pipe, "resync", message).await;
+        self.send_or_keep(vec![self.incr_epoch()], "resync", message, false)
+            .await;
     }
 
     async fn bump_epoch(&self, message: BusMessage) {
-        let mut pipe = redis::pipe();
-        pipe.cmd("INCR")
-            .arg(self.inner.keys.epoch())
-            .ignore()
-            .cmd("PUBLISH")
-            .arg(self.inner.keys.bus())
-            .arg(message.to_json())
-            .ignore();
-        self.send_or_keep(pipe, "purge", message).await;
+        self.send_or_keep(vec![self.incr_epoch()], "purge", message, true)
+            .await;
     }
 
-    /// Sends `pipe`; when Redis is down, `message` is kept and sent once it is back.
-    async fn send_or_keep(&self, pipe: redis::Pipeline, name: &'static str, message: BusMessage) {
+    /// The purge epoch's increment.
+    fn incr_epoch(&self) -> redis::Pipeline {
+        let mut pipe = redis::pipe();
+        pipe.cmd("INCR").arg(self.inner.keys.epoch()).ignore();
+        pipe
+    }
+
+    /// Sends `ops` (each on one slot) side by side, then, with `broadcast`, `message` to the
+    /// other nodes; when Redis is down, `message` is kept and all of it done once it is back.
+    async fn send_or_keep(
+        &self,
+        ops: Vec<redis::Pipeline>,
+        name: &'static str,
+        message: BusMessage,
+        broadcast: bool,
+    ) {
         let sent = self
             .inner
             .link
-            .run(name, |mut conn| async move {
-                pipe.query_async::<()>(&mut conn).await
+            .run(name, |conn| async move {
+                let sends = ops.into_iter().map(|pipe| {
+                    let mut conn = conn.clone();
+                    async move { pipe.query_async::<()>(&mut conn).await }
+                });
+                futures_util::future::try_join_all(sends).await
             })
             .await;
         if sent.is_err() {
             self.inner.keep_for_later(message);
+        } else if broadcast {
+            let bus = self.inner.keys.bus();
+            self.inner.link.publish(bus, message.to_json()).await;
         }
     }
 

@@ -120,22 +120,18 @@ async fn keep(inner: &Inner, user_id: &str, channel: &str, data: &str) {
 /// Takes the notifications kept for `user_id` and delivers them to their sessions here.
 pub(crate) async fn take_pending(inner: &Inner, user_id: &str) {
     let key = inner.keys.pending(user_id);
-    let mut pipe = redis::pipe();
-    pipe.atomic()
-        .cmd("LRANGE")
-        .arg(&key)
-        .arg(0)
-        .arg(-1)
-        .cmd("DEL")
-        .arg(&key)
-        .ignore();
-    let taken: Result<(Vec<String>,), _> = inner
+    // LPOP with a count takes them atomically: two nodes never both deliver one.
+    let taken: Result<Option<Vec<String>>, _> = inner
         .link
         .run("pending_take", |mut conn| async move {
-            pipe.query_async(&mut conn).await
+            redis::cmd("LPOP")
+                .arg(key)
+                .arg(PENDING_PER_USER)
+                .query_async(&mut conn)
+                .await
         })
         .await;
-    let Ok((taken,)) = taken else {
+    let Ok(Some(taken)) = taken else {
         return;
     };
     for kept in taken {
@@ -151,16 +147,8 @@ pub(crate) async fn take_pending(inner: &Inner, user_id: &str) {
 
 /// Publishes `message` on `channel`; returns how many subscribers got it (0 on failure).
 pub(crate) async fn publish(inner: &Inner, channel: &str, message: &BusMessage) -> u64 {
-    let (channel, json) = (channel.to_owned(), message.to_json());
     inner
         .link
-        .run("publish", |mut conn| async move {
-            redis::cmd("PUBLISH")
-                .arg(channel)
-                .arg(json)
-                .query_async(&mut conn)
-                .await
-        })
+        .publish(channel.to_owned(), message.to_json())
         .await
-        .unwrap_or(0)
 }

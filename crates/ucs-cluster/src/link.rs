@@ -1,8 +1,9 @@
-//! The node's command connection to Redis (standalone, or a Redis Cluster), with its health:
-//! every operation is bounded by `op_timeout`; a connection failure or timeout marks Redis down,
+//! The node's connections to Redis (standalone, or a Redis Cluster), with their health: every
+//! operation is bounded by `op_timeout`; a connection failure or timeout marks Redis down,
 //! and until the watchdog's next successful `PING` nothing is tried (a request never waits on a
-//! dead Redis). The connection itself reconnects (redis' `ConnectionManager`, or the cluster
-//! client's own).
+//! dead Redis). The connections reconnect by themselves (redis' `ConnectionManager`, or the
+//! cluster client's own). In a Redis Cluster, one operation's commands on keys of different
+//! slots are sent side by side, never in one pipeline.
 
 use crate::error::ClusterError;
 use crate::metrics::ClusterMetrics;
@@ -50,10 +51,19 @@ impl ConnectionLike for Conn {
     }
 }
 
+/// The connections: commands (standalone or cluster), and the node every node's bus
+/// subscription is on, where `PUBLISH` goes so that its answer counts every subscriber (in a
+/// Redis Cluster another shard's answer would count only its own).
+#[derive(Clone)]
+pub(crate) struct Conns {
+    commands: Conn,
+    bus: ConnectionManager,
+}
+
 /// The command connection and whether Redis is up.
 pub(crate) struct Link {
     settings: ClusterSettings,
-    conn: RwLock<Option<Conn>>,
+    conn: RwLock<Option<Conns>>,
     up: AtomicBool,
     metrics: ClusterMetrics,
 }
@@ -106,11 +116,40 @@ impl Link {
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         let conn = self.connection().filter(|_| self.is_up());
-        let Some(conn) = conn else {
+        let Some(conns) = conn else {
             self.metrics.count(name, "down");
             return Err(ClusterError::Down);
         };
-        match tokio::time::timeout(self.settings.op_timeout, op(conn)).await {
+        self.bounded(name, op(conns.commands)).await
+    }
+
+    /// Publishes `json` on `channel` through the bus node; returns how many subscribers got it
+    /// (0 when it could not be sent).
+    pub(crate) async fn publish(&self, channel: String, json: String) -> u64 {
+        let conn = self.connection().filter(|_| self.is_up());
+        let Some(conns) = conn else {
+            self.metrics.count("publish", "down");
+            return 0;
+        };
+        let mut bus = conns.bus;
+        let publish = async move {
+            redis::cmd("PUBLISH")
+                .arg(channel)
+                .arg(json)
+                .query_async(&mut bus)
+                .await
+        };
+        self.bounded("publish", publish).await.unwrap_or(0)
+    }
+
+    /// Awaits `op` within `op_timeout`, counted; a connection failure or a timeout marks Redis
+    /// down.
+    async fn bounded<T>(
+        &self,
+        name: &'static str,
+        op: impl Future<Output = redis::RedisResult<T>>,
+    ) -> Result<T, ClusterError> {
+        match tokio::time::timeout(self.settings.op_timeout, op).await {
             Ok(Ok(value)) => {
                 self.metrics.count(name, "ok");
                 Ok(value)
@@ -130,7 +169,7 @@ impl Link {
         }
     }
 
-    fn connection(&self) -> Option<Conn> {
+    fn connection(&self) -> Option<Conns> {
         self.conn
             .read()
             .unwrap_or_else(PoisonError::into_inner)
@@ -156,7 +195,10 @@ impl Link {
                     }
                 }
             }
-            let Some(mut conn) = self.connection() else {
+            let Some(Conns {
+                commands: mut conn, ..
+            }) = self.connection()
+            else {
                 continue;
             };
             let ping = redis::cmd("PING");
@@ -172,24 +214,26 @@ impl Link {
         }
     }
 
-    async fn connect(&self) -> redis::RedisResult<Conn> {
+    async fn connect(&self) -> redis::RedisResult<Conns> {
         let timeout = self.settings.op_timeout.max(Duration::from_millis(500));
-        if self.settings.redis_cluster {
-            let client = redis::cluster::ClusterClientBuilder::new(self.settings.redis.clone())
-                .connection_timeout(timeout)
-                .response_timeout(timeout)
-                .build()?;
-            return Ok(Conn::Cluster(client.get_async_connection().await?));
-        }
         let url = self.settings.redis.first().cloned().unwrap_or_default();
-        let client = redis::Client::open(url)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(timeout)
             .set_response_timeout(timeout)
             .set_number_of_retries(1);
-        Ok(Conn::Single(
-            client.get_connection_manager_with_config(config).await?,
-        ))
+        let bus = redis::Client::open(url)?
+            .get_connection_manager_with_config(config)
+            .await?;
+        let commands = if self.settings.redis_cluster {
+            let client = redis::cluster::ClusterClientBuilder::new(self.settings.redis.clone())
+                .connection_timeout(timeout)
+                .response_timeout(timeout)
+                .build()?;
+            Conn::Cluster(client.get_async_connection().await?)
+        } else {
+            Conn::Single(bus.clone())
+        };
+        Ok(Conns { commands, bus })
     }
 
     /// The settings.

@@ -41,22 +41,25 @@ pub(crate) async fn beat(inner: &Inner, slot: u64, started_ms: u64) {
         live: true,
     };
     let record = serde_json::to_string(&record).expect("a node record serializes");
-    let mut pipe = redis::pipe();
-    pipe.cmd("HSET")
+    let mut record_cmd = redis::cmd("HSET");
+    record_cmd
         .arg(inner.keys.nodes())
         .arg(inner.node_id())
-        .arg(record)
-        .ignore()
-        .cmd("SET")
+        .arg(record);
+    let mut slot_cmd = redis::cmd("SET");
+    slot_cmd
         .arg(inner.keys.slot(slot))
         .arg(inner.node_id())
         .arg("PX")
-        .arg(ttl)
-        .ignore();
+        .arg(ttl);
     let beat = inner
         .link
-        .run("heartbeat", |mut conn| async move {
-            pipe.query_async::<()>(&mut conn).await
+        .run("heartbeat", |conn| async move {
+            let (mut c1, mut c2) = (conn.clone(), conn);
+            tokio::try_join!(
+                record_cmd.query_async::<()>(&mut c1),
+                slot_cmd.query_async::<()>(&mut c2)
+            )
         })
         .await;
     if beat.is_ok() {

@@ -88,21 +88,23 @@ pub(crate) async fn arrive(inner: &Inner, user_id: &str) -> Result<(), crate::Cl
         node: inner.node_id().to_owned(),
         user: user_id.to_owned(),
     };
-    let mut pipe = redis::pipe();
-    pipe.cmd("SADD")
-        .arg(inner.keys.users(inner.node_id()))
-        .arg(user_id)
-        .ignore()
-        .cmd("PUBLISH")
-        .arg(inner.keys.bus())
-        .arg(message.to_json())
-        .ignore();
+    let key = inner.keys.users(inner.node_id());
+    let user = user_id.to_owned();
     inner
         .link
         .run("presence_set", |mut conn| async move {
-            pipe.query_async::<()>(&mut conn).await
+            redis::cmd("SADD")
+                .arg(key)
+                .arg(user)
+                .query_async::<()>(&mut conn)
+                .await
         })
-        .await
+        .await?;
+    inner
+        .link
+        .publish(inner.keys.bus(), message.to_json())
+        .await;
+    Ok(())
 }
 
 /// The last session of `user_id` here ended: the other nodes are told.
@@ -111,21 +113,24 @@ pub(crate) async fn leave(inner: &Inner, user_id: &str) {
         node: inner.node_id().to_owned(),
         user: user_id.to_owned(),
     };
-    let mut pipe = redis::pipe();
-    pipe.cmd("SREM")
-        .arg(inner.keys.users(inner.node_id()))
-        .arg(user_id)
-        .ignore()
-        .cmd("PUBLISH")
-        .arg(inner.keys.bus())
-        .arg(message.to_json())
-        .ignore();
-    let _ = inner
+    let key = inner.keys.users(inner.node_id());
+    let user = user_id.to_owned();
+    let removed = inner
         .link
         .run("presence_del", |mut conn| async move {
-            pipe.query_async::<()>(&mut conn).await
+            redis::cmd("SREM")
+                .arg(key)
+                .arg(user)
+                .query_async::<()>(&mut conn)
+                .await
         })
         .await;
+    if removed.is_ok() {
+        inner
+            .link
+            .publish(inner.keys.bus(), message.to_json())
+            .await;
+    }
 }
 
 /// The heartbeat's part: this node's user set rewritten (lapsing after three beats), the view
@@ -134,7 +139,8 @@ pub(crate) async fn beat(inner: &Inner, users: &[String]) -> Result<(), crate::C
     let key = inner.keys.users(inner.node_id());
     let ttl = millis(inner.settings().presence_ttl());
     let mut pipe = redis::pipe();
-    pipe.atomic().cmd("DEL").arg(&key).ignore();
+    // One key: one slot, one pipeline (not atomic: a reader may briefly see it partly written).
+    pipe.cmd("DEL").arg(&key).ignore();
     for chunk in users.chunks(1000) {
         pipe.cmd("SADD").arg(&key).arg(chunk).ignore();
     }

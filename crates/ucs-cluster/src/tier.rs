@@ -5,6 +5,7 @@
 use crate::clock::{millis, now_ms};
 use crate::inner::Inner;
 use crate::keys::Keys;
+use crate::message::BusMessage;
 use crate::waiters::Waiter;
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
@@ -81,22 +82,21 @@ impl Names {
 impl RedisTier {
     async fn read(&self, key: &TierKey, names: &Names) -> Option<TierEntry> {
         let keys = &self.inner.keys;
-        let mut pipe = redis::pipe();
-        pipe.cmd("GET")
-            .arg(keys.entry(&names.digest))
-            .cmd("XREVRANGE")
-            .arg(keys.changes(&names.tenant, names.media_type))
-            .arg("+")
-            .arg("-")
-            .arg("COUNT")
-            .arg(CHANGES_CHECKED)
-            .cmd("GET")
-            .arg(keys.epoch());
+        let mut get = redis::cmd("GET");
+        get.arg(keys.entry(&names.digest));
+        let log = self.log_since(names, CHANGES_CHECKED);
+        let epoch = self.epoch();
+        // Three keys of three slots (a Redis Cluster): sent side by side, one round trip.
         let (raw, log, epoch): (Option<String>, LogEntries, Option<u64>) = self
             .inner
             .link
-            .run("l2_get", |mut conn| async move {
-                pipe.query_async(&mut conn).await
+            .run("l2_get", |conn| async move {
+                let (mut c1, mut c2, mut c3) = (conn.clone(), conn.clone(), conn);
+                tokio::try_join!(
+                    get.query_async(&mut c1),
+                    log.query_async(&mut c2),
+                    epoch.query_async(&mut c3)
+                )
             })
             .await
             .ok()?;
@@ -132,30 +132,34 @@ impl RedisTier {
         lease: Option<String>,
     ) -> Result<Option<FillMark>, crate::ClusterError> {
         let keys = &self.inner.keys;
-        let mut pipe = redis::pipe();
-        match &lease {
-            Some(token) => pipe
-                .cmd("SET")
-                .arg(keys.lease(&names.digest))
-                .arg(token)
-                .arg("NX")
-                .arg("PX")
-                .arg(millis(self.inner.settings().lease)),
-            None => pipe.cmd("ECHO").arg("OK"),
+        let take = match &lease {
+            Some(token) => {
+                let mut set = redis::cmd("SET");
+                set.arg(keys.lease(&names.digest))
+                    .arg(token)
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(millis(self.inner.settings().lease));
+                set
+            }
+            None => {
+                let mut echo = redis::cmd("ECHO");
+                echo.arg("OK");
+                echo
+            }
         };
-        pipe.cmd("XREVRANGE")
-            .arg(keys.changes(&names.tenant, names.media_type))
-            .arg("+")
-            .arg("-")
-            .arg("COUNT")
-            .arg(1)
-            .cmd("GET")
-            .arg(keys.epoch());
+        let last = self.log_since(names, 1);
+        let epoch = self.epoch();
         let (taken, last, epoch): (Option<String>, LogEntries, Option<u64>) = self
             .inner
             .link
-            .run("l2_mark", |mut conn| async move {
-                pipe.query_async(&mut conn).await
+            .run("l2_mark", |conn| async move {
+                let (mut c1, mut c2, mut c3) = (conn.clone(), conn.clone(), conn);
+                tokio::try_join!(
+                    take.query_async(&mut c1),
+                    last.query_async(&mut c2),
+                    epoch.query_async(&mut c3)
+                )
             })
             .await?;
         Ok(taken.map(|_| FillMark {
@@ -165,6 +169,24 @@ impl RedisTier {
             epoch: epoch.unwrap_or(0),
             lease,
         }))
+    }
+
+    /// The latest `count` changes of the entry's tenant and media type, newest first.
+    fn log_since(&self, names: &Names, count: usize) -> redis::Cmd {
+        let mut log = redis::cmd("XREVRANGE");
+        log.arg(self.inner.keys.changes(&names.tenant, names.media_type))
+            .arg("+")
+            .arg("-")
+            .arg("COUNT")
+            .arg(count);
+        log
+    }
+
+    /// The purge epoch.
+    fn epoch(&self) -> redis::Cmd {
+        let mut epoch = redis::cmd("GET");
+        epoch.arg(self.inner.keys.epoch());
+        epoch
     }
 
     async fn fill(&self, key: &TierKey, lease: bool) -> Fill {
@@ -209,9 +231,7 @@ impl RedisTier {
         let Some(names) = Names::of(&key) else {
             return;
         };
-        let keys = &self.inner.keys;
         let fresh_for = entry.fresh_for.min(self.inner.settings().change_log);
-        let mut pipe = redis::pipe();
         if !fresh_for.is_zero() {
             let value = EntryOut {
                 key: &names.identity,
@@ -223,41 +243,46 @@ impl RedisTier {
             let Ok(value) = serde_json::to_string(&value) else {
                 return;
             };
-            pipe.cmd("SET")
-                .arg(keys.entry(&names.digest))
+            let mut set = redis::cmd("SET");
+            set.arg(self.inner.keys.entry(&names.digest))
                 .arg(value)
                 .arg("PX")
-                .arg(millis(fresh_for))
-                .ignore();
+                .arg(millis(fresh_for));
+            let _ = self
+                .inner
+                .link
+                .run("l2_put", |mut conn| async move {
+                    set.query_async::<()>(&mut conn).await
+                })
+                .await;
         }
-        self.release(&mut pipe, &names, &mark);
+        // Written first: the nodes woken by "filled" find it.
+        self.release(&names, &mark).await;
+    }
+
+    /// Releases `mark`'s lease, if it holds one, and wakes the nodes waiting for it.
+    async fn release(&self, names: &Names, mark: &FillMark) {
+        let Some(token) = &mark.lease else {
+            return;
+        };
+        let keys = &self.inner.keys;
+        let mut release = redis::cmd("EVAL");
+        release
+            .arg(RELEASE_LEASE)
+            .arg(1)
+            .arg(keys.lease(&names.digest))
+            .arg(token);
         let _ = self
             .inner
             .link
-            .run("l2_put", |mut conn| async move {
-                pipe.query_async::<()>(&mut conn).await
+            .run("l2_release", |mut conn| async move {
+                release.query_async::<()>(&mut conn).await
             })
             .await;
-    }
-
-    /// Adds to `pipe` the release of `mark`'s lease and the "filled" that wakes the waiters.
-    fn release(&self, pipe: &mut redis::Pipeline, names: &Names, mark: &FillMark) {
-        let keys = &self.inner.keys;
-        if let Some(token) = &mark.lease {
-            pipe.cmd("EVAL")
-                .arg(RELEASE_LEASE)
-                .arg(1)
-                .arg(keys.lease(&names.digest))
-                .arg(token)
-                .ignore();
-            let filled = crate::message::BusMessage::Filled {
-                digest: names.digest.clone(),
-            };
-            pipe.cmd("PUBLISH")
-                .arg(keys.bus())
-                .arg(filled.to_json())
-                .ignore();
-        }
+        let filled = BusMessage::Filled {
+            digest: names.digest.clone(),
+        };
+        self.inner.link.publish(keys.bus(), filled.to_json()).await;
     }
 }
 
@@ -279,15 +304,7 @@ impl SecondTier for RedisTier {
             let Some(names) = Names::of(&key) else {
                 return;
             };
-            let mut pipe = redis::pipe();
-            self.release(&mut pipe, &names, &mark);
-            let _ = self
-                .inner
-                .link
-                .run("l2_abandon", |mut conn| async move {
-                    pipe.query_async::<()>(&mut conn).await
-                })
-                .await;
+            self.release(&names, &mark).await;
         })
     }
 }

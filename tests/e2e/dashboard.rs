@@ -63,7 +63,7 @@ fn every_dashboard_panel_queries_metrics_the_proxy_exposes() {
         "the hit ratio gauge comes first"
     );
 
-    let proxy = Proxy::start(&[]);
+    let proxy = clustered_proxy();
     let exposition = scrape(&proxy);
     for panel in panels {
         let targets = panel["targets"].as_array().expect("targets");
@@ -83,17 +83,27 @@ fn every_dashboard_panel_queries_metrics_the_proxy_exposes() {
     }
 }
 
+/// A proxy in a cluster (the local Redis, a key prefix of its own), so that the cluster's
+/// metrics exist too.
+fn clustered_proxy() -> Proxy {
+    let prefix = format!(
+        "e2e-metrics-{}-{}:",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    );
+    Proxy::start(&[
+        ("UCS_PROXY_CLUSTER__ENABLED", "true"),
+        ("UCS_PROXY_CLUSTER__KEY_PREFIX", &prefix),
+    ])
+}
+
 #[test]
 fn the_alert_rules_query_exposed_metrics_and_pass_promtool() {
     let rules = config_dir().join("prometheus/alerts.yml");
     let text = std::fs::read_to_string(&rules).unwrap();
-    // In a cluster (the local Redis, a key prefix of its own), so that the cluster's metrics
-    // exist too.
-    let prefix = format!("e2e-alerts-{}:", std::process::id());
-    let proxy = Proxy::start(&[
-        ("UCS_PROXY_CLUSTER__ENABLED", "true"),
-        ("UCS_PROXY_CLUSTER__KEY_PREFIX", &prefix),
-    ]);
+    let proxy = clustered_proxy();
     let exposition = scrape(&proxy);
     let names = metric_names(&text);
     assert!(names.len() >= 5, "{names:?}");

@@ -2,6 +2,30 @@
 
 use prometheus::{IntCounterVec, IntGauge, Opts, Registry};
 
+/// The `op` label of every Redis operation the cluster makes.
+const OPS: [&str; 18] = [
+    "l2_get",
+    "l2_mark",
+    "l2_put",
+    "l2_release",
+    "change",
+    "purge",
+    "resync",
+    "publish",
+    "presence_set",
+    "presence_del",
+    "presence_beat",
+    "heartbeat",
+    "nodes",
+    "pending_keep",
+    "pending_take",
+    "login_set",
+    "login_get",
+    "login_renew",
+];
+/// The `result` label of a Redis operation.
+const RESULTS: [&str; 4] = ["ok", "error", "timeout", "down"];
+
 /// The cluster's metrics. Cheap to clone (the series are shared).
 #[derive(Clone, Debug)]
 pub struct ClusterMetrics {
@@ -48,8 +72,14 @@ impl ClusterMetrics {
                 &["kind"],
             )?,
         };
+        // Every series at zero from the start: dashboards and alerts see them before traffic.
         for route in ["local", "remote", "pending", "parked"] {
             metrics.deliveries.with_label_values(&[route]);
+        }
+        for op in OPS {
+            for result in RESULTS {
+                metrics.ops.with_label_values(&[op, result]);
+            }
         }
         registry.register(Box::new(metrics.redis_up.clone()))?;
         registry.register(Box::new(metrics.ops.clone()))?;

@@ -61,6 +61,11 @@ pub struct HistoryMetrics {
     pub(crate) resyncs: IntCounterVec,
 }
 
+/// The `tier` label of a hit in this node's own cache.
+pub(crate) const TIER_LOCAL: &str = "l1";
+/// The `tier` label of a hit in the cache shared by the cluster.
+pub(crate) const TIER_SHARED: &str = "l2";
+
 impl HistoryMetrics {
     /// Creates the metrics and registers them in `registry`.
     pub fn register(registry: &Registry) -> prometheus::Result<Self> {

@@ -8,15 +8,11 @@ use crate::cache::{
     remove_if_same, CacheState, CachedPart, EntryState, PartKey, RenderKey, Rendered,
 };
 use crate::dispatcher::Registered;
+use crate::metrics::{TIER_LOCAL, TIER_SHARED};
 use crate::status::CacheStatus;
 use std::sync::Arc;
 use tokio::time::Instant;
 use ucs_model::{CacheKey, HistoryQuery, MediaType};
-
-/// The `tier` label of a hit in this node's own cache.
-const TIER_LOCAL: &str = "l1";
-/// The `tier` label of a hit in the cache shared by the cluster.
-const TIER_SHARED: &str = "l2";
 
 /// One media type's share of a query, as the lookup found it.
 #[derive(Debug)]

@@ -16,7 +16,7 @@ pub use lookup::Lookup;
 use crate::admission::{Admission, AdmissionPolicy, Overload};
 use crate::cache::{CacheError, CachePolicy, CacheStats, Invalidation, PurgeFilter, ResultCache};
 use crate::dispatcher::Dispatcher;
-use crate::metrics::HistoryMetrics;
+use crate::metrics::{HistoryMetrics, TIER_LOCAL, TIER_SHARED};
 use crate::present::Presentation;
 use crate::status::CacheStatus;
 use crate::tier::SecondTier;
@@ -60,6 +60,9 @@ impl HistoryService {
     /// The service with a second cache tier shared with other nodes (fixed for the service's
     /// life): first-tier misses look there before the ack, and backend answers are shared.
     pub fn with_second_tier(mut self, tier: Arc<dyn SecondTier>) -> Self {
+        for tier in [TIER_LOCAL, TIER_SHARED] {
+            self.metrics.tier_hits(tier);
+        }
         self.tier = Some(tier);
         self
     }

@@ -98,6 +98,10 @@ impl Cluster {
                 if self.inner.link.is_up() {
                     self.flush_outbox().await;
                     nodes::beat(&self.inner, slot, started_ms).await;
+                    let users = self.inner.sessions.users_here();
+                    if let Err(error) = presence::beat(&self.inner, &users).await {
+                        tracing::debug!(%error, "presence heartbeat failed");
+                    }
                 }
             }
         };

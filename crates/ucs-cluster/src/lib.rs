@@ -35,6 +35,7 @@ mod presence;
 mod sessions;
 mod settings;
 mod tier;
+mod view;
 mod waiters;
 
 pub use cluster::Cluster;

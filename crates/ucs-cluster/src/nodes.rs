@@ -29,7 +29,7 @@ pub struct NodeInfo {
     pub live: bool,
 }
 
-/// One heartbeat: the node's record and slot, and the presence of its users.
+/// One heartbeat: the node's record and its slot.
 pub(crate) async fn beat(inner: &Inner, slot: u64, started_ms: u64) {
     let settings = inner.settings();
     let ttl = millis(settings.presence_ttl());
@@ -62,10 +62,8 @@ pub(crate) async fn beat(inner: &Inner, slot: u64, started_ms: u64) {
             )
         })
         .await;
-    if beat.is_ok() {
-        if let Err(error) = crate::presence::beat(inner, &inner.sessions.users_here()).await {
-            tracing::debug!(%error, "presence heartbeat failed");
-        }
+    if let Err(error) = beat {
+        tracing::debug!(%error, "heartbeat failed");
     }
 }
 

@@ -128,8 +128,7 @@ impl Engine {
         message: &EventMessage,
         channel: &str,
     ) -> usize {
-        let sessions = self.registry.sessions_of_user(user_id);
-        let delivered = self.registry.deliver_to(&sessions, message, channel);
+        let delivered = self.queue_for_user(user_id, message, channel);
         if delivered == 0 {
             self.registry
                 .parking
@@ -138,13 +137,17 @@ impl Engine {
         delivered
     }
 
+    /// Queues `message` for the sessions of `user_id` subscribed to `channel`; returns how many.
+    fn queue_for_user(&self, user_id: &str, message: &EventMessage, channel: &str) -> usize {
+        let sessions = self.registry.sessions_of_user(user_id);
+        self.registry.deliver_to(&sessions, message, channel)
+    }
+
     /// As [`Engine::deliver_json_to_user`], but nothing is parked when no session of the user
     /// takes it here (the caller keeps it elsewhere, e.g. in a cluster's store). Returns how
     /// many sessions it was queued for.
     pub fn deliver_json_here(&self, user_id: &str, channel: &str, data: &JsonText) -> usize {
-        let sessions = self.registry.sessions_of_user(user_id);
-        let message = event_message_raw(channel, data);
-        self.registry.deliver_to(&sessions, &message, channel)
+        self.queue_for_user(user_id, &event_message_raw(channel, data), channel)
     }
 
     /// Parks `data` on `channel` for the next session of `user_id` that subscribes here (see
@@ -165,15 +168,7 @@ impl Engine {
 
     /// The users with a live session here.
     pub fn users(&self) -> Vec<String> {
-        let mut users: Vec<String> = self
-            .registry
-            .sessions_snapshot()
-            .iter()
-            .map(|s| s.owner.user_id.clone())
-            .collect();
-        users.sort_unstable();
-        users.dedup();
-        users
+        self.registry.users()
     }
 
     /// Whether a notification for `user_id` would reach anyone: a live session, or parking

@@ -145,6 +145,10 @@ impl Registry {
         lock(&self.sessions).of_user(user_id)
     }
 
+    pub(crate) fn users(&self) -> Vec<String> {
+        lock(&self.sessions).users()
+    }
+
     pub(crate) fn has_user(&self, user_id: &str) -> bool {
         lock(&self.sessions).has_user(user_id)
     }

@@ -43,6 +43,11 @@ impl SessionTable {
         self.by_user.contains_key(user_id)
     }
 
+    /// The users with at least one session (the keys of the per-user index).
+    pub(crate) fn users(&self) -> Vec<String> {
+        self.by_user.keys().cloned().collect()
+    }
+
     pub(crate) fn all(&self) -> Vec<Arc<Session>> {
         self.by_id.values().cloned().collect()
     }

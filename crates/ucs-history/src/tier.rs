@@ -18,8 +18,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use ucs_model::{CacheKey, Interaction};
 
-/// The identity of a shared entry: the backend that answers it and the per-media-type key
-/// (authorization scope and normalized query), exactly as in the first tier.
+/// The identity of a cache entry, the same in both tiers: the backend that answers it and the
+/// per-media-type key (authorization scope and normalized query).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TierKey {
     /// The backend's name.

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
-use ucs_model::{CacheKey, Interaction};
+use ucs_model::Interaction;
 
 /// Whether an entry may be served.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,12 +22,8 @@ pub(crate) enum EntryState {
 }
 
 /// The identity of an entry: the backend that answered and the per-media-type key (scope and
-/// normalized query).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct PartKey {
-    pub(crate) backend: Arc<str>,
-    pub(crate) key: CacheKey,
-}
+/// normalized query) — the same in both tiers.
+pub(crate) type PartKey = crate::tier::TierKey;
 
 /// One cached backend answer, with its freshness.
 #[derive(Debug)]

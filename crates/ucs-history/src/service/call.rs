@@ -8,7 +8,7 @@ use crate::cache::{CachePolicy, CacheState, CachedPart, PartKey};
 use crate::dispatcher::Registered;
 use crate::error::HistoryError;
 use crate::metrics::HistoryMetrics;
-use crate::tier::{Fill, SecondTier, TierEntry, TierKey};
+use crate::tier::{Fill, SecondTier, TierEntry};
 use std::sync::Arc;
 use std::time::Instant;
 use ucs_model::{Interaction, MediaType};
@@ -130,16 +130,6 @@ pub(super) fn shared(found: TierEntry, policy: &CachePolicy, generation: u64) ->
     )
 }
 
-impl PartKey {
-    /// The same identity in the second tier.
-    pub(crate) fn tier_key(&self) -> TierKey {
-        TierKey {
-            backend: Arc::clone(&self.backend),
-            key: self.key.clone(),
-        }
-    }
-}
-
 /// Fills `key`'s part: through the second tier when there is one (what another node filled is
 /// taken as it is, or this node calls the backend and shares the answer; with `lease`, one
 /// node of the cluster calls at a time), else straight from the backend. The entry is not yet
@@ -159,8 +149,7 @@ pub(super) async fn fill(
         let interactions = fetch(backend, request, call).await?;
         return Ok(stored(interactions, policy, media_type, None, generation));
     };
-    let tier_key = key.tier_key();
-    let mark = match tier.begin_fill(&tier_key, lease).await {
+    let mark = match tier.begin_fill(key, lease).await {
         Fill::Found(found) => {
             call.metrics
                 .coalesced
@@ -182,7 +171,7 @@ pub(super) async fn fill(
         interactions: Arc::clone(&entry.interactions),
         fresh_for: policy.fresh_for(media_type, entry.interactions.is_empty()),
     });
-    let tier = Arc::clone(tier);
+    let (tier, tier_key) = (Arc::clone(tier), key.clone());
     tokio::spawn(async move {
         match shared {
             Some(shared) => tier.put(tier_key, mark, shared).await,

@@ -224,7 +224,7 @@ impl HistoryService {
     async fn shared_entry(&self, state: &CacheState, key: &PartKey) -> Option<Arc<CachedPart>> {
         let (tier, store) = (self.tier.as_ref()?, state.store.as_ref()?);
         let generation = state.generation();
-        let found = tier.get(&key.tier_key()).await?;
+        let found = tier.get(key).await?;
         let entry = shared(found, &state.policy, generation);
         store.insert(key.clone(), Arc::clone(&entry)).await;
         if !state.register(key, &entry).await {

@@ -23,7 +23,7 @@ pub(crate) async fn listen(inner: Arc<Inner>) {
                 inner.presence.mark_stale();
                 if !first {
                     // Broadcasts may have been missed while unsubscribed.
-                    drop_first_tier(&inner).await;
+                    drop_first_tier(&inner, "cluster bus re-subscribed");
                 }
                 first = false;
                 let mut messages = pubsub.on_message();
@@ -59,9 +59,10 @@ async fn subscribe(inner: &Inner) -> redis::RedisResult<redis::aio::PubSub> {
     Ok(pubsub)
 }
 
-async fn drop_first_tier(inner: &Inner) {
+/// Drops every answer of this node's own cache: it may have missed invalidations (`why`).
+fn drop_first_tier(inner: &Inner, why: &str) {
     if let Some(history) = inner.history.get() {
-        tracing::warn!("cluster bus re-subscribed: dropping this node's cached answers");
+        tracing::warn!(why, "dropping this node's cached answers");
         let _ = history.purge(&PurgeFilter::default());
     }
 }
@@ -84,12 +85,13 @@ async fn handle(inner: &Inner, message: BusMessage) {
             }
         }
         BusMessage::Resync { from, backend } if from != inner.node_id() => {
-            if let Some(history) = history {
-                if backend == "*" {
-                    let _ = history.purge(&PurgeFilter::default());
-                } else {
-                    history.resync(&backend).await;
-                }
+            if backend == "*" {
+                drop_first_tier(
+                    inner,
+                    "another node's broadcasts overflowed while Redis was down",
+                );
+            } else if let Some(history) = history {
+                history.resync(&backend).await;
             }
         }
         BusMessage::Deliver {

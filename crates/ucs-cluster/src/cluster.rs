@@ -248,7 +248,7 @@ impl Cluster {
             self.inner.keep_for_later(message);
         } else if broadcast {
             let bus = self.inner.keys.bus();
-            self.inner.link.publish(bus, message.to_json()).await;
+            self.inner.link.publish(bus, &message).await;
         }
     }
 

@@ -32,7 +32,12 @@ pub(crate) async fn deliver(inner: &Inner, user_id: &str, channel: &str, data: &
             data: data.to_owned(),
         };
         // PUBLISH answers how many subscribers got it: none when that node just died.
-        if publish(inner, &inner.keys.node_channel(&node), &message).await > 0 {
+        if inner
+            .link
+            .publish(inner.keys.node_channel(&node), &message)
+            .await
+            > 0
+        {
             inner.metrics.delivered("remote");
             sent += 1;
         } else {
@@ -92,12 +97,7 @@ async fn keep(inner: &Inner, user_id: &str, channel: &str, data: &str) {
         .arg(&key)
         .arg(millis(inner.settings().pending))
         .ignore();
-    let stored = inner
-        .link
-        .run("pending_keep", |mut conn| async move {
-            pipe.query_async::<()>(&mut conn).await
-        })
-        .await;
+    let stored = inner.link.send("pending_keep", pipe).await;
     if stored.is_err() {
         inner.sessions.park_here(user_id, channel, data);
         inner.metrics.delivered("parked");
@@ -110,7 +110,10 @@ async fn keep(inner: &Inner, user_id: &str, channel: &str, data: &str) {
         let poke = BusMessage::Pending {
             user: user_id.to_owned(),
         };
-        publish(inner, &inner.keys.node_channel(&node), &poke).await;
+        inner
+            .link
+            .publish(inner.keys.node_channel(&node), &poke)
+            .await;
     }
     if inner.sessions.holds(user_id) {
         take_pending(inner, user_id).await;
@@ -121,17 +124,13 @@ async fn keep(inner: &Inner, user_id: &str, channel: &str, data: &str) {
 pub(crate) async fn take_pending(inner: &Inner, user_id: &str) {
     let key = inner.keys.pending(user_id);
     // LPOP with a count takes them atomically: two nodes never both deliver one.
-    let taken: Result<Option<Vec<String>>, _> = inner
+    let mut lpop = redis::cmd("LPOP");
+    lpop.arg(key).arg(PENDING_PER_USER);
+    let Ok(Some(taken)) = inner
         .link
-        .run("pending_take", |mut conn| async move {
-            redis::cmd("LPOP")
-                .arg(key)
-                .arg(PENDING_PER_USER)
-                .query_async(&mut conn)
-                .await
-        })
-        .await;
-    let Ok(Some(taken)) = taken else {
+        .query::<Option<Vec<String>>>("pending_take", lpop)
+        .await
+    else {
         return;
     };
     for kept in taken {
@@ -143,12 +142,4 @@ pub(crate) async fn take_pending(inner: &Inner, user_id: &str) {
             }
         }
     }
-}
-
-/// Publishes `message` on `channel`; returns how many subscribers got it (0 on failure).
-pub(crate) async fn publish(inner: &Inner, channel: &str, message: &BusMessage) -> u64 {
-    inner
-        .link
-        .publish(channel.to_owned(), message.to_json())
-        .await
 }

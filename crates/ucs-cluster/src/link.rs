@@ -6,6 +6,7 @@
 //! slots are sent side by side, never in one pipeline.
 
 use crate::error::ClusterError;
+use crate::message::BusMessage;
 use crate::metrics::ClusterMetrics;
 use crate::settings::ClusterSettings;
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
@@ -123,9 +124,36 @@ impl Link {
         self.bounded(name, op(conns.commands)).await
     }
 
-    /// Publishes `json` on `channel` through the bus node; returns how many subscribers got it
-    /// (0 when it could not be sent).
-    pub(crate) async fn publish(&self, channel: String, json: String) -> u64 {
+    /// Runs one command (see [`Link::run`]).
+    pub(crate) async fn query<T: redis::FromRedisValue>(
+        &self,
+        name: &'static str,
+        cmd: Cmd,
+    ) -> Result<T, ClusterError> {
+        self.run(
+            name,
+            |mut conn| async move { cmd.query_async(&mut conn).await },
+        )
+        .await
+    }
+
+    /// Runs a pipeline whose answers are not needed (see [`Link::run`]).
+    pub(crate) async fn send(
+        &self,
+        name: &'static str,
+        pipe: Pipeline,
+    ) -> Result<(), ClusterError> {
+        self.run(
+            name,
+            |mut conn| async move { pipe.query_async(&mut conn).await },
+        )
+        .await
+    }
+
+    /// Publishes `message` on `channel` through the bus node; returns how many subscribers got
+    /// it (0 when it could not be sent).
+    pub(crate) async fn publish(&self, channel: String, message: &BusMessage) -> u64 {
+        let json = message.to_json();
         let conn = self.connection().filter(|_| self.is_up());
         let Some(conns) = conn else {
             self.metrics.count("publish", "down");

@@ -8,45 +8,24 @@ use std::time::Duration;
 
 /// Records that session `id` is `user_name`'s, for `idle` (renewed by [`renew`]).
 pub(crate) async fn record(inner: &Inner, id: &str, user_name: &str, idle: Duration) {
-    let (key, user_name) = (inner.keys.login(id), user_name.to_owned());
-    let _ = inner
-        .link
-        .run("login_set", |mut conn| async move {
-            redis::cmd("SET")
-                .arg(key)
-                .arg(user_name)
-                .arg("PX")
-                .arg(millis(idle))
-                .query_async::<()>(&mut conn)
-                .await
-        })
-        .await;
+    let mut set = redis::cmd("SET");
+    set.arg(inner.keys.login(id))
+        .arg(user_name)
+        .arg("PX")
+        .arg(millis(idle));
+    let _ = inner.link.query::<()>("login_set", set).await;
 }
 
 /// The user whose session `id` is, if any node opened it and it is not idle.
 pub(crate) async fn user_of(inner: &Inner, id: &str) -> Option<String> {
-    let key = inner.keys.login(id);
-    inner
-        .link
-        .run("login_get", |mut conn| async move {
-            redis::cmd("GET").arg(key).query_async(&mut conn).await
-        })
-        .await
-        .ok()
-        .flatten()
+    let mut get = redis::cmd("GET");
+    get.arg(inner.keys.login(id));
+    inner.link.query("login_get", get).await.ok().flatten()
 }
 
 /// Keeps session `id` alive for `idle` more.
 pub(crate) async fn renew(inner: &Inner, id: &str, idle: Duration) {
-    let key = inner.keys.login(id);
-    let _ = inner
-        .link
-        .run("login_renew", |mut conn| async move {
-            redis::cmd("PEXPIRE")
-                .arg(key)
-                .arg(millis(idle))
-                .query_async::<()>(&mut conn)
-                .await
-        })
-        .await;
+    let mut pexpire = redis::cmd("PEXPIRE");
+    pexpire.arg(inner.keys.login(id)).arg(millis(idle));
+    let _ = inner.link.query::<()>("login_renew", pexpire).await;
 }

@@ -69,13 +69,9 @@ pub(crate) async fn beat(inner: &Inner, slot: u64, started_ms: u64) {
 
 /// The nodes of the node list, newest heartbeat first.
 pub(crate) async fn list(inner: &Inner) -> Result<Vec<NodeInfo>, crate::ClusterError> {
-    let key = inner.keys.nodes();
-    let records: HashMap<String, String> = inner
-        .link
-        .run("nodes", |mut conn| async move {
-            redis::cmd("HGETALL").arg(key).query_async(&mut conn).await
-        })
-        .await?;
+    let mut hgetall = redis::cmd("HGETALL");
+    hgetall.arg(inner.keys.nodes());
+    let records: HashMap<String, String> = inner.link.query("nodes", hgetall).await?;
     let live_within = millis(inner.settings().presence_ttl());
     let now = now_ms();
     let mut nodes: Vec<NodeInfo> = records

@@ -13,52 +13,27 @@ use std::collections::BTreeSet;
 
 /// A session of `user_id` subscribed here: the other nodes are told at once.
 pub(crate) async fn arrive(inner: &Inner, user_id: &str) -> Result<(), crate::ClusterError> {
-    let message = BusMessage::Present {
+    let mut sadd = redis::cmd("SADD");
+    sadd.arg(inner.keys.users(inner.node_id())).arg(user_id);
+    inner.link.query::<()>("presence_set", sadd).await?;
+    let present = BusMessage::Present {
         node: inner.node_id().to_owned(),
         user: user_id.to_owned(),
     };
-    let key = inner.keys.users(inner.node_id());
-    let user = user_id.to_owned();
-    inner
-        .link
-        .run("presence_set", |mut conn| async move {
-            redis::cmd("SADD")
-                .arg(key)
-                .arg(user)
-                .query_async::<()>(&mut conn)
-                .await
-        })
-        .await?;
-    inner
-        .link
-        .publish(inner.keys.bus(), message.to_json())
-        .await;
+    inner.link.publish(inner.keys.bus(), &present).await;
     Ok(())
 }
 
 /// The last session of `user_id` here ended: the other nodes are told.
 pub(crate) async fn leave(inner: &Inner, user_id: &str) {
-    let message = BusMessage::Absent {
-        node: inner.node_id().to_owned(),
-        user: user_id.to_owned(),
-    };
-    let key = inner.keys.users(inner.node_id());
-    let user = user_id.to_owned();
-    let removed = inner
-        .link
-        .run("presence_del", |mut conn| async move {
-            redis::cmd("SREM")
-                .arg(key)
-                .arg(user)
-                .query_async::<()>(&mut conn)
-                .await
-        })
-        .await;
-    if removed.is_ok() {
-        inner
-            .link
-            .publish(inner.keys.bus(), message.to_json())
-            .await;
+    let mut srem = redis::cmd("SREM");
+    srem.arg(inner.keys.users(inner.node_id())).arg(user_id);
+    if inner.link.query::<()>("presence_del", srem).await.is_ok() {
+        let absent = BusMessage::Absent {
+            node: inner.node_id().to_owned(),
+            user: user_id.to_owned(),
+        };
+        inner.link.publish(inner.keys.bus(), &absent).await;
     }
 }
 
@@ -74,12 +49,7 @@ pub(crate) async fn beat(inner: &Inner, users: &[String]) -> Result<(), crate::C
         pipe.cmd("SADD").arg(&key).arg(chunk).ignore();
     }
     pipe.cmd("PEXPIRE").arg(&key).arg(ttl).ignore();
-    inner
-        .link
-        .run("presence_beat", |mut conn| async move {
-            pipe.query_async::<()>(&mut conn).await
-        })
-        .await?;
+    inner.link.send("presence_beat", pipe).await?;
     let live: BTreeSet<String> = nodes::list(inner)
         .await?
         .into_iter()
@@ -90,7 +60,7 @@ pub(crate) async fn beat(inner: &Inner, users: &[String]) -> Result<(), crate::C
         let hello = BusMessage::Hello {
             node: inner.node_id().to_owned(),
         };
-        if inner.link.publish(inner.keys.bus(), hello.to_json()).await == 0 {
+        if inner.link.publish(inner.keys.bus(), &hello).await == 0 {
             inner.presence.mark_stale();
         }
         send_roster(inner).await;
@@ -105,5 +75,5 @@ pub(crate) async fn send_roster(inner: &Inner) {
         node: inner.node_id().to_owned(),
         users: inner.sessions.users_here(),
     };
-    inner.link.publish(inner.keys.bus(), roster.to_json()).await;
+    inner.link.publish(inner.keys.bus(), &roster).await;
 }

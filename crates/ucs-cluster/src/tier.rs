@@ -248,13 +248,7 @@ impl RedisTier {
                 .arg(value)
                 .arg("PX")
                 .arg(millis(fresh_for));
-            let _ = self
-                .inner
-                .link
-                .run("l2_put", |mut conn| async move {
-                    set.query_async::<()>(&mut conn).await
-                })
-                .await;
+            let _ = self.inner.link.query::<()>("l2_put", set).await;
         }
         // Written first: the nodes woken by "filled" find it.
         self.release(&names, &mark).await;
@@ -272,17 +266,11 @@ impl RedisTier {
             .arg(1)
             .arg(keys.lease(&names.digest))
             .arg(token);
-        let _ = self
-            .inner
-            .link
-            .run("l2_release", |mut conn| async move {
-                release.query_async::<()>(&mut conn).await
-            })
-            .await;
+        let _ = self.inner.link.query::<()>("l2_release", release).await;
         let filled = BusMessage::Filled {
             digest: names.digest.clone(),
         };
-        self.inner.link.publish(keys.bus(), filled.to_json()).await;
+        self.inner.link.publish(keys.bus(), &filled).await;
     }
 }
 

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use ucs_cluster::{Cluster, ClusterMetrics, ClusterSettings, LocalSessions};
 use ucs_history::{
-    CachePolicy, Dispatcher, Fill, HistoryMetrics, HistoryService, PurgeFilter, SecondTier,
-    TierEntry, TierKey,
+    CachePolicy, Dispatcher, Fill, FillMark, HistoryMetrics, HistoryService, PurgeFilter,
+    SecondTier, TierEntry, TierKey,
 };
 use ucs_model::chrono::{TimeZone, Utc};
 use ucs_model::{
@@ -71,6 +71,32 @@ async fn node(name: &str, prefix: &str, redis: &str) -> Cluster {
     cluster
 }
 
+/// Two nodes of one cluster of their own on the local Redis.
+async fn two_nodes() -> (Cluster, Cluster) {
+    let prefix = prefix();
+    (
+        node("A", &prefix, "redis://127.0.0.1:6379").await,
+        node("B", &prefix, "redis://127.0.0.1:6379").await,
+    )
+}
+
+/// A takes the lease of `key`; B's fill of it runs in the background (with how long it took).
+async fn contended(
+    a: &Cluster,
+    b: &Cluster,
+    key: &TierKey,
+) -> (FillMark, tokio::task::JoinHandle<(Fill, Duration)>) {
+    let Fill::Lead(mark) = a.second_tier().begin_fill(key, true).await else {
+        panic!("A leads");
+    };
+    let (tier, key) = (b.second_tier(), key.clone());
+    let waiting = tokio::spawn(async move {
+        let started = Instant::now();
+        (tier.begin_fill(&key, true).await, started.elapsed())
+    });
+    (mark, waiting)
+}
+
 fn key(tenant: &str, body: &str) -> TierKey {
     let ctx = ParseContext::new(Utc::now(), Tz::UTC);
     let query = parse_request(&Route::Interactions, body.as_bytes(), &ctx)
@@ -121,11 +147,7 @@ fn change(tenant: &str, id: &str, day: u32) -> InteractionChange {
 
 #[tokio::test]
 async fn an_entry_is_served_until_a_change_that_may_affect_it() {
-    let prefix = prefix();
-    let (a, b) = (
-        node("A", &prefix, "redis://127.0.0.1:6379").await,
-        node("B", &prefix, "redis://127.0.0.1:6379").await,
-    );
+    let (a, b) = two_nodes().await;
     assert!(
         a.is_up(),
         "Redis at 127.0.0.1:6379 (scripts/services starts it)"
@@ -168,22 +190,9 @@ async fn a_purge_drops_every_shared_entry() {
 
 #[tokio::test]
 async fn one_node_fills_a_key_while_the_others_wait_for_its_answer() {
-    let prefix = prefix();
-    let (a, b) = (
-        node("A", &prefix, "redis://127.0.0.1:6379").await,
-        node("B", &prefix, "redis://127.0.0.1:6379").await,
-    );
+    let (a, b) = two_nodes().await;
     let key = key("cc1", OCTOBER);
-    let Fill::Lead(mark) = a.second_tier().begin_fill(&key, true).await else {
-        panic!("A leads");
-    };
-    let waiting = {
-        let (tier, key) = (b.second_tier(), key.clone());
-        tokio::spawn(async move {
-            let started = Instant::now();
-            (tier.begin_fill(&key, true).await, started.elapsed())
-        })
-    };
+    let (mark, waiting) = contended(&a, &b, &key).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(!waiting.is_finished(), "B waits while A holds the lease");
     a.second_tier().put(key.clone(), mark, answer()).await;
@@ -197,22 +206,12 @@ async fn one_node_fills_a_key_while_the_others_wait_for_its_answer() {
 
 #[tokio::test]
 async fn a_waiting_node_leads_when_the_filler_gives_up() {
-    let prefix = prefix();
-    let (a, b) = (
-        node("A", &prefix, "redis://127.0.0.1:6379").await,
-        node("B", &prefix, "redis://127.0.0.1:6379").await,
-    );
+    let (a, b) = two_nodes().await;
     let key = key("cc1", OCTOBER);
-    let Fill::Lead(mark) = a.second_tier().begin_fill(&key, true).await else {
-        panic!("A leads");
-    };
-    let waiting = {
-        let (tier, key) = (b.second_tier(), key.clone());
-        tokio::spawn(async move { tier.begin_fill(&key, true).await })
-    };
+    let (mark, waiting) = contended(&a, &b, &key).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     a.second_tier().abandon(key.clone(), mark).await;
-    let fill = tokio::time::timeout(Duration::from_secs(2), waiting)
+    let (fill, _) = tokio::time::timeout(Duration::from_secs(2), waiting)
         .await
         .expect("B stops waiting at once")
         .unwrap();

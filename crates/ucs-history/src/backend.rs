@@ -4,8 +4,8 @@
 
 use futures_util::future::BoxFuture;
 use std::fmt;
-use ucs_model::{Interaction, MediaType};
-use ucs_plugin_api::BackendRequest;
+use ucs_model::{ContentDocument, Interaction, MediaType};
+use ucs_plugin_api::{BackendRequest, ContentBackendRequest};
 
 /// A history backend as the service uses it.
 pub trait HistoryBackend: Send + Sync + fmt::Debug {
@@ -33,6 +33,25 @@ pub trait HistoryBackend: Send + Sync + fmt::Debug {
         &'a self,
         request: &'a BackendRequest,
     ) -> BoxFuture<'a, Result<Vec<Interaction>, BackendFailure>>;
+    /// Whether it answers [`HistoryBackend::content`] (a plugin of ABI 1.3 or later).
+    fn serves_content(&self) -> bool {
+        false
+    }
+    /// The content of one interaction (GetInteractionContent), already checked against the
+    /// request: `None` when the backend holds no such interaction. Called once per miss
+    /// (identical concurrent misses are coalesced before); a failure is never cached.
+    fn content<'a>(
+        &'a self,
+        request: &'a ContentBackendRequest,
+    ) -> BoxFuture<'a, Result<Option<ContentDocument>, BackendFailure>> {
+        let _ = request;
+        Box::pin(async {
+            Err(BackendFailure::new(
+                FailureKind::InvalidRequest,
+                "this backend serves no content",
+            ))
+        })
+    }
 }
 
 /// Why a backend could not answer: kinds an operator can act on, each a metric label.

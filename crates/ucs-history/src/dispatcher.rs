@@ -60,6 +60,25 @@ impl Dispatcher {
         self.backends.get(&media_type)
     }
 
+    /// The backends serving `media_types`, each once, with the media types it serves among
+    /// them (in the order given).
+    pub(crate) fn grouped(&self, media_types: &[MediaType]) -> Vec<(Registered, Vec<MediaType>)> {
+        let mut groups: Vec<(Registered, Vec<MediaType>)> = Vec::new();
+        for media_type in media_types {
+            let Some(registered) = self.backends.get(media_type) else {
+                continue;
+            };
+            match groups
+                .iter_mut()
+                .find(|(r, _)| Arc::ptr_eq(&r.backend, &registered.backend))
+            {
+                Some((_, types)) => types.push(*media_type),
+                None => groups.push((registered.clone(), vec![*media_type])),
+            }
+        }
+        groups
+    }
+
     /// The distinct backends, each once.
     pub fn backends(&self) -> Vec<Arc<dyn HistoryBackend>> {
         let mut seen: Vec<Arc<dyn HistoryBackend>> = Vec::new();

@@ -63,6 +63,7 @@
 mod admission;
 mod backend;
 mod cache;
+mod content;
 mod dispatcher;
 mod error;
 mod metrics;
@@ -74,6 +75,7 @@ mod tier;
 pub use admission::{AdmissionPolicy, Overload};
 pub use backend::{BackendFailure, FailureKind, HistoryBackend};
 pub use cache::{CacheError, CachePolicy, CacheStats, Invalidation, PurgeFilter, ScopeKind};
+pub use content::ContentLookup;
 pub use dispatcher::Dispatcher;
 pub use error::HistoryError;
 pub use metrics::{HistoryMetrics, LookupCounts};

@@ -59,6 +59,9 @@ pub struct HistoryMetrics {
     /// `ucs_proxy_cache_resyncs_total{backend}`: change feeds (re)connected, each dropping
     /// that backend's entries.
     pub(crate) resyncs: IntCounterVec,
+    /// `ucs_proxy_content_requests_total{result}`: GetInteractionContent lookups (hit, miss,
+    /// bypass) and, with result `not_found`, resolutions that found no interaction.
+    pub(crate) content_requests: IntCounterVec,
 }
 
 /// The `tier` label of a hit in this node's own cache.
@@ -164,6 +167,13 @@ impl HistoryMetrics {
                 ),
                 &["backend"],
             )?,
+            content_requests: IntCounterVec::new(
+                Opts::new(
+                    "ucs_proxy_content_requests_total",
+                    "GetInteractionContent lookups by result (hit, miss, bypass), and resolutions that found nothing (not_found).",
+                ),
+                &["result"],
+            )?,
         };
         for outcome in AdmissionOutcome::ALL {
             metrics.admission.with_label_values(&[outcome.as_label()]);
@@ -187,6 +197,10 @@ impl HistoryMetrics {
         registry.register(Box::new(metrics.invalidated.clone()))?;
         registry.register(Box::new(metrics.spared.clone()))?;
         registry.register(Box::new(metrics.resyncs.clone()))?;
+        registry.register(Box::new(metrics.content_requests.clone()))?;
+        for result in ["hit", "miss", "bypass", "not_found"] {
+            metrics.content_requests.with_label_values(&[result]);
+        }
         Ok(metrics)
     }
 

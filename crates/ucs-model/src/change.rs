@@ -33,6 +33,9 @@ pub enum ChangeKind {
     /// the answers holding the interaction can differ (e.g. `SetCallCompleted`,
     /// `SetCallNote`).
     Amended,
+    /// Only the interaction's content changed (its text, attachments or transcript): no
+    /// history answer can differ, only the cached content of that interaction.
+    Content,
 }
 
 /// One change of one interaction, with what is known of its fields: after the change for an
@@ -149,6 +152,9 @@ impl HistoryQuery {
     /// one. Never a false "not affected" when the answer is the query's result over the store
     /// before the change.
     pub fn affected_by(&self, change: &InteractionChange, answer: &[Interaction]) -> bool {
+        if change.kind == ChangeKind::Content {
+            return false;
+        }
         if answer.iter().any(|interaction| interaction.id == change.id) {
             return true;
         }

@@ -52,6 +52,9 @@ pub enum ErrorKind {
     MalformedHead,
     /// The request headers did not arrive whole within the configured time.
     HeadTimeout,
+    /// The resource asked for does not exist for the caller (an interaction of another tenant
+    /// counts as not existing).
+    NotFound,
 }
 
 /// A refused request. Carries everything the immediate HTTP answer needs: the GWS `statusCode`,
@@ -125,6 +128,17 @@ impl RequestError {
     /// A route the proxy does not serve (GWS prints exactly `Invalid operation`).
     pub fn route_not_served() -> Self {
         Self::new(ErrorKind::RouteNotServed, "Invalid operation")
+    }
+
+    /// No interaction `id` the caller may read (`GET /api/v2/interactions/{id}`).
+    pub fn interaction_not_found(id: &str) -> Self {
+        Self::new(ErrorKind::NotFound, format!("Interaction {id} not found"))
+    }
+
+    /// A synchronous read whose backend failed (`GET /api/v2/interactions/{id}`): HTTP 503,
+    /// GWS's `Request failed`.
+    pub fn request_failed() -> Self {
+        Self::new(ErrorKind::Unavailable, crate::REQUEST_FAILED)
     }
 
     /// A history URL called with another method than POST.
@@ -204,6 +218,7 @@ impl RequestError {
             | ErrorKind::UnknownOperation
             | ErrorKind::InvalidParameter
             | ErrorKind::RouteNotServed
+            | ErrorKind::NotFound
             | ErrorKind::MethodNotAllowed => STATUS_INVALID_PARAMETER,
             ErrorKind::Forbidden | ErrorKind::OriginNotAllowed => STATUS_FORBIDDEN,
             ErrorKind::NotAuthenticated | ErrorKind::Throttled => STATUS_NOT_AUTHENTICATED,
@@ -218,7 +233,7 @@ impl RequestError {
             ErrorKind::BodyTimeout | ErrorKind::HeadTimeout => 408,
             ErrorKind::Forbidden | ErrorKind::OriginNotAllowed => 403,
             ErrorKind::NotAuthenticated => 401,
-            ErrorKind::RouteNotServed => 404,
+            ErrorKind::RouteNotServed | ErrorKind::NotFound => 404,
             ErrorKind::MethodNotAllowed => 405,
             ErrorKind::Unavailable => 503,
             ErrorKind::Overloaded | ErrorKind::Throttled => 429,

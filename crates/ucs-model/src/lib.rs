@@ -15,6 +15,8 @@
 //! * [`Interaction`] and [`HistoryNotification`] print exactly as GWS prints them.
 //! * [`HistoryQuery::select`] is the reference semantics of a query over a set of interactions;
 //!   every backend must return what it returns.
+//! * [`parse_content_request`] reads GetInteractionContent; [`InteractionContent`] is what a
+//!   backend answers and [`ContentMessageJson`] the `GetInteractionContentMessage` around it.
 //! * [`InteractionChange`] is one change of an interaction; [`HistoryQuery::affected_by`] says,
 //!   with the same rules, whether a cached answer may differ after it.
 //!
@@ -44,6 +46,8 @@
 mod ack;
 mod cache_key;
 mod change;
+mod content;
+mod content_request;
 mod date;
 mod error;
 mod gws_user;
@@ -58,6 +62,15 @@ mod select;
 pub use ack::Ack;
 pub use cache_key::{AuthScope, CacheKey};
 pub use change::{ChangeKind, InteractionChange};
+pub use content::{
+    has_transcript, Attachment, ContentDocument, ContentInteraction, ContentMessageJson,
+    InteractionContent, MessageFrom, TranscriptMessage, CONTENT_MESSAGE_TYPE,
+    INTERACTION_NOT_FOUND, TRANSCRIPT_MEDIA,
+};
+pub use content_request::{
+    content_path_id, parse_content_request, resource_path_id, ContentRequest, CONTENT_OPERATION,
+    RESOURCE_PREFIX,
+};
 pub use date::{format_gws_timestamp, GWS_TIMESTAMP_FORMAT};
 pub use error::{
     ErrorKind, RequestError, Result, STATUS_FORBIDDEN, STATUS_INVALID_PARAMETER,

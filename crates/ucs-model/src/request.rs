@@ -115,7 +115,7 @@ struct WireRequest {
 /// # Ok::<(), ucs_model::RequestError>(())
 /// ```
 pub fn parse_request(route: &Route, body: &[u8], ctx: &ParseContext) -> Result<ParsedRequest> {
-    let wire = decode_body(body)?;
+    let wire: WireRequest = decode_object(body)?;
     let operation = parse_operation(route, wire.operation_name)?;
     let tz = ctx.time_zone;
 
@@ -207,7 +207,8 @@ pub fn parse_request(route: &Route, body: &[u8], ctx: &ParseContext) -> Result<P
     })
 }
 
-fn decode_body(body: &[u8]) -> Result<WireRequest> {
+/// Decodes a request body that must be a JSON object into `T`.
+pub(crate) fn decode_object<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T> {
     // serde would also map a JSON array onto the struct positionally; only an object is a request.
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') {
@@ -259,7 +260,7 @@ fn parse_date(
     }
 }
 
-fn optional_string(name: &str, value: Option<Value>) -> Result<Option<String>> {
+pub(crate) fn optional_string(name: &str, value: Option<Value>) -> Result<Option<String>> {
     match value {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),

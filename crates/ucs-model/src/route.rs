@@ -33,12 +33,7 @@ impl Route {
         let id = path
             .strip_prefix(CONTACTS_PREFIX)?
             .strip_suffix("/interactions")?;
-        let valid = !id.is_empty()
-            && id.len() <= MAX_CONTACT_ID_LEN
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-        valid.then(|| Route::ContactInteractions(id.to_owned()))
+        is_ucs_id(id).then(|| Route::ContactInteractions(id.to_owned()))
     }
 
     /// Whether `operation` is served on this URL.
@@ -54,6 +49,16 @@ impl Route {
             )
         )
     }
+}
+
+/// Whether `id` may be a UCS id in a path: 1 to [`MAX_CONTACT_ID_LEN`] characters of
+/// `A-Z a-z 0-9 - _ .`. Anything else is not ours, to be left to the upstream.
+pub(crate) fn is_ucs_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_CONTACT_ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 /// A history operation (`operationName`). All three answer with `GetInteractionsHistoryMessage`.

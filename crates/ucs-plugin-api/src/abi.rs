@@ -17,8 +17,8 @@ pub const ABI_MAJOR: u32 = 1;
 /// version. 1.1 added the error kinds ([`STATUS_UNAVAILABLE`], [`STATUS_TIMEOUT`],
 /// [`STATUS_INVALID_REQUEST`]); a 1.0 plugin only ever reports [`STATUS_ERROR`]. 1.2 appended
 /// [`PluginVTable::watch_changes`], the change feed; the host reads it only from a table that is
-/// large enough to hold it.
-pub const ABI_MINOR: u32 = 2;
+/// large enough to hold it. 1.3 appended [`PluginVTable::content_start`], GetInteractionContent.
+pub const ABI_MINOR: u32 = 3;
 
 /// A call succeeded.
 pub const STATUS_OK: i32 = 0;
@@ -83,13 +83,7 @@ pub struct PluginVTable {
         unsafe extern "C" fn(instance: *mut c_void, sink: SinkFn, sink_ctx: *mut c_void) -> i32,
     /// Starts a query (JSON request) and returns at once; `done` is called exactly once later.
     /// A non-OK return means `done` will not be called.
-    pub query_start: unsafe extern "C" fn(
-        instance: *mut c_void,
-        request: *const u8,
-        request_len: usize,
-        done: DoneFn,
-        done_ctx: *mut c_void,
-    ) -> i32,
+    pub query_start: StartFn,
     /// Destroys an instance. Queries still running may complete or be dropped.
     pub destroy: unsafe extern "C" fn(instance: *mut c_void),
     /// (1.2) Starts the instance's change feed: from now on the plugin reports every change of
@@ -98,9 +92,27 @@ pub struct PluginVTable {
     /// when this instance has none (its answers then live by their TTL). Called at most once.
     pub watch_changes:
         unsafe extern "C" fn(instance: *mut c_void, changes: ChangeFn, ctx: *mut c_void) -> i32,
+    /// (1.3) Starts a content call (JSON `ContentBackendRequest`) and returns at once, like
+    /// [`PluginVTable::query_start`]; `done` is called exactly once later. On `STATUS_OK` the
+    /// bytes are the JSON content (`{"interaction":{..},"messages":[..]}`) or `null` when the
+    /// backend holds no such interaction; [`STATUS_INVALID_REQUEST`] when it serves no content.
+    pub content_start: StartFn,
 }
+
+/// A call started by the host that completes later through a [`DoneFn`]: `(instance, request,
+/// request_len, done, done_ctx)`; a non-OK return means `done` will not be called.
+pub type StartFn = unsafe extern "C" fn(
+    instance: *mut c_void,
+    request: *const u8,
+    request_len: usize,
+    done: DoneFn,
+    done_ctx: *mut c_void,
+) -> i32;
 
 /// The size of the table in ABI 1.0 and 1.1: everything before [`PluginVTable::watch_changes`].
 /// A host accepts any table at least this large and reads a field only when the table the
 /// plugin announces (`size`) holds it.
 pub const TABLE_SIZE_1_0: usize = std::mem::offset_of!(PluginVTable, watch_changes);
+
+/// The size of the table in ABI 1.2: everything before [`PluginVTable::content_start`].
+pub const TABLE_SIZE_1_2: usize = std::mem::offset_of!(PluginVTable, content_start);

@@ -3,18 +3,19 @@
 #![allow(unsafe_code)]
 
 use crate::abi::{
-    PluginVTable, ABI_MAJOR, ENTRY_SYMBOL, PLUGIN_MAGIC, STATUS_OK, STATUS_PANIC, TABLE_SIZE_1_0,
+    PluginVTable, StartFn, ABI_MAJOR, ENTRY_SYMBOL, PLUGIN_MAGIC, STATUS_OK, STATUS_PANIC,
+    TABLE_SIZE_1_0, TABLE_SIZE_1_2,
 };
 use crate::backend_error::BackendErrorKind;
 use crate::changes::{self, FeedEvent};
 use crate::error::{PluginError, PluginErrorKind};
 use crate::validate::validate_output;
-use crate::wire::{BackendRequest, Description};
+use crate::wire::{BackendRequest, ContentBackendRequest, Description};
 use std::ffi::c_void;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::sync::oneshot;
-use ucs_model::Interaction;
+use ucs_model::{ContentDocument, Interaction};
 
 /// The functions of a plugin's table, copied out of it: the host never holds a reference to a
 /// table that may be smaller than this build's [`PluginVTable`] (an older minor version).
@@ -30,12 +31,13 @@ struct Functions {
         *mut c_void,
     ) -> i32,
     describe: unsafe extern "C" fn(*mut c_void, crate::abi::SinkFn, *mut c_void) -> i32,
-    query_start:
-        unsafe extern "C" fn(*mut c_void, *const u8, usize, crate::abi::DoneFn, *mut c_void) -> i32,
+    query_start: StartFn,
     destroy: unsafe extern "C" fn(*mut c_void),
     /// (1.2) Present when the table holds it.
     watch_changes:
         Option<unsafe extern "C" fn(*mut c_void, crate::abi::ChangeFn, *mut c_void) -> i32>,
+    /// (1.3) Present when the table holds it.
+    content_start: Option<StartFn>,
 }
 
 impl Functions {
@@ -47,6 +49,7 @@ impl Functions {
     unsafe fn read(table: *const PluginVTable, size: usize) -> Functions {
         let has_watch = size
             >= std::mem::offset_of!(PluginVTable, watch_changes) + std::mem::size_of::<usize>();
+        let has_content = size >= TABLE_SIZE_1_2 + std::mem::size_of::<usize>();
         // SAFETY: every field read lies within the `size` bytes the plugin's table holds; no
         // reference to the whole table is made.
         unsafe {
@@ -59,6 +62,8 @@ impl Functions {
                 destroy: (*table).destroy,
                 watch_changes: (has_watch && (*table).abi_minor >= 2)
                     .then(|| std::ptr::addr_of!((*table).watch_changes).read()),
+                content_start: (has_content && (*table).abi_minor >= 3)
+                    .then(|| std::ptr::addr_of!((*table).content_start).read()),
             }
         }
     }
@@ -283,23 +288,64 @@ impl PluginBackend {
     /// its panic is caught on its side and arrives as an error.
     pub async fn query(&self, request: &BackendRequest) -> Result<Vec<Interaction>, PluginError> {
         let body = serde_json::to_vec(request).expect("a request serializes");
+        let bytes = self.call(self.functions.query_start, &body).await?;
+        validate_output(&bytes, request).map_err(|m| self.error(PluginErrorKind::InvalidOutput, m))
+    }
+
+    /// Whether the plugin serves content (ABI 1.3).
+    pub fn serves_content(&self) -> bool {
+        self.functions.content_start.is_some()
+    }
+
+    /// (ABI 1.3) Asks the plugin for one interaction's content, with the call timeout, and
+    /// checks the answer: `None` when the plugin holds no such interaction; otherwise content
+    /// of that id, of a media type the request allows. A plugin of an older ABI is an
+    /// `InvalidRequest` error.
+    pub async fn content(
+        &self,
+        request: &ContentBackendRequest,
+    ) -> Result<Option<ContentDocument>, PluginError> {
+        let Some(start) = self.functions.content_start else {
+            return Err(self.error(
+                PluginErrorKind::InvalidRequest,
+                format!(
+                    "plugin ABI 1.{} serves no content",
+                    self.functions.abi_minor
+                ),
+            ));
+        };
+        let body = serde_json::to_vec(request).expect("a request serializes");
+        let bytes = self.call(start, &body).await?;
+        let invalid = |m| self.error(PluginErrorKind::InvalidOutput, m);
+        let document = ContentDocument::parse(&bytes, &request.id).map_err(invalid)?;
+        match document {
+            Some(d) if !request.allows(d.media_type()) => Err(invalid(format!(
+                "content of a {:?} interaction, not of an allowed media type",
+                d.media_type()
+            ))),
+            document => Ok(document),
+        }
+    }
+
+    /// Runs one call started by `start` with the JSON `body`, waits at most the call timeout,
+    /// and returns the bytes of a successful completion; any other completion is the error of
+    /// its kind.
+    async fn call(&self, start: StartFn, body: &[u8]) -> Result<Vec<u8>, PluginError> {
         let (sender, receiver) = oneshot::channel::<Completion>();
         let ctx = Box::into_raw(Box::new(sender)).cast::<c_void>();
         // SAFETY: live instance, valid request bytes for the call; `complete` takes back the
         // boxed sender when the plugin calls it.
-        let status = unsafe {
-            (self.functions.query_start)(self.instance, body.as_ptr(), body.len(), complete, ctx)
-        };
+        let status = unsafe { start(self.instance, body.as_ptr(), body.len(), complete, ctx) };
         if status != STATUS_OK {
             // The plugin will not call back: take the sender back.
             // SAFETY: `ctx` came from `Box::into_raw` above and was not consumed.
             drop(unsafe { Box::from_raw(ctx.cast::<oneshot::Sender<Completion>>()) });
-            return Err(self.error(PluginErrorKind::Panic, "query_start failed"));
+            return Err(self.error(PluginErrorKind::Panic, "the call did not start"));
         }
         let (status, bytes) = match tokio::time::timeout(self.timeout, receiver).await {
             Ok(Ok(done)) => done,
             Ok(Err(_)) => {
-                return Err(self.error(PluginErrorKind::Internal, "the plugin dropped the query"))
+                return Err(self.error(PluginErrorKind::Internal, "the plugin dropped the call"))
             }
             Err(_) => {
                 return Err(self.error(
@@ -310,8 +356,7 @@ impl PluginBackend {
         };
         let text = || String::from_utf8_lossy(&bytes).into_owned();
         match status {
-            STATUS_OK => validate_output(&bytes, request)
-                .map_err(|m| self.error(PluginErrorKind::InvalidOutput, m)),
+            STATUS_OK => Ok(bytes),
             STATUS_PANIC => {
                 Err(self.error(PluginErrorKind::Panic, format!("panicked: {}", text())))
             }

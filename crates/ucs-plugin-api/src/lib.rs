@@ -6,7 +6,8 @@
 //!
 //! * [`abi`]: the versioned C ABI — one exported entry symbol returning a `#[repr(C)]` table
 //!   (magic, major/minor version, size, then `create`, `describe`, `query_start`, `destroy`);
-//!   a failed query's kind travels as the completion's status code (ABI 1.1);
+//!   a failed query's kind travels as the completion's status code (ABI 1.1); the change feed
+//!   (1.2); `content_start`, GetInteractionContent (1.3);
 //! * [`sdk`]: for plugin authors, the safe [`Backend`] trait, [`BackendError`] and
 //!   [`export_plugin!`], which generate all the glue, so a plugin crate holds no `unsafe`;
 //! * the wire types ([`BackendRequest`], [`Description`]) that cross the boundary as JSON;
@@ -69,7 +70,7 @@ pub use host::{PluginBackend, PluginLibrary};
 pub use sdk::Backend;
 #[cfg(feature = "host")]
 pub use validate::validate_output;
-pub use wire::{BackendRequest, Description};
+pub use wire::{BackendRequest, ContentBackendRequest, Description};
 
 // Re-exported so plugins depend on this crate alone.
 pub use serde_json;

@@ -8,13 +8,14 @@ use crate::abi::{
 };
 use crate::backend_error::BackendError;
 use crate::feed::ChangeFeed;
-use crate::wire::{BackendRequest, Description};
+use crate::wire::{BackendRequest, ContentBackendRequest, Description};
+use serde::de::DeserializeOwned;
 use std::any::Any;
 use std::ffi::c_void;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-use ucs_model::Interaction;
+use ucs_model::{Interaction, InteractionContent};
 
 /// Worker threads of the runtime each plugin instance owns (the host's runtime cannot be shared
 /// across the library boundary: tokio's thread-locals exist once per library).
@@ -46,6 +47,36 @@ pub trait Backend: Send + Sync + Sized + 'static {
     fn watch_changes(&self, feed: ChangeFeed) -> bool {
         let _ = feed;
         false
+    }
+
+    /// (ABI 1.3) The content of one interaction (GetInteractionContent): `Ok(None)` when the
+    /// backend holds no interaction `request.id` of `request.tenant` in `request.source` whose
+    /// media type `request` allows. The default serves no content (the host then answers the
+    /// caller's request with an `errorMessage`, or forwards it to GWS when it has an upstream).
+    fn content(
+        &self,
+        request: ContentBackendRequest,
+    ) -> impl Future<Output = Result<Option<InteractionContent>, BackendError>> + Send {
+        let _ = request;
+        async {
+            Err(BackendError::invalid_request(
+                "this backend serves no content",
+            ))
+        }
+    }
+
+    /// (ABI 1.3) The content as the JSON bytes that cross the boundary (`null` when not found).
+    /// The default serializes [`Backend::content`]'s result; a relay that receives JSON may
+    /// pass it on as it came. The host checks these bytes whatever produced them.
+    fn content_json(
+        &self,
+        request: ContentBackendRequest,
+    ) -> impl Future<Output = Result<Vec<u8>, BackendError>> + Send {
+        let answer = self.content(request);
+        async move {
+            let content = answer.await?;
+            serde_json::to_vec(&content).map_err(|e| BackendError::internal(e.to_string()))
+        }
     }
 
     /// The answer as the JSON bytes that cross the boundary. The default serializes
@@ -146,6 +177,7 @@ pub const fn vtable_with_header<B: Backend>(
         query_start: query_start::<B>,
         destroy: destroy::<B>,
         watch_changes: watch_changes::<B>,
+        content_start: content_start::<B>,
     }
 }
 
@@ -256,6 +288,50 @@ unsafe extern "C" fn query_start<B: Backend>(
     done: DoneFn,
     done_ctx: *mut c_void,
 ) -> i32 {
+    // SAFETY: forwarded unchanged from the host, whose contract `start_call` states.
+    unsafe {
+        start_call::<B, BackendRequest, _>(instance, request, request_len, done, done_ctx, {
+            |backend, request| async move { backend.query_json(request).await }
+        })
+    }
+}
+
+unsafe extern "C" fn content_start<B: Backend>(
+    instance: *mut c_void,
+    request: *const u8,
+    request_len: usize,
+    done: DoneFn,
+    done_ctx: *mut c_void,
+) -> i32 {
+    // SAFETY: forwarded unchanged from the host, whose contract `start_call` states.
+    unsafe {
+        start_call::<B, ContentBackendRequest, _>(instance, request, request_len, done, done_ctx, {
+            |backend, request| async move { backend.content_json(request).await }
+        })
+    }
+}
+
+/// Starts one call of the host on the instance's runtime: decodes the JSON request `R`, runs
+/// `call` in its own task (a panic there ends that task and comes back as `STATUS_PANIC`) and
+/// completes through `done` exactly once.
+///
+/// # Safety
+/// `instance` was returned by `create::<B>` and not destroyed; `request` points to
+/// `request_len` readable bytes for the duration of this call; `done` with `done_ctx` may be
+/// called once from any thread.
+unsafe fn start_call<B, R, F>(
+    instance: *mut c_void,
+    request: *const u8,
+    request_len: usize,
+    done: DoneFn,
+    done_ctx: *mut c_void,
+    call: impl FnOnce(Arc<B>, R) -> F + Send + 'static,
+) -> i32
+where
+    B: Backend,
+    R: DeserializeOwned + Send + 'static,
+    F: Future<Output = Result<Vec<u8>, BackendError>> + Send + 'static,
+{
     // SAFETY: `instance` was returned by `create::<B>` and not destroyed (host contract).
     let instance = unsafe { &*instance.cast::<Instance<B>>() };
     // SAFETY: the host passes `request_len` readable bytes at `request`.
@@ -270,20 +346,20 @@ unsafe extern "C" fn query_start<B: Backend>(
     let backend = Arc::clone(&instance.backend);
     let started = catch_unwind(AssertUnwindSafe(|| {
         runtime.spawn(async move {
-            let request: BackendRequest = match serde_json::from_slice(&request) {
+            let request: R = match serde_json::from_slice(&request) {
                 Ok(request) => request,
                 Err(e) => return done.finish(STATUS_ERROR, format!("bad request: {e}").as_bytes()),
             };
             // A panic inside the backend's future ends that task; tokio hands it back here as
             // an error instead of unwinding into the host.
-            let outcome = tokio::spawn(async move { backend.query_json(request).await }).await;
+            let outcome = tokio::spawn(call(backend, request)).await;
             match outcome {
                 Ok(Ok(json)) => done.finish(STATUS_OK, &json),
                 Ok(Err(error)) => done.finish(error.kind().status(), error.message().as_bytes()),
                 Err(join) => {
                     let message = match join.try_into_panic() {
                         Ok(panic) => panic_message(&*panic),
-                        Err(_) => "query cancelled".to_owned(),
+                        Err(_) => "call cancelled".to_owned(),
                     };
                     done.finish(STATUS_PANIC, message.as_bytes())
                 }

@@ -4,7 +4,7 @@
 //! serialization cost of microseconds is nothing next to a database round trip.
 
 use serde::{Deserialize, Serialize};
-use ucs_model::{HistoryQuery, MediaType};
+use ucs_model::{HistoryQuery, MediaType, Source};
 
 /// What a plugin says about itself.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,5 +82,28 @@ impl BackendRequest {
         self.asked_media_types()
             .iter()
             .any(|m| m.matches(media_type))
+    }
+}
+
+/// (ABI 1.3) One GetInteractionContent call: the interaction `id` of `tenant`, in `source`,
+/// if its media type is one of `media_types` (the caller's, that this backend serves). A backend
+/// answers `null` when it holds no such interaction, never another tenant's or media type's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContentBackendRequest {
+    /// The caller's tenant.
+    pub tenant: String,
+    /// The interaction id.
+    pub id: String,
+    /// Where to look (`main`, `archive`).
+    pub source: Source,
+    /// The media types the answer may be of.
+    pub media_types: Vec<MediaType>,
+}
+
+impl ContentBackendRequest {
+    /// Whether an interaction of `media_type` (as a store spells it) may be answered.
+    pub fn allows(&self, media_type: &str) -> bool {
+        self.media_types.iter().any(|m| m.matches(media_type))
     }
 }

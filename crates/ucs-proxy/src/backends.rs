@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedReceiver;
 use ucs_history::{BackendFailure, Dispatcher, FailureKind, HistoryBackend, HistoryError};
-use ucs_model::{Interaction, MediaType};
+use ucs_model::{ContentDocument, Interaction, MediaType};
 use ucs_plugin_api::{
-    BackendRequest, FeedEvent, PluginBackend, PluginError, PluginErrorKind, PluginLibrary,
+    BackendRequest, ContentBackendRequest, FeedEvent, PluginBackend, PluginError, PluginErrorKind,
+    PluginLibrary,
 };
 
 /// Why the backends could not be set up; names the `[[backends]]` entry.
@@ -147,13 +148,24 @@ impl HistoryBackend for LoadedPlugin {
         &'a self,
         request: &'a BackendRequest,
     ) -> BoxFuture<'a, Result<Vec<Interaction>, BackendFailure>> {
-        Box::pin(async move {
-            self.0
-                .query(request)
-                .await
-                .map_err(|error| BackendFailure::new(failure_kind(error.kind()), error.message()))
-        })
+        Box::pin(async move { self.0.query(request).await.map_err(failure) })
     }
+
+    fn serves_content(&self) -> bool {
+        self.0.serves_content()
+    }
+
+    fn content<'a>(
+        &'a self,
+        request: &'a ContentBackendRequest,
+    ) -> BoxFuture<'a, Result<Option<ContentDocument>, BackendFailure>> {
+        Box::pin(async move { self.0.content(request).await.map_err(failure) })
+    }
+}
+
+/// The service's failure for a plugin's call error.
+fn failure(error: PluginError) -> BackendFailure {
+    BackendFailure::new(failure_kind(error.kind()), error.message())
 }
 
 /// The service's kind of a plugin's query error.

@@ -7,7 +7,10 @@
 
 use std::collections::BTreeMap;
 use ucs_plugin_api::ucs_model::chrono::{DateTime, Duration, FixedOffset, Utc};
-use ucs_plugin_api::ucs_model::{Interaction, InteractionState, InteractionType, OwnerInformation};
+use ucs_plugin_api::ucs_model::{
+    has_transcript, Attachment, ContentInteraction, Interaction, InteractionContent,
+    InteractionState, InteractionType, MessageFrom, OwnerInformation, TranscriptMessage,
+};
 
 /// The seed of the demo history every store writes.
 pub const DEMO_SEED: u64 = 0x00C0_FFEE;
@@ -144,4 +147,122 @@ pub fn demo_interaction(seed: u64, i: u64, now: DateTime<Utc>) -> (String, Inter
         custom_attributes,
     };
     (tenant.to_owned(), interaction)
+}
+
+/// Sentences demo bodies and transcripts are made of.
+const SENTENCES: [&str; 12] = [
+    "Hello, I have a question about my last invoice.",
+    "Could you tell me when my order will be shipped?",
+    "I was charged twice for the same subscription this month.",
+    "Thank you for contacting us, let me look into this for you.",
+    "I have checked your account and everything looks correct now.",
+    "The parcel left our warehouse yesterday and should arrive on Friday.",
+    "Please find the requested documents attached to this message.",
+    "I would like to change the delivery address of my order.",
+    "Your refund has been issued and will appear within five business days.",
+    "Is there anything else I can help you with today?",
+    "The product stopped working after two weeks, I would like a replacement.",
+    "We are sorry for the inconvenience and have escalated your case.",
+];
+
+/// Names of demo customers.
+const CUSTOMERS: [&str; 6] = ["Alice", "Bruno", "Chen", "Dara", "Emil", "Fatima"];
+
+/// The content of the `i`-th demo interaction (`interaction`, from [`demo_interaction`]): an
+/// e-mail gets a body of a few KiB (text and HTML) and up to two attachments; chat and
+/// facebooksession a transcript of 5 to 60 entries (joins, messages, the customer leaving);
+/// other media but calls a short text.
+pub fn demo_content(seed: u64, i: u64, interaction: &Interaction) -> InteractionContent {
+    let mut rng = Rng(seed ^ i.wrapping_mul(0xD1B5_4A32_D192_ED03) | 1);
+    let sentence = |rng: &mut Rng| SENTENCES[rng.next(SENTENCES.len() as u64) as usize];
+    let mut content = ContentInteraction {
+        summary: interaction.clone(),
+        text: None,
+        structured_text: None,
+        structured_text_mime_type: None,
+        attachments: Vec::new(),
+    };
+    let media = interaction.media_type.to_ascii_lowercase();
+    let messages = if has_transcript(&media) {
+        Some(demo_transcript(&mut rng, i, interaction))
+    } else {
+        None
+    };
+    if media == "email" {
+        let paragraphs: Vec<String> = (0..4 + rng.next(12))
+            .map(|_| {
+                (0..3 + rng.next(5))
+                    .map(|_| sentence(&mut rng))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        content.structured_text = Some(format!(
+            "<html><body>{}</body></html>",
+            paragraphs
+                .iter()
+                .map(|p| format!("<p>{p}</p>"))
+                .collect::<String>()
+        ));
+        content.structured_text_mime_type = Some("text/html".to_owned());
+        content.text = Some(paragraphs.join("\n\n"));
+        content.attachments = (0..rng.next(3))
+            .map(|n| Attachment {
+                id: format!("{:04X}{:010X}A{n}", rng.next(0xFFFF), i),
+                file_name: ["invoice.pdf", "photo.jpg", "contract.docx"][n as usize].to_owned(),
+                mime_type: ["application/pdf", "image/jpeg", "application/msword"][n as usize]
+                    .to_owned(),
+                size: 10_000 + rng.next(2_000_000),
+            })
+            .collect();
+    } else if media != "call" && messages.is_none() {
+        content.text = Some(sentence(&mut rng).to_owned());
+    }
+    InteractionContent {
+        interaction: content,
+        messages,
+    }
+}
+
+/// A transcript of 5 to 60 entries: the customer and the agent join, talk, the customer leaves.
+fn demo_transcript(rng: &mut Rng, i: u64, interaction: &Interaction) -> Vec<TranscriptMessage> {
+    let count = 5 + rng.next(56) as u32;
+    let customer = MessageFrom {
+        nickname: CUSTOMERS[rng.next(CUSTOMERS.len() as u64) as usize].to_owned(),
+        party_type: "Customer".to_owned(),
+        participant_id: format!("{:04X}{:012X}", rng.next(0xFFFF), i * 2),
+    };
+    let agent = MessageFrom {
+        nickname: interaction
+            .owner_information
+            .as_ref()
+            .map_or_else(|| "Agent".to_owned(), |o| o.first_name.clone()),
+        party_type: "Agent".to_owned(),
+        participant_id: format!("{:04X}{:012X}", rng.next(0xFFFF), i * 2 + 1),
+    };
+    let mut at = interaction.start_date;
+    (0..count)
+        .map(|index| {
+            let (from, message_type, text) = match index {
+                0 => (&customer, "ParticipantJoined", None),
+                1 => (&agent, "ParticipantJoined", None),
+                n if n + 1 == count => (&customer, "ParticipantLeft", None),
+                n => {
+                    let from = if n % 2 == 0 { &customer } else { &agent };
+                    let text = SENTENCES[rng.next(SENTENCES.len() as u64) as usize];
+                    (from, "Message", Some(text.to_owned()))
+                }
+            };
+            at += Duration::seconds(2 + rng.next(40) as i64);
+            TranscriptMessage {
+                index,
+                from: from.clone(),
+                text,
+                timestamp: at,
+                visibility: "All".to_owned(),
+                message_type: message_type.to_owned(),
+                timestamp_seconds: at.timestamp_millis(),
+            }
+        })
+        .collect()
 }

@@ -8,7 +8,8 @@
 //!   pushed down as bound parameters; a store only chooses its [`sql::SqlDialect`];
 //! * [`row`]: the schema's columns and an [`InteractionRow`] that is the same for every driver,
 //!   so turning a row into an interaction (and back) is written once;
-//! * [`demo`]: the deterministic demo history every store can load.
+//! * [`content`]: the content tables (body, attachments, transcript) and their statements;
+//! * [`demo`]: the deterministic demo history (and contents) every store can load.
 //!
 //! # Where it sits
 //!
@@ -29,8 +30,10 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod content;
 pub mod demo;
 pub mod row;
 pub mod sql;
 
+pub use content::{BodyRow, ContentRows, ContentStatements, MessageRow};
 pub use row::{InteractionRow, RowError};

@@ -88,7 +88,10 @@ pub struct InteractionRow {
     pub uri: String,
 }
 
-fn with_offset(at: DateTime<Utc>, offset_seconds: i32) -> Result<DateTime<FixedOffset>, RowError> {
+pub(crate) fn with_offset(
+    at: DateTime<Utc>,
+    offset_seconds: i32,
+) -> Result<DateTime<FixedOffset>, RowError> {
     FixedOffset::east_opt(offset_seconds)
         .map(|offset| offset.from_utc_datetime(&at.naive_utc()))
         .ok_or(RowError::Offset(offset_seconds))

@@ -1,10 +1,11 @@
-//! Writes the shared demo history (`ucs_store_kit::demo`) into a new SQLite database.
+//! Writes the shared demo history and contents (`ucs_store_kit::demo`) into a new SQLite
+//! database.
 
-use crate::schema::{create_schema, create_tables, insert_interaction};
+use crate::schema::{create_schema, create_tables, insert_content, insert_interaction};
 use rusqlite::Connection;
 use std::path::Path;
 use ucs_plugin_api::ucs_model::chrono::{DateTime, Utc};
-use ucs_store_kit::demo::{demo_interaction, DEMO_SEED};
+use ucs_store_kit::demo::{demo_content, demo_interaction, DEMO_SEED};
 
 /// Writes a database of `count` demo interactions at `path` (which must not exist yet), calling
 /// `progress` with the number written so far every 10 000 rows and at the end.
@@ -24,6 +25,7 @@ pub fn write_demo_database(
         for i in written..batch_end {
             let (tenant, interaction) = demo_interaction(DEMO_SEED, i, now);
             insert_interaction(&tx, &tenant, &interaction)?;
+            insert_content(&tx, &demo_content(DEMO_SEED, i, &interaction))?;
         }
         tx.commit()?;
         written = batch_end;

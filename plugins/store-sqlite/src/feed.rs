@@ -96,6 +96,7 @@ fn read_new(connection: &Connection, mut last: i64, feed: &ChangeFeed) -> rusqli
                     "inserted" => Some(ChangeKind::Inserted),
                     "updated" => Some(ChangeKind::Updated),
                     "deleted" => Some(ChangeKind::Deleted),
+                    "content" => Some(ChangeKind::Content),
                     _ => None,
                 };
                 let start: i64 = row.get(7)?;

@@ -10,6 +10,7 @@
 //! one pooled connection each, with every filter, the order and the limit pushed down to SQL.
 
 mod codec;
+mod content;
 mod demo;
 mod dump;
 mod feed;
@@ -17,13 +18,16 @@ mod live;
 mod query;
 mod schema;
 
+pub use content::read_content;
 pub use demo::write_demo_database;
 pub use dump::read_tenant;
 pub use live::{run_live, LiveCounts};
 pub use query::run as run_query;
 /// The rusqlite this store is built with (for tools and tests that write its database).
 pub use rusqlite;
-pub use schema::{create_schema, create_tables, insert_interaction, CHANGE_LOG, SCHEMA};
+pub use schema::{
+    create_schema, create_tables, insert_content, insert_interaction, CHANGE_LOG, SCHEMA,
+};
 
 use rusqlite::{Connection, OpenFlags};
 use serde::Deserialize;
@@ -33,9 +37,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 use ucs_plugin_api::ucs_model::chrono::Utc;
-use ucs_plugin_api::ucs_model::{Interaction, MediaType, Source};
+use ucs_plugin_api::ucs_model::{Interaction, InteractionContent, MediaType, Source};
 use ucs_plugin_api::{
-    export_plugin, Backend, BackendError, BackendRequest, ChangeFeed, Description,
+    export_plugin, Backend, BackendError, BackendRequest, ChangeFeed, ContentBackendRequest,
+    Description,
 };
 
 /// Connections opened by default.
@@ -160,6 +165,29 @@ impl Backend for SqliteStore {
         if request.query.source() == Source::Archive {
             return Err(BackendError::invalid_request("this store has no archive"));
         }
+        self.with_connection(move |connection| run_query(connection, &request))
+            .await
+    }
+
+    async fn content(
+        &self,
+        request: ContentBackendRequest,
+    ) -> Result<Option<InteractionContent>, BackendError> {
+        if request.source == Source::Archive {
+            return Err(BackendError::invalid_request("this store has no archive"));
+        }
+        self.with_connection(move |connection| read_content(connection, &request))
+            .await
+    }
+}
+
+impl SqliteStore {
+    /// Runs `work` on a pooled connection, on a blocking thread of the plugin's runtime, at
+    /// most one per connection at a time.
+    async fn with_connection<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, BackendError> {
         let _permit = self
             .permits
             .acquire()
@@ -173,7 +201,7 @@ impl Backend for SqliteStore {
                 .pop()
                 .ok_or("no free connection")?;
             // A locked or unreadable database file is a store that cannot serve now.
-            let result = run_query(&connection, &request).map_err(|e| match e {
+            let result = work(&connection).map_err(|e| match e {
                 rusqlite::Error::SqliteFailure(code, _)
                     if matches!(
                         code.code,

@@ -2,8 +2,8 @@
 
 use crate::codec::TIME_COLUMNS;
 use rusqlite::{params, Connection};
-use ucs_plugin_api::ucs_model::Interaction;
-use ucs_store_kit::InteractionRow;
+use ucs_plugin_api::ucs_model::{Interaction, InteractionContent};
+use ucs_store_kit::{ContentRows, InteractionRow};
 
 /// Tables and indexes. `media_key` is the lower-cased media type, so filtering is
 /// case-insensitive and indexed while `media_type` keeps the stored spelling GWS prints.
@@ -34,6 +34,33 @@ CREATE TABLE IF NOT EXISTS custom_attributes (
     name           TEXT NOT NULL,
     value          TEXT NOT NULL,
     PRIMARY KEY (interaction_id, name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS interaction_content (
+    interaction_id            TEXT PRIMARY KEY REFERENCES interactions(id) ON DELETE CASCADE,
+    text                      TEXT,
+    structured_text           TEXT,
+    structured_text_mime_type TEXT
+);
+CREATE TABLE IF NOT EXISTS attachments (
+    interaction_id TEXT NOT NULL REFERENCES interactions(id) ON DELETE CASCADE,
+    id             TEXT NOT NULL,
+    file_name      TEXT NOT NULL,
+    mime_type      TEXT NOT NULL,
+    size           INTEGER NOT NULL,
+    PRIMARY KEY (interaction_id, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS transcript_messages (
+    interaction_id TEXT NOT NULL REFERENCES interactions(id) ON DELETE CASCADE,
+    idx            INTEGER NOT NULL,
+    nickname       TEXT NOT NULL,
+    party_type     TEXT NOT NULL,
+    participant_id TEXT NOT NULL,
+    text           TEXT,
+    at_ms          INTEGER NOT NULL,
+    at_offset      INTEGER NOT NULL,
+    visibility     TEXT NOT NULL,
+    message_type   TEXT NOT NULL,
+    PRIMARY KEY (interaction_id, idx)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS interactions_window  ON interactions (tenant, media_key, start_ms, id);
 CREATE INDEX IF NOT EXISTS interactions_owner   ON interactions (tenant, owner_id, media_key, start_ms);
@@ -89,6 +116,51 @@ CREATE TRIGGER IF NOT EXISTS attributes_deleted AFTER DELETE ON custom_attribute
     SELECT tenant, id, 'updated', media_type, owner_id, contact_id, start_ms
     FROM interactions WHERE id = OLD.interaction_id;
 END;
+CREATE TRIGGER IF NOT EXISTS interaction_content_inserted AFTER INSERT ON interaction_content BEGIN
+    INSERT INTO interaction_changes (tenant, id, kind, media_type, owner_id, contact_id, start_ms)
+    SELECT tenant, id, 'content', media_type, owner_id, contact_id, start_ms
+    FROM interactions WHERE id = NEW.interaction_id;
+END;
+CREATE TRIGGER IF NOT EXISTS interaction_content_updated AFTER UPDATE ON interaction_content BEGIN
+    INSERT INTO interaction_changes (tenant, id, kind, media_type, owner_id, contact_id, start_ms)
+    SELECT tenant, id, 'content', media_type, owner_id, contact_id, start_ms
+    FROM interactions WHERE id = NEW.interaction_id;
+END;
+CREATE TRIGGER IF NOT EXISTS interaction_content_deleted AFTER DELETE ON interaction_content BEGIN
+    INSERT INTO interaction_changes (tenant, id, kind, media_type, owner_id, contact_id, start_ms)
+    SELECT tenant, id, 'content', media_type, owner_id, contact_id, start_ms
+    FROM interactions WHERE id = OLD.interaction_id;
+END;
+CREATE TRIGGER IF NOT EXISTS attachments_inserted AFTER INSERT ON attachments BEGIN
+    INSERT INTO interaction_changes (tenant, id, kind, media_type, owner_id, contact_id, start_ms)
+    SELECT tenant, id, 'content', media_type, owner_id, contact_id, start_ms
+    FROM interactions WHERE id = NEW.interaction_id;
+END;
+CREATE TRIGGER IF NOT EXISTS attachments_updated AFTER UPDATE ON attachments BEGIN
+    INSERT INTO interaction_changes (tenant, id, kind, media_type, owner_id, contact_id, start_ms)
+    SELECT tenant, id, 'content', media_type, owner_id, contact_id, start_ms
+    FROM interactions WHERE id = NEW.interaction_id;
+END;
+CREATE TRIGGER IF NOT EXISTS attachments_deleted AFTER DELETE ON attachments BEGIN
+    INSERT INTO interaction_changes (tenant, id, kind, media_type, owner_id, contact_id, start_ms)
+    SELECT tenant, id, 'content', media_type, owner_id, contact_id, start_ms
+    FROM interactions WHERE id = OLD.interaction_id;
+END;
+CREATE TRIGGER IF NOT EXISTS transcript_messages_inserted AFTER INSERT ON transcript_messages BEGIN
+    INSERT INTO interaction_changes (tenant, id, kind, media_type, owner_id, contact_id, start_ms)
+    SELECT tenant, id, 'content', media_type, owner_id, contact_id, start_ms
+    FROM interactions WHERE id = NEW.interaction_id;
+END;
+CREATE TRIGGER IF NOT EXISTS transcript_messages_updated AFTER UPDATE ON transcript_messages BEGIN
+    INSERT INTO interaction_changes (tenant, id, kind, media_type, owner_id, contact_id, start_ms)
+    SELECT tenant, id, 'content', media_type, owner_id, contact_id, start_ms
+    FROM interactions WHERE id = NEW.interaction_id;
+END;
+CREATE TRIGGER IF NOT EXISTS transcript_messages_deleted AFTER DELETE ON transcript_messages BEGIN
+    INSERT INTO interaction_changes (tenant, id, kind, media_type, owner_id, contact_id, start_ms)
+    SELECT tenant, id, 'content', media_type, owner_id, contact_id, start_ms
+    FROM interactions WHERE id = OLD.interaction_id;
+END;
 ";
 
 /// Creates the tables, indexes and the change log if they are missing.
@@ -142,6 +214,55 @@ pub fn insert_interaction(
     )?;
     for (name, value) in &interaction.custom_attributes {
         attribute.execute(params![interaction.id, name, value])?;
+    }
+    Ok(())
+}
+
+/// Writes the content rows of `content` (its interaction must be written already).
+pub fn insert_content(
+    connection: &Connection,
+    content: &InteractionContent,
+) -> rusqlite::Result<()> {
+    let id = &content.interaction.summary.id;
+    let rows = ContentRows::of(content);
+    if let Some(body) = &rows.body {
+        connection
+            .prepare_cached(
+                "INSERT INTO interaction_content (interaction_id, text, structured_text, \
+                 structured_text_mime_type) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                id,
+                body.text,
+                body.structured_text,
+                body.structured_text_mime_type
+            ])?;
+    }
+    let mut attachment = connection.prepare_cached(
+        "INSERT INTO attachments (interaction_id, id, file_name, mime_type, size) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for a in &rows.attachments {
+        attachment.execute(params![id, a.id, a.file_name, a.mime_type, a.size as i64])?;
+    }
+    let mut message = connection.prepare_cached(
+        "INSERT INTO transcript_messages (interaction_id, idx, nickname, party_type, \
+         participant_id, text, at_ms, at_offset, visibility, message_type) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    for m in &rows.messages {
+        message.execute(params![
+            id,
+            m.index,
+            m.nickname,
+            m.party_type,
+            m.participant_id,
+            m.text,
+            m.at_ms,
+            m.at_offset,
+            m.visibility,
+            m.message_type
+        ])?;
     }
     Ok(())
 }

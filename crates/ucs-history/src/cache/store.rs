@@ -217,6 +217,10 @@ pub struct CacheStats {
     pub bytes: u64,
     /// The byte budget.
     pub max_bytes: u64,
+    /// Interaction contents held (GetInteractionContent), in their own quarter of the budget.
+    pub content_entries: u64,
+    /// Bytes of contents held.
+    pub content_bytes: u64,
 }
 
 /// Why a cache operation failed.
@@ -378,6 +382,8 @@ impl ResultCache {
             entries,
             bytes,
             max_bytes: state.policy.max_bytes,
+            content_entries: 0,
+            content_bytes: 0,
         }
     }
 }

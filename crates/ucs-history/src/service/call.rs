@@ -3,12 +3,14 @@
 
 use super::HistoryService;
 use crate::admission::Admission;
-use crate::backend::HistoryBackend;
+use crate::backend::{BackendFailure, HistoryBackend};
 use crate::cache::{CachePolicy, CacheState, CachedPart, PartKey};
+use crate::content::Locator;
 use crate::dispatcher::Registered;
 use crate::error::HistoryError;
 use crate::metrics::HistoryMetrics;
 use crate::tier::{Fill, SecondTier, TierEntry};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 use ucs_model::{Interaction, MediaType};
@@ -59,45 +61,65 @@ pub(super) fn stored(
 
 /// Who a backend call is made for, and what it reports to.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Call<'a> {
+pub(crate) struct Call<'a> {
     pub(super) metrics: &'a HistoryMetrics,
     pub(super) admission: &'a Admission,
+    /// Learns the media types of the interactions in history answers (none for a background
+    /// refresh: its entry's interactions were learned when it was first filled).
+    pub(super) locator: Option<&'a Locator>,
     /// The caller; none for a background refresh.
     pub(super) user: Option<&'a str>,
 }
 
 impl HistoryService {
     /// The call context of a call for `user`.
-    pub(super) fn call<'a>(&'a self, user: Option<&'a str>) -> Call<'a> {
+    pub(crate) fn call<'a>(&'a self, user: Option<&'a str>) -> Call<'a> {
         Call {
             metrics: &self.metrics,
             admission: &self.admission,
+            locator: Some(&self.locator),
             user,
         }
     }
 }
 
-/// One backend call, once admission control admits it (see `admission.rs`), timed and counted;
-/// a failure is counted by its kind, logged with the backend's name, and returned naming the
-/// backend.
+/// One history call of a backend, through [`observed`].
 pub(super) async fn fetch(
     backend: &Registered,
     request: &BackendRequest,
     call: &Call<'_>,
 ) -> Result<Vec<Interaction>, HistoryError> {
-    let metrics = call.metrics;
-    let admitted = call.admission.admit(&request.tenant, call.user).await;
-    metrics.count_admission(&admitted);
-    let _admitted = admitted?;
     // A batch call is timed and counted once, as media type `batch`.
     let media_label = if request.media_types.is_empty() {
         request.media_type.as_str()
     } else {
         BATCH_LABEL
     };
+    let work = HistoryBackend::query(&*backend.backend, request);
+    let interactions = observed(backend, &request.tenant, media_label, call, work).await?;
+    if let Some(locator) = call.locator {
+        locator.learn_all(&request.tenant, &interactions);
+    }
+    Ok(interactions)
+}
+
+/// One backend call (`work`, not started yet) for `tenant`, once admission control admits it
+/// (see `admission.rs`), timed and counted under `media_label`; a failure is counted by its
+/// kind, logged with the backend's name, and returned naming the backend.
+pub(crate) async fn observed<T>(
+    backend: &Registered,
+    tenant: &str,
+    media_label: &str,
+    call: &Call<'_>,
+    work: impl Future<Output = Result<T, BackendFailure>>,
+) -> Result<T, HistoryError> {
+    let metrics = call.metrics;
+    let admitted = call.admission.admit(tenant, call.user).await;
+    metrics.count_admission(&admitted);
+    let _admitted = admitted?;
     let labels = [&*backend.name, media_label];
     let started = Instant::now();
-    let result = HistoryBackend::query(&*backend.backend, request).await;
+    let result = work.await;
     metrics
         .backend_duration
         .with_label_values(&labels)
@@ -109,7 +131,7 @@ pub(super) async fn fetch(
             .with_label_values(&[labels[0], labels[1], kind])
             .inc();
         tracing::warn!(backend = labels[0], media_type = labels[1], kind, error = %failure,
-            "backend query failed");
+            "backend call failed");
         HistoryError::Backend {
             backend: Arc::clone(&backend.name),
             failure,

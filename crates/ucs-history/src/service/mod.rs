@@ -11,31 +11,37 @@ mod refresh;
 mod render;
 mod resolve;
 
+pub(crate) use call::observed;
 pub use lookup::Lookup;
 
 use crate::admission::{Admission, AdmissionPolicy, Overload};
 use crate::cache::{CacheError, CachePolicy, CacheStats, Invalidation, PurgeFilter, ResultCache};
+use crate::content::{ContentStore, Locator};
 use crate::dispatcher::Dispatcher;
 use crate::metrics::{HistoryMetrics, TIER_LOCAL, TIER_SHARED};
 use crate::present::Presentation;
 use crate::status::CacheStatus;
 use crate::tier::SecondTier;
 use refresh::Refreshes;
-use std::sync::Arc;
-use ucs_model::{InteractionChange, MediaType};
+use std::sync::{Arc, RwLock};
+use ucs_model::{ChangeKind, InteractionChange, MediaType};
 
 /// The history service: dispatcher, cache, metrics, and the background refreshes it owns
 /// (dropping the service stops them).
 #[derive(Debug)]
 pub struct HistoryService {
-    dispatcher: Dispatcher,
-    cache: ResultCache,
-    metrics: HistoryMetrics,
+    pub(crate) dispatcher: Dispatcher,
+    pub(crate) cache: ResultCache,
+    pub(crate) metrics: HistoryMetrics,
     presentation: Presentation,
     refreshes: Refreshes,
     admission: Arc<Admission>,
     /// The cache shared by the nodes of a cluster; none: this node serves alone.
     tier: Option<Arc<dyn SecondTier>>,
+    /// Cached interaction contents (replaced when the byte budget or TTL changes).
+    pub(crate) content: RwLock<Arc<ContentStore>>,
+    /// The media types of the interactions seen.
+    pub(crate) locator: Locator,
 }
 
 impl HistoryService {
@@ -48,6 +54,8 @@ impl HistoryService {
         }
         Self {
             dispatcher,
+            content: RwLock::new(Arc::new(ContentStore::new(&policy))),
+            locator: Locator::default(),
             cache: ResultCache::new(policy, metrics.clone()),
             metrics,
             presentation: Presentation::default(),
@@ -96,6 +104,7 @@ impl HistoryService {
 
     /// Removes the cached entries `filter` selects.
     pub fn purge(&self, filter: &PurgeFilter) -> Result<(), CacheError> {
+        self.content_store().purge(filter);
         self.cache.purge(filter)
     }
 
@@ -103,6 +112,10 @@ impl HistoryService {
     /// (a backend's name, `passthrough` or `admin`: keep the set of sources small).
     pub async fn apply_change(&self, source: &str, change: InteractionChange) -> Invalidation {
         self.metrics.changes.with_label_values(&[source]).inc();
+        self.content_changed(&change.tenant, &change.id);
+        if change.kind == ChangeKind::Content {
+            return Invalidation::default();
+        }
         self.cache.apply_change(change).await
     }
 
@@ -110,12 +123,21 @@ impl HistoryService {
     /// may have been missed meanwhile. Returns how many entries.
     pub async fn resync(&self, backend: &str) -> u64 {
         self.metrics.resyncs.with_label_values(&[backend]).inc();
+        // Contents do not record their backend: a resync drops them all.
+        self.content_store().clear();
         self.cache.resync(backend).await
     }
 
     /// Applies a new cache policy; returns whether the cache was emptied (new byte budget, or
     /// switched on or off).
     pub fn reconfigure(&self, policy: CachePolicy) -> bool {
+        let old = self.cache.current();
+        let content_moved = (old.policy.enabled, old.policy.max_bytes, old.policy.ttl)
+            != (policy.enabled, policy.max_bytes, policy.ttl);
+        if content_moved {
+            *self.content.write().unwrap_or_else(|e| e.into_inner()) =
+                Arc::new(ContentStore::new(&policy));
+        }
         self.cache.reconfigure(policy)
     }
 
@@ -126,7 +148,12 @@ impl HistoryService {
 
     /// Entries and bytes held (also refreshes the gauges, for a scrape).
     pub async fn cache_stats(&self) -> CacheStats {
-        self.cache.stats().await
+        let (content_entries, content_bytes) = self.content_store().stats().await;
+        CacheStats {
+            content_entries,
+            content_bytes,
+            ..self.cache.stats().await
+        }
     }
 
     /// The service's metrics.

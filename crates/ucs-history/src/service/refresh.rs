@@ -48,6 +48,7 @@ impl Refresh {
         let call = Call {
             metrics: &self.metrics,
             admission: &self.admission,
+            locator: None,
             user: None,
         };
         let Some(store) = &self.state.store else {

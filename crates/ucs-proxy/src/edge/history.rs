@@ -4,6 +4,7 @@
 use super::accept::accept;
 use super::caller::reply;
 use super::{App, RequestLog};
+use crate::auth::Authenticated;
 use crate::drain::InFlight;
 use crate::http_io::Answer;
 use chrono::Utc;
@@ -58,9 +59,7 @@ pub(crate) async fn serve(
             return Ok(Served::Forward);
         }
         Err(error) => {
-            log.status_code = Some(error.status_code());
-            tracing::debug!(status_code = error.status_code(), %error, "history request refused");
-            reply(session, log, Some(&caller), Answer::error(&error)).await?;
+            refuse(session, log, &caller, &error).await?;
             return Ok(Served::Answered);
         }
     };
@@ -77,25 +76,12 @@ pub(crate) async fn serve(
             request.query,
         )
         .await;
-    // Backend work is admitted per tenant: a tenant whose queue is full is refused before the
-    // ack (hits need no backend and are never refused).
-    if !matches!(lookup.status(), CacheStatus::Hit | CacheStatus::Stale)
-        && app.history.admits(&principal.tenant).is_err()
-    {
-        let error = RequestError::overloaded();
-        log.status_code = Some(error.status_code());
-        let answer = Answer::error(&error).with_header("retry-after", "1".to_owned());
-        reply(session, log, Some(&caller), answer).await?;
+    // Backend work is admitted per tenant (see `refuse_overload`).
+    let cache = lookup.status();
+    if refuse_overload(app, session, log, &caller, cache).await? {
         return Ok(Served::Answered);
     }
-    let reference_id = app.references.next_id();
-    // Owed from the ack on: a stopping process waits for it before handing sessions over.
-    let in_flight = app.drain.track();
-    let cache = lookup.status();
-    (log.status_code, log.cache, log.reference_id) = (Some(0), Some(cache), Some(reference_id));
-    let ack =
-        Answer::ack(Ack::new(reference_id)).with_header("x-cache", cache.as_header().to_owned());
-    reply(session, log, Some(&caller), ack).await?;
+    let (reference_id, in_flight) = acknowledge(app, session, log, &caller, cache).await?;
 
     // A hit fills nothing; with nobody to receive it (no session, no parking, no other node
     // that may hold one), its notification is not even built.
@@ -116,6 +102,59 @@ pub(crate) async fn serve(
     };
     tokio::spawn(delivery.run(lookup));
     Ok(Served::Answered)
+}
+
+/// Refuses a request before its ack with `error`'s GWS answer.
+pub(super) async fn refuse(
+    session: &mut Session,
+    log: &mut RequestLog,
+    caller: &Authenticated,
+    error: &RequestError,
+) -> pingora::Result<()> {
+    log.status_code = Some(error.status_code());
+    tracing::debug!(status_code = error.status_code(), %error, "request refused");
+    reply(session, log, Some(caller), Answer::error(error)).await
+}
+
+/// Refuses, before the ack, a request that needs the backends (not a hit) from a tenant whose
+/// queue of backend work is full (hits need no backend and are never refused). Returns whether
+/// it was refused.
+pub(super) async fn refuse_overload(
+    app: &App,
+    session: &mut Session,
+    log: &mut RequestLog,
+    caller: &Authenticated,
+    cache: CacheStatus,
+) -> pingora::Result<bool> {
+    if matches!(cache, CacheStatus::Hit | CacheStatus::Stale)
+        || app.history.admits(&caller.principal.tenant).is_ok()
+    {
+        return Ok(false);
+    }
+    let error = RequestError::overloaded();
+    log.status_code = Some(error.status_code());
+    let answer = Answer::error(&error).with_header("retry-after", "1".to_owned());
+    reply(session, log, Some(caller), answer).await?;
+    Ok(true)
+}
+
+/// Acks an accepted request (`X-Cache: cache`) with a new referenceId; what is then owed to
+/// the caller is tracked until the returned mark is dropped (a stopping process waits for it
+/// before handing sessions over).
+pub(super) async fn acknowledge(
+    app: &App,
+    session: &mut Session,
+    log: &mut RequestLog,
+    caller: &Authenticated,
+    cache: CacheStatus,
+) -> pingora::Result<(u64, InFlight)> {
+    let reference_id = app.references.next_id();
+    let in_flight = app.drain.track();
+    (log.status_code, log.cache, log.reference_id) = (Some(0), Some(cache), Some(reference_id));
+    let ack =
+        Answer::ack(Ack::new(reference_id)).with_header("x-cache", cache.as_header().to_owned());
+    reply(session, log, Some(caller), ack).await?;
+    Ok((reference_id, in_flight))
 }
 
 /// Resolving one accepted request and notifying its caller.

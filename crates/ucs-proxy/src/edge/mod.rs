@@ -10,6 +10,7 @@
 mod accept;
 mod access;
 mod caller;
+mod content;
 mod history;
 mod notifications;
 mod passthrough;
@@ -75,7 +76,11 @@ impl ProxyHttp for Edge {
         let path = header.uri.path();
         let is_post = header.method == http::Method::POST;
         let route = Route::from_path(path);
-        if route.is_some() || notifications::is_notifications_path(path) {
+        let content = content::ContentTarget::of(&header.method, path);
+        let ours = route.is_some()
+            || content::is_content_path(path)
+            || notifications::is_notifications_path(path);
+        if ours {
             if crate::cors::is_preflight(&header.method, &header.headers) {
                 self.app
                     .cors
@@ -86,7 +91,20 @@ impl ProxyHttp for Edge {
             }
             log.cors = self.app.cors.answer_headers(&header.headers);
         }
-        if let Some(route) = route {
+        if let Some(target) = content {
+            log.route = RouteKind::History;
+            let served = match target {
+                content::ContentTarget::Post(id) => {
+                    content::serve_post(&self.app, session, id, log).await?
+                }
+                content::ContentTarget::Get(id) => {
+                    content::serve_get(&self.app, session, id, log).await?
+                }
+            };
+            if served == Served::Forward {
+                return Ok(false);
+            }
+        } else if let Some(route) = route {
             log.route = RouteKind::History;
             if is_post {
                 if history::serve(&self.app, session, route, log).await? == Served::Forward {

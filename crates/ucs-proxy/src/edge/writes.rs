@@ -21,6 +21,9 @@ const MAX_CAPTURED: usize = 16 * 1024;
 pub(crate) struct WriteCapture {
     interaction_id: String,
     body: Vec<u8>,
+    /// The whole body is known already (read by the edge before forwarding): what pingora
+    /// forwards is not captured again.
+    complete: bool,
 }
 
 impl WriteCapture {
@@ -36,11 +39,24 @@ impl WriteCapture {
         valid.then(|| WriteCapture {
             interaction_id: id.to_owned(),
             body: Vec::new(),
+            complete: false,
         })
+    }
+
+    /// The capture of a write to interaction `id` whose whole `body` was read already.
+    pub(crate) fn with_body(id: String, body: &[u8]) -> WriteCapture {
+        WriteCapture {
+            interaction_id: id,
+            body: body[..body.len().min(MAX_CAPTURED)].to_vec(),
+            complete: true,
+        }
     }
 
     /// Keeps the start of the body as it is forwarded.
     pub(crate) fn push(&mut self, chunk: &Bytes) {
+        if self.complete {
+            return;
+        }
         let room = MAX_CAPTURED.saturating_sub(self.body.len());
         self.body.extend_from_slice(&chunk[..chunk.len().min(room)]);
     }

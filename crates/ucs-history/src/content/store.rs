@@ -1,0 +1,143 @@
+//! The content cache: interaction contents by (scope, id, source), weighed by their bytes, each
+//! dropped by a change of its interaction.
+
+use crate::cache::CachePolicy;
+use moka::sync::Cache;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use ucs_model::{AuthScope, ContentDocument, MediaType, Source};
+
+/// The identity of a cached content.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct ContentKey {
+    pub(crate) scope: AuthScope,
+    pub(crate) id: String,
+    pub(crate) source: Source,
+}
+
+/// One cached content and the change generation its backend call began at.
+#[derive(Debug)]
+pub(crate) struct CachedContent {
+    pub(crate) document: Arc<ContentDocument>,
+    pub(crate) media_type: Option<MediaType>,
+    began_at: u64,
+}
+
+impl CachedContent {
+    /// The entry for `document`, whose backend call began at change `began_at`.
+    pub(crate) fn new(document: ContentDocument, began_at: u64) -> Self {
+        Self {
+            media_type: MediaType::from_name(document.media_type()),
+            document: Arc::new(document),
+            began_at,
+        }
+    }
+}
+
+/// How long the change generation of an interaction is remembered: longer than any backend
+/// call may take, so that an answer read before a change is never served after it.
+const CHANGE_MEMORY: Duration = Duration::from_secs(600);
+/// Recently changed interactions remembered at most.
+const CHANGED_CAPACITY: u64 = 1_000_000;
+
+/// The content cache (see the module's docs).
+#[derive(Debug)]
+pub(crate) struct ContentStore {
+    entries: moka::future::Cache<ContentKey, Arc<CachedContent>, ahash::RandomState>,
+    /// The generation of the last change of each recently changed interaction (tenant, id).
+    changed: Cache<(String, String), u64, ahash::RandomState>,
+    generation: AtomicU64,
+}
+
+impl ContentStore {
+    /// An empty store holding at most a quarter of `policy.max_bytes` of contents, each fresh
+    /// for `policy.ttl`.
+    pub(crate) fn new(policy: &CachePolicy) -> Self {
+        Self {
+            entries: moka::future::Cache::builder()
+                .max_capacity((policy.max_bytes / 4).max(1))
+                .weigher(|_key: &ContentKey, entry: &Arc<CachedContent>| {
+                    u32::try_from(entry.document.memory_size()).unwrap_or(u32::MAX)
+                })
+                .time_to_live(policy.ttl.max(Duration::from_millis(1)))
+                .support_invalidation_closures()
+                .build_with_hasher(ahash::RandomState::new()),
+            changed: Cache::builder()
+                .max_capacity(CHANGED_CAPACITY)
+                .time_to_live(CHANGE_MEMORY)
+                .build_with_hasher(ahash::RandomState::new()),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    /// The change generation now: a backend call records it as it begins.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// The fresh entry of `key`: none when absent, or when its interaction changed after its
+    /// backend call began (then it is dropped).
+    pub(crate) async fn get(&self, key: &ContentKey) -> Option<Arc<CachedContent>> {
+        let entry = self.entries.get(key).await?;
+        if self.overtaken(key, &entry) {
+            self.entries.invalidate(key).await;
+            return None;
+        }
+        Some(entry)
+    }
+
+    /// The entry of `key`, filled by `fill` when absent: identical concurrent misses wait for
+    /// one call. A failure (or nothing found) is not stored. An answer its interaction's change
+    /// overtook is given to the callers that waited for it but not served again.
+    pub(crate) async fn get_or_fill<E: Send + Sync + 'static>(
+        &self,
+        key: ContentKey,
+        fill: impl Future<Output = Result<Arc<CachedContent>, E>>,
+    ) -> Result<Arc<CachedContent>, Arc<E>> {
+        let entry = self.entries.try_get_with(key.clone(), fill).await?;
+        if self.overtaken(&key, &entry) {
+            self.entries.invalidate(&key).await;
+        }
+        Ok(entry)
+    }
+
+    /// Whether `entry`'s interaction changed after its backend call began.
+    fn overtaken(&self, key: &ContentKey, entry: &CachedContent) -> bool {
+        let changed = self
+            .changed
+            .get(&(key.scope.tenant().to_owned(), key.id.clone()));
+        changed.is_some_and(|at| at > entry.began_at)
+    }
+
+    /// Interaction `id` of `tenant` changed: its cached contents (every scope, every source)
+    /// are no longer served (they are dropped when next read, or leave by their TTL).
+    pub(crate) fn changed(&self, tenant: &str, id: &str) {
+        let at = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        self.changed.insert((tenant.to_owned(), id.to_owned()), at);
+    }
+
+    /// Drops every cached content (a purge, a resync).
+    pub(crate) fn clear(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.entries.invalidate_all();
+    }
+
+    /// Drops the contents `purged` selects.
+    pub(crate) fn drop_if(
+        &self,
+        purged: impl Fn(&ContentKey, &CachedContent) -> bool + Send + Sync + 'static,
+    ) {
+        // Only fails when invalidation closures are not enabled, which `new` does.
+        let _ = self
+            .entries
+            .invalidate_entries_if(move |key, entry| purged(key, entry));
+    }
+
+    /// Entries and bytes held.
+    pub(crate) async fn stats(&self) -> (u64, u64) {
+        self.entries.run_pending_tasks().await;
+        (self.entries.entry_count(), self.entries.weighted_size())
+    }
+}

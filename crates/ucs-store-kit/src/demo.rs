@@ -206,9 +206,11 @@ pub fn demo_content(seed: u64, i: u64, interaction: &Interaction) -> Interaction
         ));
         content.structured_text_mime_type = Some("text/html".to_owned());
         content.text = Some(paragraphs.join("\n\n"));
+        // Ids that sort in the order written, as stores list attachments by id.
+        let prefix = format!("{:04X}{:010X}", rng.next(0xFFFF), i);
         content.attachments = (0..rng.next(3))
             .map(|n| Attachment {
-                id: format!("{:04X}{:010X}A{n}", rng.next(0xFFFF), i),
+                id: format!("{prefix}A{n}"),
                 file_name: ["invoice.pdf", "photo.jpg", "contract.docx"][n as usize].to_owned(),
                 mime_type: ["application/pdf", "image/jpeg", "application/msword"][n as usize]
                     .to_owned(),

@@ -19,26 +19,29 @@
 //! plugin connects once and refuses to run on a missing or older schema, saying so.
 
 mod codec;
+mod content;
 mod error;
 mod feed;
 mod query;
 mod schema;
 mod write;
 
+pub use content::read_content;
 pub use error::StoreError;
 pub use feed::listener_name;
 pub use query::run as run_query;
 pub use schema::{migrate, schema_version, SchemaName, CHANGE_CHANNEL, SCHEMA_VERSION};
 /// The driver this store is built with (for its tool, tests and benches).
 pub use tokio_postgres;
-pub use write::{write_demo_history, write_interactions, DEMO_BATCH};
+pub use write::{write_contents, write_demo_history, write_interactions, DEMO_BATCH};
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use serde::Deserialize;
 use std::time::Duration;
-use ucs_plugin_api::ucs_model::{Interaction, MediaType, Source};
+use ucs_plugin_api::ucs_model::{Interaction, InteractionContent, MediaType, Source};
 use ucs_plugin_api::{
-    export_plugin, Backend, BackendError, BackendRequest, ChangeFeed, Description,
+    export_plugin, Backend, BackendError, BackendRequest, ChangeFeed, ContentBackendRequest,
+    Description,
 };
 
 /// Connections per database by default.
@@ -124,6 +127,15 @@ impl Database {
             schema,
             pool,
         })
+    }
+
+    /// Reads one interaction's content on a pooled connection.
+    pub async fn content(
+        &self,
+        request: &ContentBackendRequest,
+    ) -> Result<Option<InteractionContent>, StoreError> {
+        let client = self.pool.get().await?;
+        read_content(&client, &self.schema, request).await
     }
 
     /// Runs one query on a pooled connection.
@@ -256,13 +268,29 @@ impl Backend for PostgresStore {
     }
 
     async fn query(&self, request: BackendRequest) -> Result<Vec<Interaction>, BackendError> {
-        let database = match request.query.source() {
-            Source::Main => &self.main,
+        Ok(self
+            .database(request.query.source())?
+            .query(&request)
+            .await?)
+    }
+
+    async fn content(
+        &self,
+        request: ContentBackendRequest,
+    ) -> Result<Option<InteractionContent>, BackendError> {
+        Ok(self.database(request.source)?.content(&request).await?)
+    }
+}
+
+impl PostgresStore {
+    /// The database serving `source`.
+    fn database(&self, source: Source) -> Result<&Database, BackendError> {
+        match source {
+            Source::Main => Ok(&self.main),
             Source::Archive => self.archive.as_ref().ok_or_else(|| {
                 BackendError::invalid_request("this store has no archive configured")
-            })?,
-        };
-        Ok(database.query(&request).await?)
+            }),
+        }
     }
 }
 

@@ -105,10 +105,64 @@ CREATE TRIGGER attributes_changed AFTER INSERT OR UPDATE OR DELETE ON {schema}.c
     FOR EACH ROW EXECUTE FUNCTION {schema}.notify_attribute_change();
 "#,
     },
+    // GetInteractionContent: the body, the attachments' metadata and the transcript, each
+    // change of them NOTIFYed as kind `content` (no history answer can differ, only the
+    // interaction's cached content).
+    Migration {
+        version: 3,
+        statements: r#"
+CREATE TABLE {schema}.interaction_content (
+    interaction_id            TEXT COLLATE "C" PRIMARY KEY REFERENCES {schema}.interactions(id) ON DELETE CASCADE,
+    text                      TEXT,
+    structured_text           TEXT,
+    structured_text_mime_type TEXT
+);
+CREATE TABLE {schema}.attachments (
+    interaction_id TEXT COLLATE "C" NOT NULL REFERENCES {schema}.interactions(id) ON DELETE CASCADE,
+    id             TEXT COLLATE "C" NOT NULL,
+    file_name      TEXT NOT NULL,
+    mime_type      TEXT NOT NULL,
+    size           BIGINT NOT NULL,
+    PRIMARY KEY (interaction_id, id)
+);
+CREATE TABLE {schema}.transcript_messages (
+    interaction_id TEXT COLLATE "C" NOT NULL REFERENCES {schema}.interactions(id) ON DELETE CASCADE,
+    idx            INTEGER NOT NULL,
+    nickname       TEXT NOT NULL,
+    party_type     TEXT NOT NULL,
+    participant_id TEXT NOT NULL,
+    text           TEXT,
+    at_ms          BIGINT NOT NULL,
+    at_offset      INTEGER NOT NULL,
+    visibility     TEXT NOT NULL,
+    message_type   TEXT NOT NULL,
+    PRIMARY KEY (interaction_id, idx)
+);
+CREATE FUNCTION {schema}.notify_content_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    r {schema}.interactions;
+BEGIN
+    SELECT * INTO r FROM {schema}.interactions
+        WHERE id = CASE WHEN TG_OP = 'DELETE' THEN OLD.interaction_id ELSE NEW.interaction_id END;
+    IF FOUND THEN
+        PERFORM pg_notify('ucs_interaction_changes', {schema}.interaction_change(r, 'content'));
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER content_changed AFTER INSERT OR UPDATE OR DELETE ON {schema}.interaction_content
+    FOR EACH ROW EXECUTE FUNCTION {schema}.notify_content_change();
+CREATE TRIGGER attachments_changed AFTER INSERT OR UPDATE OR DELETE ON {schema}.attachments
+    FOR EACH ROW EXECUTE FUNCTION {schema}.notify_content_change();
+CREATE TRIGGER transcript_changed AFTER INSERT OR UPDATE OR DELETE ON {schema}.transcript_messages
+    FOR EACH ROW EXECUTE FUNCTION {schema}.notify_content_change();
+"#,
+    },
 ];
 
 /// The schema version this build reads and writes.
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 
 /// A schema name: a plain lower-case SQL identifier, so it can be written into statements
 /// (identifiers cannot be bound parameters) without any quoting question.

@@ -8,7 +8,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Browser } from "./lib/browser.mjs";
 import { startProxy, postHistory, basic, freePort, metric } from "./lib/servers.mjs";
-import { startGwsSimulator, answerOf, SIM_USERS, simulatedHistory } from "./lib/gws-simulator.mjs";
+import { startGwsSimulator, answerOf, contentOf, SIM_USERS, simulatedHistory } from "./lib/gws-simulator.mjs";
 import { upstreamConfig } from "./lib/upstream-config.mjs";
 import { Desk } from "./lib/desk.mjs";
 
@@ -87,6 +87,41 @@ test("a miss is resolved on the upstream and relayed to the official client; the
     assert.notEqual(again.referenceId, miss.referenceId, "each request has the proxy's own referenceId");
     assert.equal(JSON.stringify(again.data.interactions), JSON.stringify(expected));
     assert.equal(gws1.stats.historyPosts.length + gws2.stats.historyPosts.length, postsBefore + 1, "the upstream saw no second request");
+});
+
+test("GetInteractionContent is relayed from GWS byte for byte (uri rewritten), then a HIT GWS never sees", async () => {
+    const alice = await desktop(proxy, "alice", "alice-pw");
+    const contentPosts = () => gws1.stats.contentPosts.length + gws2.stats.contentPosts.length;
+    for (const media of ["Chat", "Email"]) {
+        const { id } = gws1.history.find((r) => r.interaction.mediaType === media).interaction;
+        const before = contentPosts();
+        const path = `/api/v2/ucs/interactions/${id}`;
+        const ack = await postHistory(proxy.base, "alice", "alice-pw", { operationName: "GetInteractionContent" }, path);
+        assert.equal(ack.status, 200, JSON.stringify(ack.body));
+        assert.equal(ack.xCache, "MISS");
+        const message = await alice.waitFor((e) => e.ev === "message" && e.data.referenceId === ack.body.referenceId);
+        assert.equal(contentPosts(), before + 1, "one upstream request");
+        const [upstream] = [...gws1.stats.contentPosts, ...gws2.stats.contentPosts].slice(-1);
+        assert.deepEqual([upstream.user, upstream.id, upstream.body], ["svc", id, { operationName: "GetInteractionContent", source: "main" }]);
+
+        const row = gws1.history.find((r) => r.interaction.id === id).interaction;
+        const gws = contentOf(row);
+        const expected = { referenceId: ack.body.referenceId, messageType: "GetInteractionContentMessage",
+            interaction: { ...gws.interaction, uri: PUBLIC_BASE + row.path }, ...(gws.messages && { messages: gws.messages }) };
+        // Byte for byte: same keys (one the proxy's model does not know), same order, same text.
+        assert.equal(JSON.stringify(message.data), JSON.stringify(expected));
+
+        const again = await postHistory(proxy.base, "alice", "alice-pw", { operationName: "GetInteractionContent", source: "MAIN" }, path);
+        assert.equal(again.xCache, "HIT");
+        const hit = await alice.waitFor((e) => e.ev === "message" && e.data.referenceId === again.body.referenceId);
+        assert.equal(JSON.stringify(hit.data.interaction), JSON.stringify(expected.interaction));
+        assert.equal(contentPosts(), before + 1, "the upstream saw no second request");
+    }
+    // An id GWS does not hold: its errorMessage becomes the proxy's, never cached.
+    const ack = await postHistory(proxy.base, "alice", "alice-pw", { operationName: "GetInteractionContent" }, "/api/v2/ucs/interactions/0000NOSUCHID0000");
+    const failed = await alice.waitFor((e) => e.ev === "message" && e.data.referenceId === ack.body.referenceId);
+    assert.equal(failed.data.errorMessage.startsWith("Request failed"), true, JSON.stringify(failed.data));
+    assert.equal(failed.data.interaction, undefined);
 });
 
 test("a cold query over every media type is one upstream POST, and fills each type's entry", async () => {

@@ -4,11 +4,13 @@
 //! attributes, its text, structured text and attachments' metadata) and, for the session media
 //! (chat, facebooksession, smssession), the transcript `messages`.
 
-use crate::date::gws_timestamp;
+use crate::date::{format_gws_timestamp, gws_timestamp, GWS_TIMESTAMP_FORMAT};
 use crate::interaction::Interaction;
 use chrono::{DateTime, FixedOffset};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use serde_json::Value;
 
 /// The `messageType` of a content result.
 pub const CONTENT_MESSAGE_TYPE: &str = "GetInteractionContentMessage";
@@ -246,6 +248,50 @@ impl ContentDocument {
         }
     }
 
+    /// The document as callers see it: `uri` on `public_base_url` (+ `path`), and every date
+    /// (`startDate`, `endDate`, each message's `timestamp`) in `time_zone`, as history results
+    /// are presented. Nothing else changes: other keys, their order and values stay as the
+    /// backend (or GWS) wrote them.
+    pub fn presented(&self, time_zone: Tz, public_base_url: &str) -> ContentDocument {
+        let base = public_base_url.trim_end_matches('/');
+        let rezone = |value: &mut Value| {
+            let instant = value
+                .as_str()
+                .and_then(|text| DateTime::parse_from_str(text, GWS_TIMESTAMP_FORMAT).ok());
+            if let Some(instant) = instant {
+                let local = instant.with_timezone(&time_zone).fixed_offset();
+                *value = Value::String(format_gws_timestamp(&local));
+            }
+        };
+        let mut interaction: Value =
+            serde_json::from_str(self.interaction.get()).expect("checked when parsed");
+        if let Some(object) = interaction.as_object_mut() {
+            let path = object
+                .get("path")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            if let Some(path) = path.filter(|p| p.starts_with('/')) {
+                object.insert("uri".to_owned(), Value::String(format!("{base}{path}")));
+            }
+            for key in ["startDate", "endDate"] {
+                object.get_mut(key).map(rezone);
+            }
+        }
+        let messages = self.messages.as_ref().map(|raw| {
+            let mut messages: Value = serde_json::from_str(raw.get()).expect("checked when parsed");
+            for message in messages.as_array_mut().into_iter().flatten() {
+                message.get_mut("timestamp").map(rezone);
+            }
+            serde_json::value::to_raw_value(&messages).expect("messages serialize")
+        });
+        ContentDocument {
+            media_type: self.media_type.clone(),
+            interaction: serde_json::value::to_raw_value(&interaction)
+                .expect("an interaction serializes"),
+            messages,
+        }
+    }
+
     /// The media type as stored (`Chat`, `email`, …).
     pub fn media_type(&self) -> &str {
         &self.media_type
@@ -314,6 +360,26 @@ mod tests {
                 .unwrap()
                 .interaction()
                 .get()
+        );
+    }
+
+    #[test]
+    fn presenting_rewrites_the_uri_and_the_dates_only() {
+        let document = ContentDocument::parse(CHAT.as_bytes(), "a1")
+            .unwrap()
+            .unwrap();
+        let presented = document.presented(Tz::UTC, "https://proxy.example/");
+        let text = serde_json::to_string(&presented.message(1)).unwrap();
+        let expected = CHAT
+            .replace("http://h/api", "https://proxy.example/api")
+            .replace("16:02:07.000+0300", "13:02:07.000+0000")
+            .replace("16:02:08.000+0300", "13:02:08.000+0000");
+        assert_eq!(
+            text,
+            format!(
+                r#"{{"referenceId":1,"messageType":"GetInteractionContentMessage",{}"#,
+                &expected[1..]
+            )
         );
     }
 

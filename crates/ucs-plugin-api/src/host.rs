@@ -292,9 +292,9 @@ impl PluginBackend {
         validate_output(&bytes, request).map_err(|m| self.error(PluginErrorKind::InvalidOutput, m))
     }
 
-    /// Whether the plugin serves content (ABI 1.3).
+    /// Whether the plugin serves content: ABI 1.3 or later, and it says so in its description.
     pub fn serves_content(&self) -> bool {
-        self.functions.content_start.is_some()
+        self.functions.content_start.is_some() && self.description().content
     }
 
     /// (ABI 1.3) Asks the plugin for one interaction's content, with the call timeout, and

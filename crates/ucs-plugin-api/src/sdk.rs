@@ -111,6 +111,7 @@ impl Backend for NullBackend {
             media_types: Vec::new(),
             archive: false,
             batch: false,
+            content: false,
         }
     }
 

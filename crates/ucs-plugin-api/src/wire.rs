@@ -22,6 +22,11 @@ pub struct Description {
     /// [`BackendRequest::batch`]); absent in older plugins: false.
     #[serde(default)]
     pub batch: bool,
+    /// (ABI 1.3) Whether it serves GetInteractionContent ([`ContentBackendRequest`]); absent
+    /// in older plugins: false, and the host answers content requests without it (or forwards
+    /// them to GWS when it has an upstream).
+    #[serde(default)]
+    pub content: bool,
 }
 
 /// One query to a backend: one media type of one tenant's history, or (to a plugin that

@@ -21,6 +21,7 @@ impl Backend for OldBackend {
             media_types: vec![MediaType::Chat],
             archive: false,
             batch: false,
+            content: false,
         }
     }
 

@@ -113,6 +113,7 @@ impl Backend for FaultBackend {
             media_types: ucs_plugin_api::ucs_model::MediaType::ALL.to_vec(),
             archive: false,
             batch: false,
+            content: false,
         }
     }
 

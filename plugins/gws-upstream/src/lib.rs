@@ -6,6 +6,7 @@
 //! A query is POSTed to the upstream as the normalized RetrieveInteractionHistory (or
 //! RetrieveContactHistory); the upstream's `GetInteractionsHistoryMessage` is matched by the
 //! upstream's referenceId, and its interactions (or its `errorMessage`) are the plugin's answer.
+//! GetInteractionContent is relayed the same way, its content passed on as GWS wrote it.
 //! The proxy then caches them and delivers them with its own referenceId, `uri` rewritten to its
 //! `public_base_url`. Timeouts bound every call, and a circuit breaker makes a dead upstream fail
 //! fast.
@@ -29,7 +30,9 @@ use relay::Relay;
 use session::ServiceSession;
 use std::collections::HashMap;
 use ucs_plugin_api::ucs_model::{Interaction, MediaType, Tz};
-use ucs_plugin_api::{export_plugin, Backend, BackendError, BackendRequest, Description};
+use ucs_plugin_api::{
+    export_plugin, Backend, BackendError, BackendRequest, ContentBackendRequest, Description,
+};
 
 /// The relay backend: one [`Relay`] per tenant's service account.
 #[derive(Debug)]
@@ -77,17 +80,29 @@ impl Backend for GwsUpstream {
             media_types: MediaType::ALL.to_vec(),
             archive: true,
             batch: true,
+            content: true,
         }
     }
 
     async fn query(&self, request: BackendRequest) -> Result<Vec<Interaction>, BackendError> {
-        let relay = self.relays.get(&request.tenant).ok_or_else(|| {
+        Ok(self.relay(&request.tenant)?.query(&request).await?)
+    }
+
+    /// GWS's content as it wrote it: nothing re-serialized on the way (the host checks it).
+    async fn content_json(&self, request: ContentBackendRequest) -> Result<Vec<u8>, BackendError> {
+        let content = self.relay(&request.tenant)?.content(&request).await?;
+        Ok(content.unwrap_or_else(|| b"null".to_vec()))
+    }
+}
+
+impl GwsUpstream {
+    /// The relay of `tenant`'s service account.
+    fn relay(&self, tenant: &str) -> Result<&Relay, BackendError> {
+        self.relays.get(tenant).ok_or_else(|| {
             BackendError::invalid_request(format!(
-                "tenant {:?} has no service account on the upstream",
-                request.tenant
+                "tenant {tenant:?} has no service account on the upstream"
             ))
-        })?;
-        Ok(relay.query(&request).await?)
+        })
     }
 }
 

@@ -15,8 +15,8 @@ use ucs_plugin_api::serde_json::Value;
 /// How long a notification nobody awaits is kept.
 pub(crate) const EARLY_KEPT_FOR: Duration = Duration::from_secs(60);
 
-/// What the upstream's notification said.
-pub(crate) type Outcome = Result<Vec<Value>, RelayError>;
+/// What the upstream's notification said: its `data`, or its `errorMessage` as an error.
+pub(crate) type Outcome = Result<Value, RelayError>;
 
 #[derive(Debug, Default)]
 struct Inner {
@@ -90,8 +90,8 @@ mod tests {
         let pending = Pending::default();
         let now = Instant::now();
         let after = pending.register(1);
-        pending.deliver(1, Ok(vec![Value::from(1)]), now);
-        assert_eq!(after.await.unwrap(), Ok(vec![Value::from(1)]));
+        pending.deliver(1, Ok(Value::from(1)), now);
+        assert_eq!(after.await.unwrap(), Ok(Value::from(1)));
 
         pending.deliver(2, Err(RelayError::Failed("x".into())), now);
         let before = pending.register(2);
@@ -106,8 +106,8 @@ mod tests {
         assert_eq!(waiter.await.unwrap(), Err(RelayError::SessionLost));
 
         let t0 = Instant::now();
-        pending.deliver(8, Ok(vec![]), t0);
-        pending.deliver(9, Ok(vec![]), t0 + EARLY_KEPT_FOR);
+        pending.deliver(8, Ok(Value::Null), t0);
+        pending.deliver(9, Ok(Value::Null), t0 + EARLY_KEPT_FOR);
         let late = pending.register(8);
         pending.forget(8);
         assert!(

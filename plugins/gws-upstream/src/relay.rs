@@ -6,14 +6,16 @@ use crate::cometd::{CometdClient, Reconnect};
 use crate::config::Config;
 use crate::error::RelayError;
 use crate::pending::{Outcome, Pending};
-use crate::request::{interactions, upstream_call, HISTORY_CHANNEL};
+use crate::request::{
+    content_call, content_json, history_items, interactions, upstream_call, HISTORY_CHANNEL,
+};
 use crate::session::ServiceSession;
 use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use ucs_plugin_api::serde_json::Value;
 use ucs_plugin_api::ucs_model::{Interaction, MediaType, Tz};
-use ucs_plugin_api::BackendRequest;
+use ucs_plugin_api::{BackendRequest, ContentBackendRequest};
 
 /// Consecutive failed `/meta/connect`s after which the relay handshakes again.
 const CONNECT_FAILURES_BEFORE_HANDSHAKE: u32 = 3;
@@ -112,26 +114,44 @@ impl Relay {
         &self,
         request: &BackendRequest,
     ) -> Result<Vec<Interaction>, RelayError> {
+        let (path, body) = upstream_call(request, self.time_zone);
+        let data = self.call(&path, &body).await?;
+        interactions(request, history_items(data)?)
+    }
+
+    /// GetInteractionContent through the upstream: GWS's content as it wrote it (`None` when
+    /// the interaction is of a media type the request does not allow).
+    pub(crate) async fn content(
+        &self,
+        request: &ContentBackendRequest,
+    ) -> Result<Option<Vec<u8>>, RelayError> {
+        let (path, body) = content_call(request);
+        let data = self.call(&path, &body).await?;
+        content_json(request, data)
+    }
+
+    /// One operation on the upstream, failing fast while the circuit is open: the `data` of
+    /// its notification.
+    async fn call(&self, path: &str, body: &Value) -> Outcome {
         self.breaker
             .allow(Instant::now())
             .map_err(|_| RelayError::CircuitOpen)?;
-        let outcome = self.ask(request).await;
+        let outcome = self.ask(path, body).await;
         match &outcome {
             Err(e) if e.counts_against_upstream() => self.breaker.failed(Instant::now()),
             _ => self.breaker.succeeded(),
         }
-        interactions(request, outcome?)
+        outcome
     }
 
-    async fn ask(&self, request: &BackendRequest) -> Outcome {
+    async fn ask(&self, path: &str, body: &Value) -> Outcome {
         self.start_notifications();
         let mut ready = self.ready.subscribe();
         tokio::time::timeout(self.request_timeout, ready.wait_for(|up| *up))
             .await
             .map_err(|_| RelayError::NotConnected)?
             .map_err(|_| RelayError::NotConnected)?;
-        let (path, body) = upstream_call(request, self.time_zone);
-        let reference = self.post_history(&path, &body).await?;
+        let reference = self.post_history(path, body).await?;
         let answer = self.pending.register(reference);
         match tokio::time::timeout(self.result_timeout, answer).await {
             Ok(Ok(outcome)) => outcome,
@@ -260,14 +280,15 @@ async fn serve_one_session(
     }
 }
 
-/// Hands history notifications to whoever awaits them; other messages are ignored.
+/// Hands the notifications of the history channel (history results, contents) to whoever
+/// awaits them; other messages are ignored.
 fn dispatch(pending: &Pending, messages: Vec<Value>) {
     let now = Instant::now();
-    for message in messages {
+    for mut message in messages {
         if message.get("channel").and_then(Value::as_str) != Some(HISTORY_CHANNEL) {
             continue;
         }
-        let Some(mut data) = message.get("data").cloned() else {
+        let Some(data) = message.get_mut("data").map(Value::take) else {
             continue;
         };
         let Some(reference) = data.get("referenceId").and_then(Value::as_u64) else {
@@ -275,11 +296,7 @@ fn dispatch(pending: &Pending, messages: Vec<Value>) {
         };
         let outcome = match data.get("errorMessage").and_then(Value::as_str) {
             Some(error) => Err(RelayError::Failed(error.to_owned())),
-            None => match data.get_mut("interactions").map(Value::take) {
-                Some(Value::Array(items)) => Ok(items),
-                Some(Value::Null) | None => Ok(Vec::new()),
-                Some(_) => Err(RelayError::Protocol("interactions is not an array".into())),
-            },
+            None => Ok(data),
         };
         pending.deliver(reference, outcome, now);
     }
@@ -314,7 +331,8 @@ mod tests {
                     "messageType": "GetInteractionsHistoryMessage", "errorMessage": "Request failed"}}),
             ],
         );
-        assert_eq!(ok.await.unwrap(), Ok(vec![json!({"id": "a"})]));
+        let data = ok.await.unwrap().unwrap();
+        assert_eq!(history_items(data), Ok(vec![json!({"id": "a"})]));
         assert_eq!(
             failed.await.unwrap(),
             Err(RelayError::Failed("Request failed".into()))

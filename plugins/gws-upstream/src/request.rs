@@ -5,7 +5,7 @@ use ucs_plugin_api::serde_json::{self, json, Map, Value};
 use ucs_plugin_api::ucs_model::{
     Interaction, SortOrder, Source, Tz, CONTACTS_PREFIX, INTERACTIONS_PATH,
 };
-use ucs_plugin_api::BackendRequest;
+use ucs_plugin_api::{BackendRequest, ContentBackendRequest};
 
 /// The notification channel GWS publishes history results on.
 pub(crate) const HISTORY_CHANNEL: &str = "/v2/ucs/interactions";
@@ -67,6 +67,53 @@ pub(crate) fn upstream_call(request: &BackendRequest, time_zone: Tz) -> (String,
         );
     }
     (path, Value::Object(body))
+}
+
+/// The `interactions` of a history notification's `data` (none when absent).
+pub(crate) fn history_items(mut data: Value) -> Result<Vec<Value>, RelayError> {
+    match data.get_mut("interactions").map(Value::take) {
+        Some(Value::Array(items)) => Ok(items),
+        Some(Value::Null) | None => Ok(Vec::new()),
+        Some(_) => Err(RelayError::Protocol("interactions is not an array".into())),
+    }
+}
+
+/// The URL path and JSON body of GetInteractionContent for `request` on the upstream.
+pub(crate) fn content_call(request: &ContentBackendRequest) -> (String, Value) {
+    let source = match request.source {
+        Source::Main => "main",
+        Source::Archive => "archive",
+    };
+    (
+        format!("{INTERACTIONS_PATH}/{}", request.id),
+        json!({"operationName": "GetInteractionContent", "source": source}),
+    )
+}
+
+/// The content of a GetInteractionContentMessage's `data` as the plugin answers it:
+/// `{"interaction":…,"messages":…}` with both parts as GWS wrote them (key order kept);
+/// `None` when the interaction is of a media type the request does not allow.
+pub(crate) fn content_json(
+    request: &ContentBackendRequest,
+    mut data: Value,
+) -> Result<Option<Vec<u8>>, RelayError> {
+    let interaction = data
+        .get_mut("interaction")
+        .map(Value::take)
+        .filter(Value::is_object)
+        .ok_or_else(|| RelayError::Protocol("content without an interaction".into()))?;
+    let media_type = interaction.get("mediaType").and_then(Value::as_str);
+    if !media_type.is_some_and(|m| request.allows(m)) {
+        return Ok(None);
+    }
+    let mut content = Map::new();
+    content.insert("interaction".into(), interaction);
+    if let Some(messages) = data.get_mut("messages").map(Value::take) {
+        content.insert("messages".into(), messages);
+    }
+    serde_json::to_vec(&content)
+        .map(Some)
+        .map_err(|e| RelayError::Protocol(e.to_string()))
 }
 
 /// The upstream's interactions as the answer to `request`: read as GWS prints them (`path` and

@@ -248,6 +248,7 @@ impl Backend for PostgresStore {
             media_types: MediaType::ALL.to_vec(),
             archive: self.archive.is_some(),
             batch: false,
+            content: true,
         }
     }
 

@@ -158,6 +158,7 @@ impl Backend for SqliteStore {
             media_types: MediaType::ALL.to_vec(),
             archive: false,
             batch: false,
+            content: true,
         }
     }
 

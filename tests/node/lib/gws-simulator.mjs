@@ -17,6 +17,10 @@
 //     the contact is its last segment): the ack, then after `delayMs` (as UCS applies writes
 //     after GWS acknowledges them) the change and a UcsOperationResponse {success} to the
 //     caller's CometD sessions;
+//   * POST /api/v2/ucs/interactions/{id} with GetInteractionContent (source main|archive): the
+//     ack, then a GetInteractionContentMessage with the interaction (all its attributes, a text,
+//     and for e-mail a structured text and an attachment) and, for chats, a transcript; an id
+//     the caller's tenant does not hold gets the errorMessage form ("UCS request failed");
 //   * /api/v2/notifications/** → the CometD server (handshake only with valid credentials);
 //   * a few other routes (GET /api/v2/me/calls, GET /api/v2/diagnostics/version, POST /api/v2/me,
 //     and /api/v2/diagnostics/echo, which answers what it received) so passthrough can be seen.
@@ -132,6 +136,45 @@ export function answerOf(history, user, body, contactId) {
     });
 }
 
+/**
+ * The content GWS would answer for `interaction` (its printed form): every field and attribute,
+ * plus a body, and a transcript for a chat. Keys in GWS's order, with one key (`ucsVersion`)
+ * no model of the proxy knows, so that relaying byte for byte can be seen.
+ */
+export function contentOf(interaction) {
+    const at = startMs(interaction);
+    const chat = interaction.mediaType.toLowerCase() === "chat";
+    const email = interaction.mediaType.toLowerCase() === "email";
+    const content = {
+        interaction: {
+            ...interaction,
+            ucsVersion: "8.5.300.09",
+            text: `Body of ${interaction.id}: "quoted", ünïcödé, line\nbreak.`,
+            ...(email && {
+                structuredText: `<html><body><p>Body of ${interaction.id}</p></body></html>`,
+                structuredTextMimeType: "text/html",
+                attachments: [{ id: `${interaction.id}A0`, fileName: "invoice.pdf", mimeType: "application/pdf", size: 48213 }],
+            }),
+        },
+    };
+    if (chat) {
+        const who = [
+            { nickname: "Customer", type: "Customer", participantId: "00AAAAAAAAAAAAA1" },
+            { nickname: "Agent", type: "Agent", participantId: "00AAAAAAAAAAAAA2" },
+        ];
+        content.messages = [0, 1, 2, 3].map((index) => ({
+            index,
+            from: who[index % 2],
+            ...(index > 1 && { text: `message ${index}` }),
+            timestamp: gwsDate(at + index * 1000),
+            visibility: "All",
+            type: index > 1 ? "Message" : "ParticipantJoined",
+            timestampSeconds: at + index * 1000,
+        }));
+    }
+    return content;
+}
+
 /** A UCS write applied to an interaction in GWS's printed form. */
 function applyWrite(interaction, request) {
     if (request.operationName === "SetCallCompleted") {
@@ -189,7 +232,7 @@ export async function startGwsSimulator({ name = "gws1", users = SIM_USERS, hist
     const { createCometDServer } = require("cometd-nodejs-server");
     const cometd = createCometDServer({ timeout: 5000 });
     const cometdUsers = new Map(); // CometD session id → user
-    const stats = { me: 0, historyPosts: [], handshakes: 0, handshakesBy: {}, unknownSession: 0, refused: 0, requests: 0, writes: [] };
+    const stats = { me: 0, historyPosts: [], handshakes: 0, handshakesBy: {}, unknownSession: 0, refused: 0, requests: 0, writes: [], contentPosts: [] };
     let referenceIds = 1000;
     const failures = [];
 
@@ -288,6 +331,18 @@ export async function startGwsSimulator({ name = "gws1", users = SIM_USERS, hist
         if (written && req.method === "POST") {
             let request;
             try { request = JSON.parse(body); } catch { return send(400, { statusCode: 2, statusMessage: "Invalid JSON" }, headers); }
+            if (request.operationName === "GetInteractionContent") {
+                const referenceId = ++referenceIds;
+                stats.contentPosts.push({ user: user.userName, id: written[1], body: request, referenceId });
+                setTimeout(() => {
+                    const row = history.find((r) => r.tenant === user.contactCenterId && r.interaction.id === written[1]);
+                    const data = row
+                        ? { referenceId, messageType: "GetInteractionContentMessage", ...contentOf(row.interaction) }
+                        : { referenceId, messageType: "GetInteractionContentMessage", errorMessage: "UCS request failed" };
+                    publishTo(user, data);
+                }, delayMs);
+                return send(200, { statusCode: 0, referenceId }, headers);
+            }
             if (!["SetCallCompleted", "SetCallNote", "SetCallContact"].includes(request.operationName)) {
                 return send(400, { statusCode: 2, statusMessage: "Invalid operation" }, headers);
             }

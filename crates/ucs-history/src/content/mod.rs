@@ -155,7 +155,7 @@ impl HistoryService {
     }
 
     /// Asks, one after the other, each backend serving content for some of the lookup's media
-    /// types; the first that holds the interaction answers. Failures are reported only when no
+    /// types; the first that holds the interaction answers, presented for callers. Failures are reported only when no
     /// backend found it.
     async fn ask_backends(
         &self,
@@ -175,7 +175,12 @@ impl HistoryService {
             };
             let work = backend.backend.content(&request);
             match observed(&backend, &lookup.tenant, CONTENT_LABEL, &call, work).await {
-                Ok(Some(document)) => return Ok(Some(document)),
+                Ok(Some(document)) => {
+                    let shown = &self.presentation;
+                    return Ok(Some(
+                        document.presented(shown.time_zone, &shown.public_base_url),
+                    ));
+                }
                 Ok(None) => {}
                 Err(error) => failure = failure.or(Some(error)),
             }

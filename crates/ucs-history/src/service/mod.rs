@@ -33,7 +33,7 @@ pub struct HistoryService {
     pub(crate) dispatcher: Dispatcher,
     pub(crate) cache: ResultCache,
     pub(crate) metrics: HistoryMetrics,
-    presentation: Presentation,
+    pub(crate) presentation: Presentation,
     refreshes: Refreshes,
     admission: Arc<Admission>,
     /// The cache shared by the nodes of a cluster; none: this node serves alone.

@@ -40,30 +40,13 @@ fn too_many_search_pairs_are_refused_before_the_ack() {
     );
 }
 
-/// A CometD session of the demo user over raw HTTP: its client id and a connection that carries
-/// its browser cookie.
-fn cometd_session(proxy: &Proxy) -> (crate::support::Client, String) {
-    let mut client = proxy.connect();
-    client.cookie = Some("BAYEUX_BROWSER=e2e-browser".into());
-    let handshake = client.post(
-        "/api/v2/notifications",
-        r#"[{"channel":"/meta/handshake","version":"1.0","supportedConnectionTypes":["long-polling"]}]"#,
-    );
-    assert_eq!(handshake.status, 200, "{}", handshake.text());
-    let id = handshake.json()[0]["clientId"]
-        .as_str()
-        .expect("a clientId")
-        .to_owned();
-    (client, id)
-}
-
 /// Finding 5: one session could hold 100 000 subscriptions, each subscribe scanning them all.
 /// Now a session holds at most `cometd.max_subscriptions` (100 by default): a subscribe past it
 /// is refused whole, and the session keeps working.
 #[test]
 fn a_session_cannot_subscribe_past_its_limit() {
     let proxy = Proxy::start(&[]);
-    let (mut client, id) = cometd_session(&proxy);
+    let (mut client, id) = crate::support::cometd_session(&proxy);
     let mut subscribe = |channels: Vec<String>| {
         let body = serde_json::json!([{"channel": "/meta/subscribe", "clientId": id, "subscription": channels}]);
         let reply = client.post("/api/v2/notifications", &body.to_string());

@@ -8,6 +8,7 @@
 mod forwarder;
 mod support;
 
+mod api_description;
 mod backend_errors;
 mod cache_and_admin;
 mod check_command;

@@ -12,6 +12,8 @@
 //! | `GET /readyz` | 200 when backend plugins are loaded and the public listener accepts connections, else 503 |
 //! | `POST /admin/reload` | re-reads the configuration (as SIGHUP does) and reports |
 //! | `GET /admin/cluster` | this node, whether Redis answers, and every node with its last heartbeat (`[cluster]` on) |
+//! | `GET /admin/openapi.json` | the OpenAPI 3.1 description of every HTTP route served (`docs/api/`) |
+//! | `GET /admin/asyncapi.json` | the AsyncAPI 3.0 description of the CometD channel and its messages |
 
 use crate::app::{App, ChangeOrigin};
 use crate::http_io::{read_body, Answer};
@@ -25,6 +27,12 @@ use std::sync::Arc;
 use std::time::Duration;
 use ucs_history::PurgeFilter;
 use ucs_model::InteractionChange;
+
+/// The OpenAPI 3.1 description of the routes served (checked against the binary's answers by
+/// `tests/e2e/api_description.rs`).
+const OPENAPI: &str = include_str!("../../../docs/api/openapi.json");
+/// The AsyncAPI 3.0 description of the CometD channel and its messages.
+const ASYNCAPI: &str = include_str!("../../../docs/api/asyncapi.json");
 
 /// Largest admin request body (a purge filter).
 const MAX_ADMIN_BODY: usize = 4096;
@@ -57,6 +65,8 @@ impl Admin {
                 Answer::json(200, text).with_content_type(METRICS_CONTENT_TYPE)
             }
             (Method::GET, "/admin/cache") => self.cache_report().await,
+            (Method::GET, "/admin/openapi.json") => Answer::json(200, OPENAPI),
+            (Method::GET, "/admin/asyncapi.json") => Answer::json(200, ASYNCAPI),
             (Method::POST, "/admin/cache/purge") => {
                 let body = read_small_body(session, MAX_ADMIN_BODY).await?;
                 self.purge(&body).await
@@ -102,6 +112,8 @@ impl Admin {
                 "entries": stats.entries,
                 "bytes": stats.bytes,
                 "maxBytes": stats.max_bytes,
+                "contentEntries": stats.content_entries,
+                "contentBytes": stats.content_bytes,
                 "lookups": lookups,
                 "hitRatio": lookups.hit_ratio(),
                 "scope": policy.scope,

@@ -93,3 +93,63 @@ async fn each_reported_kind_crosses_the_abi() {
         assert_eq!(error.message(), "fault plugin: backend unavailable");
     }
 }
+
+/// A content request for `id` of cc1, any media type.
+fn content_request(id: &str) -> ucs_plugin_api::ContentBackendRequest {
+    ucs_plugin_api::ContentBackendRequest {
+        tenant: "cc1".to_owned(),
+        id: id.to_owned(),
+        source: ucs_model::Source::Main,
+        media_types: ucs_model::MediaType::ALL.to_vec(),
+    }
+}
+
+#[tokio::test]
+async fn content_crosses_the_abi_checked_and_a_fault_in_it_never_passes() {
+    let ok = fault_plugin("ok", Duration::from_secs(5));
+    assert!(ok.serves_content());
+    let found = ok
+        .content(&content_request("fixture-1"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.media_type(), "chat");
+    assert!(ok
+        .content(&content_request("nothing"))
+        .await
+        .unwrap()
+        .is_none());
+    let mut only_email = content_request("fixture-1");
+    only_email.media_types = vec![ucs_model::MediaType::Email];
+    assert_eq!(
+        ok.content(&only_email).await.unwrap_err().kind(),
+        &PluginErrorKind::InvalidOutput,
+        "a chat where only e-mail was allowed"
+    );
+    for (mode, kind) in [
+        ("panic", PluginErrorKind::Panic),
+        ("malformed", PluginErrorKind::InvalidOutput),
+        ("wrong-media", PluginErrorKind::InvalidOutput),
+        ("error", PluginErrorKind::Internal),
+    ] {
+        let backend = fault_plugin(mode, Duration::from_secs(5));
+        let error = backend
+            .content(&content_request("fixture-1"))
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), &kind, "{mode}: {error}");
+    }
+    let hanging = fault_plugin("hang", Duration::from_millis(100));
+    let error = hanging
+        .content(&content_request("fixture-1"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), &PluginErrorKind::Timeout);
+    // The panicking plugin still answers afterwards.
+    let panicking = fault_plugin("panic", Duration::from_secs(5));
+    let _ = panicking.content(&content_request("fixture-1")).await;
+    assert!(panicking
+        .content(&content_request("fixture-1"))
+        .await
+        .is_err());
+}

@@ -110,3 +110,21 @@ async fn an_abi_1_0_plugin_s_errors_read_as_internal() {
     assert_eq!(error.kind(), &PluginErrorKind::Internal);
     assert_eq!(error.message(), "the 1.0 store is down");
 }
+
+#[tokio::test]
+async fn an_older_plugin_serves_no_content_and_says_so() {
+    let backend = PluginLibrary::load(&library("ucs-plugin-fault-abi-1-0"))
+        .unwrap()
+        .create(&serde_json::json!({}), Duration::from_secs(1))
+        .unwrap();
+    assert!(!backend.serves_content());
+    let request = ucs_plugin_api::ContentBackendRequest {
+        tenant: "cc1".to_owned(),
+        id: "x".to_owned(),
+        source: ucs_model::Source::Main,
+        media_types: vec![ucs_model::MediaType::Chat],
+    };
+    let error = backend.content(&request).await.unwrap_err();
+    assert_eq!(error.kind(), &PluginErrorKind::InvalidRequest);
+    assert!(error.message().contains("1.0"), "{error}");
+}

@@ -24,9 +24,10 @@ use serde::Deserialize;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use ucs_plugin_api::ucs_model::chrono::{DateTime, Duration};
-use ucs_plugin_api::ucs_model::Interaction;
+use ucs_plugin_api::ucs_model::{ContentInteraction, Interaction, InteractionContent};
 use ucs_plugin_api::{
-    export_plugin, Backend, BackendError, BackendErrorKind, BackendRequest, Description,
+    export_plugin, Backend, BackendError, BackendErrorKind, BackendRequest, ContentBackendRequest,
+    Description,
 };
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -113,7 +114,7 @@ impl Backend for FaultBackend {
             media_types: ucs_plugin_api::ucs_model::MediaType::ALL.to_vec(),
             archive: false,
             batch: false,
-            content: false,
+            content: true,
         }
     }
 
@@ -164,6 +165,39 @@ impl Backend for FaultBackend {
             let interactions = answer.await?;
             ucs_plugin_api::serde_json::to_vec(&interactions)
                 .map_err(|e| BackendError::internal(e.to_string()))
+        }
+    }
+
+    /// The content of `fixture-1` (a chat), nothing for other ids; or the mode's fault.
+    fn content_json(
+        &self,
+        request: ContentBackendRequest,
+    ) -> impl Future<Output = Result<Vec<u8>, BackendError>> + Send {
+        let (mode, kind) = (self.mode, self.kind);
+        async move {
+            let content = |id: &str| {
+                let content = InteractionContent {
+                    interaction: ContentInteraction {
+                        summary: fixture(id, "chat", "2015-10-01T10:00:00Z"),
+                        text: Some("fixture".to_owned()),
+                        structured_text: None,
+                        structured_text_mime_type: None,
+                        attachments: Vec::new(),
+                    },
+                    messages: Some(Vec::new()),
+                };
+                ucs_plugin_api::serde_json::to_vec(&content)
+                    .map_err(|e| BackendError::internal(e.to_string()))
+            };
+            match mode {
+                Mode::Panic => panic!("fault plugin: panic in content"),
+                Mode::Hang => std::future::pending().await,
+                Mode::Malformed => Ok(b"{ this is not json".to_vec()),
+                Mode::Error => Err(BackendError::new(kind, "fault plugin: backend unavailable")),
+                Mode::WrongMedia => content("someone-else"),
+                _ if request.id == "fixture-1" => content("fixture-1"),
+                _ => Ok(b"null".to_vec()),
+            }
         }
     }
 }

@@ -21,28 +21,38 @@ pub async fn read_content(
 ) -> Result<Option<InteractionContent>, StoreError> {
     let tables = format!("{}.", schema.quoted());
     let statements = ContentStatements::new(&tables, placeholder, &columns());
-    let found = client
-        .query_opt(
-            &client.prepare_cached(&statements.interaction).await?,
-            &[&request.tenant, &request.id],
-        )
-        .await?
-        .map(|row| from_row(&row))
-        .transpose()?;
-    let Some(mut interaction) = found.filter(|i| request.allows(&i.media_type)) else {
-        return Ok(None);
-    };
     let id: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&request.id];
     let rows = |sql: String| async move {
         let statement = client.prepare_cached(&sql).await?;
         Ok::<_, StoreError>(client.query(&statement, &id).await?)
     };
-    for row in rows(statements.attributes).await? {
+    let row = async {
+        let statement = client.prepare_cached(&statements.interaction).await?;
+        Ok::<_, StoreError>(
+            client
+                .query_opt(&statement, &[&request.tenant, &request.id])
+                .await?,
+        )
+    };
+    // One round trip: tokio-postgres pipelines the five statements on the connection. The
+    // content rows of an interaction another tenant holds are read and dropped.
+    let (row, attributes, body, attachments, messages) = tokio::try_join!(
+        row,
+        rows(statements.attributes),
+        rows(statements.body),
+        rows(statements.attachments),
+        rows(statements.transcript),
+    )?;
+    let found = row.map(|row| from_row(&row)).transpose()?;
+    let Some(mut interaction) = found.filter(|i| request.allows(&i.media_type)) else {
+        return Ok(None);
+    };
+    for row in attributes {
         interaction
             .custom_attributes
             .insert(row.try_get(0)?, row.try_get(1)?);
     }
-    let body = match rows(statements.body).await?.first() {
+    let body = match body.first() {
         Some(row) => Some(BodyRow {
             text: row.try_get(0)?,
             structured_text: row.try_get(1)?,
@@ -50,8 +60,7 @@ pub async fn read_content(
         }),
         None => None,
     };
-    let attachments = rows(statements.attachments)
-        .await?
+    let attachments = attachments
         .iter()
         .map(|row| {
             Ok(Attachment {
@@ -62,8 +71,7 @@ pub async fn read_content(
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-    let messages = rows(statements.transcript)
-        .await?
+    let messages = messages
         .iter()
         .map(|row| {
             Ok(MessageRow {

@@ -33,14 +33,14 @@ function sqlite(db, sql) {
 /** The two stores: how to write an interaction row, close one and delete one in each. */
 const stores = {
     postgres: {
-        table: () => `${SCHEMA}.interactions`,
+        table: (name = "interactions") => `${SCHEMA}.${name}`,
         exec: (sql) => psql(sql),
         start: (day) => `'2015-10-${String(day).padStart(2, "0")}T10:00:00Z'`,
         columns: "start_at, start_offset, end_at, end_offset",
         instant: (text) => `'${text}'`,
     },
     sqlite: {
-        table: () => "interactions",
+        table: (name = "interactions") => name,
         exec: (sql) => sqlite(`${proxy.workDir}/data/demo.db`, sql),
         start: (day) => String(Date.UTC(2015, 9, day, 10)),
         columns: "start_ms, start_offset, end_ms, end_offset",
@@ -152,6 +152,30 @@ async function scenario(source) {
     const deleted = await untilAnswer(window, undefined, ["a", "c"], since);
     assert.ok(deleted.ms < 200, `the delete was seen after ${deleted.ms} ms`);
     console.log(`${source}: change → new truth: insert ${inserted.ms.toFixed(1)} ms, update ${updateMs.toFixed(1)} ms, delete ${deleted.ms.toFixed(1)} ms`);
+
+    // A new transcript line (kind "content"): the next GetInteractionContent of "a" shows it,
+    // and no history answer is dropped.
+    const content = async () => {
+        const ack = await postHistory(proxy.base, "demo", "demo", { operationName: "GetInteractionContent" }, "/api/v2/ucs/interactions/a");
+        const message = await desk.waitFor((e) => e.ev === "message" && e.data.referenceId === ack.body.referenceId);
+        return { xCache: ack.xCache, messages: message.data.messages };
+    };
+    assert.deepEqual((await content()).messages, []);
+    assert.equal((await content()).xCache, "HIT");
+    store.exec(`INSERT INTO ${store.table("transcript_messages")} VALUES ('a', 0, 'Ann', 'Customer', 'p1', 'hello', 1443780000000, 0, 'All', 'Message')`);
+    since = performance.now();
+    for (;;) {
+        const { messages, xCache } = await content();
+        if (messages.length === 1) {
+            assert.equal(xCache, "MISS");
+            assert.equal(messages[0].text, "hello");
+            break;
+        }
+        assert.ok(performance.now() - since < 5000, "the transcript line never showed");
+    }
+    const contentMs = performance.now() - since;
+    assert.ok(contentMs < 200, `the content change was seen after ${contentMs} ms`);
+    assert.equal((await ask(window)).xCache, "HIT", "a content change drops no history answer");
 
     assert.ok(await metric(proxy, `ucs_proxy_cache_changes_total{source="${source}"}`) >= 7);
     assert.ok(await metric(proxy, "ucs_proxy_cache_spared_total") >= 1);

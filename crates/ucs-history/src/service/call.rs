@@ -4,8 +4,7 @@
 use super::HistoryService;
 use crate::admission::Admission;
 use crate::backend::{BackendFailure, HistoryBackend};
-use crate::cache::{CachePolicy, CacheState, CachedPart, PartKey};
-use crate::content::Locator;
+use crate::cache::{CachePolicy, CacheState, CachedPart, Locator, PartKey};
 use crate::dispatcher::Registered;
 use crate::error::HistoryError;
 use crate::metrics::HistoryMetrics;
@@ -61,7 +60,7 @@ pub(super) fn stored(
 
 /// Who a backend call is made for, and what it reports to.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Call<'a> {
+pub(super) struct Call<'a> {
     pub(super) metrics: &'a HistoryMetrics,
     pub(super) admission: &'a Admission,
     /// Learns the media types of the interactions in history answers (none for a background
@@ -73,7 +72,7 @@ pub(crate) struct Call<'a> {
 
 impl HistoryService {
     /// The call context of a call for `user`.
-    pub(crate) fn call<'a>(&'a self, user: Option<&'a str>) -> Call<'a> {
+    pub(super) fn call<'a>(&'a self, user: Option<&'a str>) -> Call<'a> {
         Call {
             metrics: &self.metrics,
             admission: &self.admission,
@@ -106,7 +105,7 @@ pub(super) async fn fetch(
 /// One backend call (`work`, not started yet) for `tenant`, once admission control admits it
 /// (see `admission.rs`), timed and counted under `media_label`; a failure is counted by its
 /// kind, logged with the backend's name, and returned naming the backend.
-pub(crate) async fn observed<T>(
+pub(super) async fn observed<T>(
     backend: &Registered,
     tenant: &str,
     media_label: &str,

@@ -5,18 +5,21 @@
 
 mod batch;
 mod call;
+mod content;
 mod lookup;
 mod partial;
 mod refresh;
 mod render;
 mod resolve;
 
-pub(crate) use call::observed;
+pub use content::ContentLookup;
 pub use lookup::Lookup;
 
 use crate::admission::{Admission, AdmissionPolicy, Overload};
-use crate::cache::{CacheError, CachePolicy, CacheStats, Invalidation, PurgeFilter, ResultCache};
-use crate::content::{ContentStore, Locator};
+use crate::cache::{
+    CacheError, CachePolicy, CacheStats, ContentStore, Invalidation, Locator, PurgeFilter,
+    ResultCache,
+};
 use crate::dispatcher::Dispatcher;
 use crate::metrics::{HistoryMetrics, TIER_LOCAL, TIER_SHARED};
 use crate::present::Presentation;
@@ -30,18 +33,18 @@ use ucs_model::{ChangeKind, InteractionChange, MediaType};
 /// (dropping the service stops them).
 #[derive(Debug)]
 pub struct HistoryService {
-    pub(crate) dispatcher: Dispatcher,
-    pub(crate) cache: ResultCache,
-    pub(crate) metrics: HistoryMetrics,
-    pub(crate) presentation: Presentation,
+    dispatcher: Dispatcher,
+    cache: ResultCache,
+    metrics: HistoryMetrics,
+    presentation: Presentation,
     refreshes: Refreshes,
     admission: Arc<Admission>,
     /// The cache shared by the nodes of a cluster; none: this node serves alone.
     tier: Option<Arc<dyn SecondTier>>,
     /// Cached interaction contents (replaced when the byte budget or TTL changes).
-    pub(crate) content: RwLock<Arc<ContentStore>>,
+    content: RwLock<Arc<ContentStore>>,
     /// The media types of the interactions seen.
-    pub(crate) locator: Locator,
+    locator: Locator,
 }
 
 impl HistoryService {

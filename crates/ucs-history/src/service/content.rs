@@ -3,18 +3,12 @@
 //! ([`HistoryService::resolve_content`]) through the backends of the media types the caller may
 //! read, cached by (scope, id, source) and dropped by every change of that interaction.
 
-mod locator;
-mod store;
-
-pub(crate) use locator::Locator;
-pub(crate) use store::ContentStore;
-
-use crate::cache::PurgeFilter;
+use super::call::observed;
+use super::HistoryService;
+use crate::cache::{CachedContent, ContentKey, ContentStore};
 use crate::error::HistoryError;
-use crate::service::{observed, HistoryService};
 use crate::status::CacheStatus;
 use std::sync::Arc;
-use store::{CachedContent, ContentKey};
 use ucs_model::{ContentDocument, ContentRequest, MediaType};
 use ucs_plugin_api::ContentBackendRequest;
 
@@ -189,33 +183,12 @@ impl HistoryService {
     }
 
     /// Drops the cached contents of interaction `id` of `tenant` (a change of it).
-    pub(crate) fn content_changed(&self, tenant: &str, id: &str) {
+    pub(super) fn content_changed(&self, tenant: &str, id: &str) {
         self.content_store().changed(tenant, id);
     }
 
     /// The content store in force.
-    pub(crate) fn content_store(&self) -> Arc<ContentStore> {
+    pub(super) fn content_store(&self) -> Arc<ContentStore> {
         Arc::clone(&self.content.read().unwrap_or_else(|e| e.into_inner()))
-    }
-}
-
-impl PurgeFilter {
-    /// Whether a purge with this filter removes the cached content of `key`. What a content
-    /// entry does not record (its contact) counts as matching: a purge never leaves one behind.
-    fn matches_content(&self, key: &ContentKey, entry: &CachedContent) -> bool {
-        self.tenant.as_deref().is_none_or(|t| key.scope.tenant() == t)
-            && self.media_type.is_none_or(|m| entry.media_type == Some(m))
-            && self.interaction_id.as_deref().is_none_or(|id| key.id == id)
-            && self.user_id.as_deref().is_none_or(|user| {
-                !matches!(&key.scope, ucs_model::AuthScope::User { user_id, .. } if user_id != user)
-            })
-    }
-}
-
-impl ContentStore {
-    /// Removes the contents `filter` selects.
-    pub(crate) fn purge(&self, filter: &PurgeFilter) {
-        let filter = filter.clone();
-        self.drop_if(move |key, entry| filter.matches_content(key, entry));
     }
 }

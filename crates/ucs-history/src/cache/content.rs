@@ -1,7 +1,7 @@
 //! The content cache: interaction contents by (scope, id, source), weighed by their bytes, each
 //! dropped by a change of its interaction.
 
-use crate::cache::CachePolicy;
+use super::{CachePolicy, PurgeFilter};
 use moka::sync::Cache;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -139,5 +139,26 @@ impl ContentStore {
     pub(crate) async fn stats(&self) -> (u64, u64) {
         self.entries.run_pending_tasks().await;
         (self.entries.entry_count(), self.entries.weighted_size())
+    }
+}
+
+impl PurgeFilter {
+    /// Whether a purge with this filter removes the cached content of `key`. What a content
+    /// entry does not record (its contact) counts as matching: a purge never leaves one behind.
+    fn matches_content(&self, key: &ContentKey, entry: &CachedContent) -> bool {
+        self.tenant.as_deref().is_none_or(|t| key.scope.tenant() == t)
+            && self.media_type.is_none_or(|m| entry.media_type == Some(m))
+            && self.interaction_id.as_deref().is_none_or(|id| key.id == id)
+            && self.user_id.as_deref().is_none_or(|user| {
+                !matches!(&key.scope, ucs_model::AuthScope::User { user_id, .. } if user_id != user)
+            })
+    }
+}
+
+impl ContentStore {
+    /// Removes the contents `filter` selects.
+    pub(crate) fn purge(&self, filter: &PurgeFilter) {
+        let filter = filter.clone();
+        self.drop_if(move |key, entry| filter.matches_content(key, entry));
     }
 }

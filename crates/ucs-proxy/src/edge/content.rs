@@ -66,7 +66,7 @@ pub(crate) async fn serve_post(
     let request = match parse_content_request(&id, &body) {
         Ok(request) => request,
         Err(error) if *error.kind() == ErrorKind::UnknownOperation && app.upstream.is_some() => {
-            log.write = Some(WriteCapture::with_body(id, &body));
+            log.write = Some(WriteCapture::new(id, &body));
             return Ok(Served::Forward);
         }
         Err(error) => {

@@ -119,9 +119,7 @@ impl ProxyHttp for Edge {
             log.route = RouteKind::Notifications;
             notifications::serve(&self.app, session, log).await?;
         } else if self.app.upstream.is_some() {
-            // Not ours: pingora forwards it unchanged (upstream_peer picks the node); a UCS
-            // write is watched on its way (writes.rs).
-            log.write = writes::WriteCapture::of(&session.req_header().method, path);
+            // Not ours: pingora forwards it unchanged (upstream_peer picks the node).
             return Ok(false);
         } else {
             Answer::error(&RequestError::route_not_served())
@@ -145,20 +143,6 @@ impl ProxyHttp for Edge {
             tracing::debug!(%error, "client went away");
         }
         client_gone
-    }
-
-    /// The body of a watched UCS write is kept (its start) as it is forwarded.
-    async fn request_body_filter(
-        &self,
-        _session: &mut Session,
-        body: &mut Option<bytes::Bytes>,
-        _end_of_stream: bool,
-        log: &mut RequestLog,
-    ) -> pingora::Result<()> {
-        if let (Some(write), Some(chunk)) = (log.write.as_mut(), body.as_ref()) {
-            write.push(chunk);
-        }
-        Ok(())
     }
 
     /// One access line per request; history requests are counted by operation and outcome; a

@@ -6,59 +6,30 @@
 
 use super::caller::authenticate;
 use crate::app::{App, ChangeOrigin};
-use bytes::Bytes;
 use pingora::proxy::Session;
 use std::sync::Arc;
-use ucs_model::{ChangeKind, InteractionChange, INTERACTIONS_PATH};
+use ucs_model::{ChangeKind, InteractionChange};
 
 /// The source label of these changes in `ucs_proxy_cache_changes_total`.
 pub(crate) const PASSTHROUGH_SOURCE: &str = "passthrough";
 /// The most of a write's body kept to read its operation (they are a few hundred bytes).
 const MAX_CAPTURED: usize = 16 * 1024;
 
-/// A forwarded write being watched: its interaction and the start of its body.
+/// A forwarded write being watched: its interaction and the start of its body (read by the
+/// edge before forwarding, see `content.rs`).
 #[derive(Debug)]
 pub(crate) struct WriteCapture {
     interaction_id: String,
     body: Vec<u8>,
-    /// The whole body is known already (read by the edge before forwarding): what pingora
-    /// forwards is not captured again.
-    complete: bool,
 }
 
 impl WriteCapture {
-    /// The capture of a request to `path` with `method`, when it may be a UCS write.
-    pub(crate) fn of(method: &http::Method, path: &str) -> Option<WriteCapture> {
-        let id = path.strip_prefix(INTERACTIONS_PATH)?.strip_prefix('/')?;
-        let valid = method == http::Method::POST
-            && !id.is_empty()
-            && id.len() <= 64
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        valid.then(|| WriteCapture {
-            interaction_id: id.to_owned(),
-            body: Vec::new(),
-            complete: false,
-        })
-    }
-
-    /// The capture of a write to interaction `id` whose whole `body` was read already.
-    pub(crate) fn with_body(id: String, body: &[u8]) -> WriteCapture {
+    /// The capture of a write to interaction `id` with `body`.
+    pub(crate) fn new(id: String, body: &[u8]) -> WriteCapture {
         WriteCapture {
             interaction_id: id,
             body: body[..body.len().min(MAX_CAPTURED)].to_vec(),
-            complete: true,
         }
-    }
-
-    /// Keeps the start of the body as it is forwarded.
-    pub(crate) fn push(&mut self, chunk: &Bytes) {
-        if self.complete {
-            return;
-        }
-        let room = MAX_CAPTURED.saturating_sub(self.body.len());
-        self.body.extend_from_slice(&chunk[..chunk.len().min(room)]);
     }
 
     /// The changes the write makes, without their tenant: none when it is not a known write.
@@ -142,18 +113,7 @@ mod tests {
     use super::*;
 
     fn capture(body: &str) -> WriteCapture {
-        let mut capture =
-            WriteCapture::of(&http::Method::POST, "/api/v2/ucs/interactions/0001AbC").unwrap();
-        capture.push(&Bytes::from(body.to_owned()));
-        capture
-    }
-
-    #[test]
-    fn only_posts_to_one_interaction_are_watched() {
-        assert!(WriteCapture::of(&http::Method::GET, "/api/v2/ucs/interactions/1").is_none());
-        assert!(WriteCapture::of(&http::Method::POST, "/api/v2/ucs/interactions").is_none());
-        assert!(WriteCapture::of(&http::Method::POST, "/api/v2/ucs/interactions/").is_none());
-        assert!(WriteCapture::of(&http::Method::POST, "/api/v2/ucs/interactions/a/b").is_none());
+        WriteCapture::new("0001AbC".to_owned(), body.as_bytes())
     }
 
     #[test]

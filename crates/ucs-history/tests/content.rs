@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use ucs_history::{
     BackendFailure, CachePolicy, CacheStatus, Dispatcher, HistoryBackend, HistoryMetrics,
-    HistoryService, PurgeFilter,
+    HistoryService, PurgeFilter, ScopeKind,
 };
 use ucs_model::chrono::DateTime;
 use ucs_model::{
@@ -238,6 +238,30 @@ async fn a_known_media_type_the_caller_may_not_read_is_refused_before_the_ack() 
         )
         .await;
     assert_eq!(lookup.forbidden(), None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_miss_coalesced_with_a_caller_who_may_read_more_never_reaches_one_who_may_not() {
+    let store = Store::new(Duration::from_millis(50));
+    let policy = CachePolicy {
+        scope: ScopeKind::Tenant,
+        ..CachePolicy::default()
+    };
+    let service = Arc::new(service(&store, policy));
+    let no_voice: Vec<MediaType> = ALL
+        .iter()
+        .copied()
+        .filter(|m| *m != MediaType::Call)
+        .collect();
+    let voice = {
+        let service = Arc::clone(&service);
+        tokio::spawn(async move { fetch(&service, "agent", ALL, "call1").await })
+    };
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let without = fetch(&service, "novoice", &no_voice, "call1").await;
+    assert_eq!(without.1, None, "never the call's content");
+    assert_eq!(voice.await.unwrap().1, Some("first".into()));
+    assert_eq!(store.calls(), 1, "coalesced into the first caller's call");
 }
 
 #[tokio::test(start_paused = true)]

@@ -128,13 +128,16 @@ impl HistoryService {
             None => fill.await.map_err(Arc::new),
         };
         match found {
-            Ok(entry) => {
-                if let Some(media_type) = entry.media_type {
+            // A miss coalesced with another caller's (`cache.scope = "tenant"`) may bring content
+            // of a media type this caller may not read: for them it does not exist.
+            Ok(entry) => match entry.media_type.filter(|m| lookup.media_types.contains(m)) {
+                Some(media_type) => {
                     self.locator
                         .learn(&lookup.tenant, &lookup.request.id, media_type);
+                    Ok(Some(Arc::clone(&entry.document)))
                 }
-                Ok(Some(Arc::clone(&entry.document)))
-            }
+                None => Ok(None),
+            },
             Err(failure) => match &*failure {
                 None => {
                     self.metrics
@@ -149,8 +152,8 @@ impl HistoryService {
     }
 
     /// Asks, one after the other, each backend serving content for some of the lookup's media
-    /// types; the first that holds the interaction answers, presented for callers. Failures are reported only when no
-    /// backend found it.
+    /// types; the first that holds the interaction answers, presented for callers. Failures are
+    /// reported only when no backend found it.
     async fn ask_backends(
         &self,
         lookup: &ContentLookup,

@@ -2,6 +2,8 @@
 //! dropped by a change of its interaction.
 
 use super::{CachePolicy, PurgeFilter};
+use moka::notification::RemovalCause;
+use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -36,9 +38,10 @@ impl CachedContent {
     }
 }
 
-/// How long the change generation of an interaction is remembered: longer than any backend
-/// call may take, so that an answer read before a change is never served after it.
-const CHANGE_MEMORY: Duration = Duration::from_secs(600);
+/// How much longer than an entry's lifetime the change of its interaction is remembered: more
+/// than any backend call takes with its admission wait, so that an entry filled from a read made
+/// before a change is refused for as long as it could live.
+const CHANGE_MARGIN: Duration = Duration::from_secs(120);
 /// Recently changed interactions remembered at most.
 const CHANGED_CAPACITY: u64 = 1_000_000;
 
@@ -55,19 +58,30 @@ impl ContentStore {
     /// An empty store holding at most a quarter of `policy.max_bytes` of contents, each fresh
     /// for `policy.ttl`.
     pub(crate) fn new(policy: &CachePolicy) -> Self {
+        let ttl = policy.ttl.max(Duration::from_millis(1));
+        let entries = moka::future::Cache::builder()
+            .max_capacity((policy.max_bytes / 4).max(1))
+            .weigher(|_key: &ContentKey, entry: &Arc<CachedContent>| {
+                u32::try_from(entry.document.memory_size()).unwrap_or(u32::MAX)
+            })
+            .time_to_live(ttl)
+            .support_invalidation_closures()
+            .build_with_hasher(ahash::RandomState::new());
+        let guarded = entries.clone();
         Self {
-            entries: moka::future::Cache::builder()
-                .max_capacity((policy.max_bytes / 4).max(1))
-                .weigher(|_key: &ContentKey, entry: &Arc<CachedContent>| {
-                    u32::try_from(entry.document.memory_size()).unwrap_or(u32::MAX)
-                })
-                .time_to_live(policy.ttl.max(Duration::from_millis(1)))
-                .support_invalidation_closures()
-                .build_with_hasher(ahash::RandomState::new()),
             changed: Cache::builder()
                 .max_capacity(CHANGED_CAPACITY)
-                .time_to_live(CHANGE_MEMORY)
+                .time_to_live(ttl + CHANGE_MARGIN)
+                // Every change is recorded (LRU admits every new key); when one is pushed out
+                // before its time, the contents it may guard go too.
+                .eviction_policy(EvictionPolicy::lru())
+                .eviction_listener(move |_key, _generation, cause| {
+                    if cause == RemovalCause::Size {
+                        guarded.invalidate_all();
+                    }
+                })
                 .build_with_hasher(ahash::RandomState::new()),
+            entries,
             generation: AtomicU64::new(0),
         }
     }
@@ -112,7 +126,8 @@ impl ContentStore {
     }
 
     /// Interaction `id` of `tenant` changed: its cached contents (every scope, every source)
-    /// are no longer served (they are dropped when next read, or leave by their TTL).
+    /// are no longer served (they are dropped when next read, or leave by their TTL; the change
+    /// is remembered longer than they can live).
     pub(crate) fn changed(&self, tenant: &str, id: &str) {
         let at = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
         self.changed.insert((tenant.to_owned(), id.to_owned()), at);

@@ -5,8 +5,8 @@
 use moka::sync::Cache;
 use ucs_model::{Interaction, MediaType};
 
-/// Interactions whose media type the locator keeps (about 100 bytes each).
-const LOCATOR_CAPACITY: u64 = 1_000_000;
+/// Interactions whose media type the locator keeps (about 100 bytes each: some 20 MiB).
+const LOCATOR_CAPACITY: u64 = 200_000;
 
 /// Interaction (tenant, id) → media type, bounded.
 #[derive(Debug)]

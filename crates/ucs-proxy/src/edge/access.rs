@@ -35,7 +35,7 @@ pub struct RequestLog {
     /// When the request began (its header was read).
     pub(crate) started: Instant,
     pub(crate) route: RouteKind,
-    /// The history operation, once parsed.
+    /// The history operation, once parsed (`GetInteraction` for the interaction resource).
     pub(crate) operation: Option<&'static str>,
     /// The GWS `statusCode` of a history answer (0 for the ack).
     pub(crate) status_code: Option<u8>,

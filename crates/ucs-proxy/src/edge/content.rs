@@ -22,6 +22,10 @@ use ucs_model::{
     CONTENT_OPERATION, HISTORY_CHANNEL, INTERACTION_NOT_FOUND, REQUEST_FAILED,
 };
 
+/// The `operation` of `GET /api/v2/interactions/{id}` in the access log and
+/// `ucs_proxy_requests_total` (it has no `operationName`).
+const RESOURCE_OPERATION: &str = "GetInteraction";
+
 /// What a request on one of the two content URLs is.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum ContentTarget {
@@ -110,6 +114,7 @@ pub(crate) async fn serve_get(
         }
     };
     log.user_id = Some(caller.principal.user_id.clone());
+    log.operation = Some(RESOURCE_OPERATION);
     if app.upstream.is_some()
         && !app
             .history

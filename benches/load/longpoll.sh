@@ -12,7 +12,7 @@ REF_PORT=${REF_PORT:-18491}
 
 ulimit -n "$(ulimit -Hn)"  # 10 000 held sockets on each side
 scripts/deps
-cargo build --release --locked -p ucs-proxy >/dev/null
+cargo build --release --locked -p ucs-proxy -p ucs-plugin-store-sqlite >/dev/null
 npm ci --prefix tests/node --no-audit --no-fund --loglevel=error >/dev/null
 
 UCS_PROXY_SERVER__LISTEN=127.0.0.1:$PROXY_PORT UCS_PROXY_LOG__LEVEL=warn \

@@ -12,6 +12,7 @@ REF_PORT=${REF_PORT:-18491}
 
 ulimit -n "$(ulimit -Hn)"  # 10 000 held sockets on each side
 scripts/deps
+command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
 cargo build --release --locked -p ucs-proxy -p ucs-plugin-store-sqlite >/dev/null
 npm ci --prefix tests/node --no-audit --no-fund --loglevel=error >/dev/null
 
@@ -22,7 +23,13 @@ proxy_pid=$!
 node benches/load/reference-cometd.cjs "$REF_PORT" 30000 >/dev/null &
 ref_pid=$!
 trap 'kill $proxy_pid $ref_pid 2>/dev/null || true' EXIT
-sleep 1.5
+# Both listening (the proxy writes its demo database, contents included, on its first start).
+for port in "$PROXY_PORT" "$REF_PORT"; do
+  for _ in $(seq 600); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+    sleep 0.1
+  done
+done
 
 ours=$(node benches/load/longpoll.mjs "http://127.0.0.1:$PROXY_PORT" /api/v2/notifications "$proxy_pid" publish "$SESSIONS")
 echo "ucs-proxy  publish: $ours"

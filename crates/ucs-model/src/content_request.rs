@@ -1,8 +1,8 @@
 //! `GetInteractionContent`: its two URLs and its request body.
 
-use crate::error::{ErrorKind, RequestError, Result};
+use crate::error::Result;
 use crate::media::Source;
-use crate::request::{decode_object, optional_string};
+use crate::request::{decode_object, operation_name, parse_source, unknown_operation};
 use crate::route::{is_ucs_id, INTERACTIONS_PATH};
 use serde::Deserialize;
 use serde_json::Value;
@@ -74,34 +74,18 @@ struct WireContentRequest {
 /// ```
 pub fn parse_content_request(id: &str, body: &[u8]) -> Result<ContentRequest> {
     let wire: WireContentRequest = decode_object(body)?;
-    match optional_string("operationName", wire.operation_name)? {
-        None => {
-            return Err(RequestError::missing(
-                ErrorKind::MissingOperation,
-                "operationName",
-            ))
-        }
-        Some(name) if name != CONTENT_OPERATION => {
-            return Err(RequestError::new(
-                ErrorKind::UnknownOperation,
-                format!("Invalid operation: {name}"),
-            ))
-        }
-        Some(_) => {}
+    let name = operation_name(wire.operation_name)?;
+    if name != CONTENT_OPERATION {
+        return Err(unknown_operation(&name));
     }
-    let source = optional_string("source", wire.source)?
-        .map(|name| {
-            Source::from_name(&name)
-                .ok_or_else(|| RequestError::invalid("source", "expected main or archive"))
-        })
-        .transpose()?
-        .unwrap_or_default();
+    let source = parse_source(wire.source)?;
     Ok(ContentRequest::new(id, source))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     #[test]
     fn recognises_the_two_content_urls() {

@@ -168,13 +168,7 @@ pub fn parse_request(route: &Route, body: &[u8], ctx: &ParseContext) -> Result<P
         }
     };
 
-    let source = optional_string("source", wire.source)?
-        .map(|name| {
-            Source::from_name(&name)
-                .ok_or_else(|| RequestError::invalid("source", "expected main or archive"))
-        })
-        .transpose()?
-        .unwrap_or_default();
+    let source = parse_source(wire.source)?;
 
     let custom_attributes = parse_attribute_names(wire.custom_attributes)?;
     let search_custom_attributes = parse_search_attributes(wire.search_custom_attributes)?;
@@ -226,24 +220,41 @@ pub(crate) fn decode_object<T: serde::de::DeserializeOwned>(body: &[u8]) -> Resu
 }
 
 fn parse_operation(route: &Route, value: Option<Value>) -> Result<Operation> {
-    let name = match value {
-        None => {
-            return Err(RequestError::missing(
-                ErrorKind::MissingOperation,
-                "operationName",
-            ))
-        }
-        Some(Value::String(name)) => name,
-        Some(_) => return Err(RequestError::invalid("operationName", "expected a string")),
-    };
+    let name = operation_name(value)?;
     Operation::from_name(&name)
         .filter(|op| route.serves(*op))
-        .ok_or_else(|| {
-            RequestError::new(
-                ErrorKind::UnknownOperation,
-                format!("Invalid operation: {name}"),
-            )
+        .ok_or_else(|| unknown_operation(&name))
+}
+
+/// `operationName`: mandatory, a string.
+pub(crate) fn operation_name(value: Option<Value>) -> Result<String> {
+    match value {
+        None => Err(RequestError::missing(
+            ErrorKind::MissingOperation,
+            "operationName",
+        )),
+        Some(Value::String(name)) => Ok(name),
+        Some(_) => Err(RequestError::invalid("operationName", "expected a string")),
+    }
+}
+
+/// The refusal of an `operationName` not served on the URL (GWS's wording).
+pub(crate) fn unknown_operation(name: &str) -> RequestError {
+    RequestError::new(
+        ErrorKind::UnknownOperation,
+        format!("Invalid operation: {name}"),
+    )
+}
+
+/// `source`: `main` (default) or `archive`, case-insensitively.
+pub(crate) fn parse_source(value: Option<Value>) -> Result<Source> {
+    optional_string("source", value)?
+        .map(|name| {
+            Source::from_name(&name)
+                .ok_or_else(|| RequestError::invalid("source", "expected main or archive"))
         })
+        .transpose()
+        .map(Option::unwrap_or_default)
 }
 
 /// `fromDate` / `toDate`: a string in one of the forms [`parse_bound`] reads.

@@ -34,6 +34,20 @@ pub(crate) async fn accept(
     }
 }
 
+/// [`accept`] for a request that may yet be forwarded (an `operationName` that is GWS's): with
+/// an upstream, the body read here is kept in pingora's retry buffer, which the proxy phase
+/// sends on.
+pub(crate) async fn accept_forwardable(
+    app: &App,
+    session: &mut Session,
+    log: &mut RequestLog,
+) -> pingora::Result<Option<(Authenticated, Bytes)>> {
+    if app.upstream.is_some() {
+        session.enable_retry_buffering();
+    }
+    accept(app, session, log).await
+}
+
 /// Reads the request body within the configured bounds. `Ok(Err(answer))`: refused (413 or
 /// 408), and the connection will close since the rest of the body is still on the wire;
 /// `Err`: the connection failed.

@@ -5,7 +5,7 @@
 //! The same POST URL carries GWS's UCS writes (`SetCallCompleted`, …): with an upstream they are
 //! forwarded and watched (`writes.rs`); without one they are `Invalid operation`.
 
-use super::accept::accept;
+use super::accept::accept_forwardable;
 use super::caller::{authenticate, reply};
 use super::history::{acknowledge, refuse, refuse_overload, Served};
 use super::writes::WriteCapture;
@@ -61,10 +61,7 @@ pub(crate) async fn serve_post(
     id: String,
     log: &mut RequestLog,
 ) -> pingora::Result<Served> {
-    if app.upstream.is_some() {
-        session.enable_retry_buffering();
-    }
-    let Some((caller, body)) = accept(app, session, log).await? else {
+    let Some((caller, body)) = accept_forwardable(app, session, log).await? else {
         return Ok(Served::Answered);
     };
     let request = match parse_content_request(&id, &body) {
@@ -79,12 +76,9 @@ pub(crate) async fn serve_post(
         }
     };
     log.operation = Some(CONTENT_OPERATION);
-    let readable = caller.principal.readable_media_types();
-    if app.upstream.is_some() && !app.history.serves_content(&readable) {
-        return Ok(Served::Forward);
-    }
-    let Some(lookup) = authorized_lookup(app, session, log, &caller, request).await? else {
-        return Ok(Served::Answered);
+    let lookup = match look_up(app, session, log, &caller, request).await? {
+        Ok(lookup) => lookup,
+        Err(served) => return Ok(served),
     };
     let cache = lookup.status();
     if refuse_overload(app, session, log, &caller, cache).await? {
@@ -115,16 +109,10 @@ pub(crate) async fn serve_get(
     };
     log.user_id = Some(caller.principal.user_id.clone());
     log.operation = Some(RESOURCE_OPERATION);
-    if app.upstream.is_some()
-        && !app
-            .history
-            .serves_content(&caller.principal.readable_media_types())
-    {
-        return Ok(Served::Forward);
-    }
     let request = ContentRequest::new(id.clone(), Source::Main);
-    let Some(lookup) = authorized_lookup(app, session, log, &caller, request).await? else {
-        return Ok(Served::Answered);
+    let lookup = match look_up(app, session, log, &caller, request).await? {
+        Ok(lookup) => lookup,
+        Err(served) => return Ok(served),
     };
     let cache = lookup.status();
     log.cache = Some(cache);
@@ -150,21 +138,25 @@ pub(crate) async fn serve_get(
     Ok(Served::Answered)
 }
 
-/// Looks the content up after checking the caller's features: none at all, or none for the
-/// interaction's media type when this node knows it, is refused (HTTP 403, statusCode 3) and
-/// `None` returned.
-async fn authorized_lookup(
+/// Forwards the request when only GWS can answer it, else checks the caller's features (none
+/// at all, or none for the interaction's media type when this node knows it: HTTP 403,
+/// statusCode 3) and looks the content up. `Err` says what became of a request that is not to
+/// be answered here: forwarded, or refused (the answer was written).
+async fn look_up(
     app: &App,
     session: &mut Session,
     log: &mut RequestLog,
     caller: &Authenticated,
     request: ContentRequest,
-) -> pingora::Result<Option<ContentLookup>> {
+) -> pingora::Result<Result<ContentLookup, Served>> {
     let principal = &caller.principal;
     let readable = principal.readable_media_types();
+    if app.upstream.is_some() && !app.history.serves_content(&readable) {
+        return Ok(Err(Served::Forward));
+    }
     if readable.is_empty() {
         refuse(session, log, caller, &RequestError::no_history_feature()).await?;
-        return Ok(None);
+        return Ok(Err(Served::Answered));
     }
     let lookup = app
         .history
@@ -173,9 +165,9 @@ async fn authorized_lookup(
     if let Some(m) = lookup.forbidden() {
         let error = RequestError::forbidden_media_type(m.as_str(), m.feature());
         refuse(session, log, caller, &error).await?;
-        return Ok(None);
+        return Ok(Err(Served::Answered));
     }
-    Ok(Some(lookup))
+    Ok(Ok(lookup))
 }
 
 /// Resolves an acknowledged content request and notifies its caller.

@@ -1,7 +1,7 @@
 //! The history URLs: authenticate, read, parse, authorize, look up the cache, ack (with
 //! `X-Cache`), then resolve and notify.
 
-use super::accept::accept;
+use super::accept::accept_forwardable;
 use super::caller::reply;
 use super::{App, RequestLog};
 use crate::auth::Authenticated;
@@ -35,10 +35,7 @@ pub(crate) async fn serve(
     route: Route,
     log: &mut RequestLog,
 ) -> pingora::Result<Served> {
-    if app.upstream.is_some() {
-        session.enable_retry_buffering();
-    }
-    let Some((caller, body)) = accept(app, session, log).await? else {
+    let Some((caller, body)) = accept_forwardable(app, session, log).await? else {
         return Ok(Served::Answered);
     };
     let settings = &app.settings;

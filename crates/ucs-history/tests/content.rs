@@ -113,6 +113,14 @@ fn service(store: &Arc<Store>, policy: CachePolicy) -> HistoryService {
 
 const ALL: &[MediaType] = &MediaType::ALL;
 
+/// The media types of a caller without `api-ucs-voice`.
+fn without_calls() -> Vec<MediaType> {
+    ALL.iter()
+        .copied()
+        .filter(|m| *m != MediaType::Call)
+        .collect()
+}
+
 /// Looks `id` up as `user` of cc1 reading `readable`, resolves it: status and subject.
 async fn fetch(
     service: &HistoryService,
@@ -201,11 +209,7 @@ async fn a_change_of_the_interaction_drops_its_content_even_when_it_overtakes_th
 async fn a_known_media_type_the_caller_may_not_read_is_refused_before_the_ack() {
     let store = Store::new(Duration::ZERO);
     let service = service(&store, CachePolicy::default());
-    let no_voice: Vec<MediaType> = ALL
-        .iter()
-        .copied()
-        .filter(|m| *m != MediaType::Call)
-        .collect();
+    let no_voice = without_calls();
     // Not known yet: looked up in the caller's media types only, so not found.
     let lookup = service
         .content_lookup(
@@ -248,11 +252,7 @@ async fn a_miss_coalesced_with_a_caller_who_may_read_more_never_reaches_one_who_
         ..CachePolicy::default()
     };
     let service = Arc::new(service(&store, policy));
-    let no_voice: Vec<MediaType> = ALL
-        .iter()
-        .copied()
-        .filter(|m| *m != MediaType::Call)
-        .collect();
+    let no_voice = without_calls();
     let voice = {
         let service = Arc::clone(&service);
         tokio::spawn(async move { fetch(&service, "agent", ALL, "call1").await })

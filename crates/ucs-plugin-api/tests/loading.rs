@@ -101,10 +101,7 @@ fn an_abi_1_0_plugin_still_loads_and_answers() {
 
 #[tokio::test]
 async fn an_abi_1_0_plugin_s_errors_read_as_internal() {
-    let backend = PluginLibrary::load(&library("ucs-plugin-fault-abi-1-0"))
-        .unwrap()
-        .create(&serde_json::json!({}), Duration::from_secs(1))
-        .unwrap();
+    let backend = abi_1_0_plugin();
     let error = backend.query(&chat_request()).await.unwrap_err();
     // It says "unavailable" with the status of a newer SDK, but a 1.0 table cannot mean it.
     assert_eq!(error.kind(), &PluginErrorKind::Internal);
@@ -113,10 +110,7 @@ async fn an_abi_1_0_plugin_s_errors_read_as_internal() {
 
 #[tokio::test]
 async fn an_older_plugin_serves_no_content_and_says_so() {
-    let backend = PluginLibrary::load(&library("ucs-plugin-fault-abi-1-0"))
-        .unwrap()
-        .create(&serde_json::json!({}), Duration::from_secs(1))
-        .unwrap();
+    let backend = abi_1_0_plugin();
     assert!(!backend.serves_content());
     let request = ucs_plugin_api::ContentBackendRequest {
         tenant: "cc1".to_owned(),
@@ -127,4 +121,12 @@ async fn an_older_plugin_serves_no_content_and_says_so() {
     let error = backend.content(&request).await.unwrap_err();
     assert_eq!(error.kind(), &PluginErrorKind::InvalidRequest);
     assert!(error.message().contains("1.0"), "{error}");
+}
+
+/// An instance of the ABI 1.0 test plugin.
+fn abi_1_0_plugin() -> ucs_plugin_api::PluginBackend {
+    PluginLibrary::load(&library("ucs-plugin-fault-abi-1-0"))
+        .unwrap()
+        .create(&serde_json::json!({}), Duration::from_secs(1))
+        .unwrap()
 }

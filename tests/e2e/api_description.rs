@@ -5,7 +5,8 @@
 //! schema (a JSON Schema 2020-12 validator), so the description cannot drift from the code.
 //! Every operation of the OpenAPI document is exercised, but those listed in `NOT_EXERCISED`.
 
-use crate::support::{Notifications, Proxy, Response};
+use crate::cometd::Notifications;
+use crate::support::{Proxy, Response};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 

@@ -46,7 +46,7 @@ fn too_many_search_pairs_are_refused_before_the_ack() {
 #[test]
 fn a_session_cannot_subscribe_past_its_limit() {
     let proxy = Proxy::start(&[]);
-    let (mut client, id) = crate::support::cometd_session(&proxy);
+    let (mut client, id) = crate::cometd::cometd_session(&proxy);
     let mut subscribe = |channels: Vec<String>| {
         let body = serde_json::json!([{"channel": "/meta/subscribe", "clientId": id, "subscription": channels}]);
         let reply = client.post("/api/v2/notifications", &body.to_string());

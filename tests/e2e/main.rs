@@ -5,6 +5,7 @@
 //! its path over in `CARGO_BIN_EXE_ucs-proxy`), but its sources live in the workspace's
 //! top-level `tests/` with the other end-to-end material.
 
+mod cometd;
 mod forwarder;
 mod support;
 

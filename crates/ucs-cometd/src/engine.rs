@@ -8,6 +8,7 @@ use crate::error::BatchError;
 use crate::incoming::{Incoming, Verb};
 use crate::message::{event_message, event_message_raw, EventMessage, JsonText, Response};
 use crate::meta;
+use crate::meta::connect::HeldConnect;
 use crate::observer::SessionObserver;
 use crate::registry::Registry;
 use crate::session::Session;
@@ -32,6 +33,15 @@ pub struct EngineStats {
     pub expired: u64,
     /// Notifications waiting for a session of their user to subscribe.
     pub parked: usize,
+}
+
+/// How far [`Engine::begin`] took a request.
+#[derive(Debug)]
+pub enum Begun {
+    /// Every message is answered.
+    Answered(Response),
+    /// A `/meta/connect` waits (see [`HeldConnect::wait`]).
+    Held(HeldConnect),
 }
 
 /// A Bayeux 1.0 server engine, independent of any transport. Cheap to clone (one `Arc`).
@@ -67,6 +77,16 @@ impl Engine {
         body: &[u8],
         ctx: &TransportContext,
     ) -> Result<Response, BatchError> {
+        Ok(match self.begin(body, ctx)? {
+            Begun::Answered(response) => response,
+            Begun::Held(connect) => connect.wait().await,
+        })
+    }
+
+    /// Processes one request body as far as it goes without waiting: the [`Response`], or the
+    /// `/meta/connect` (alone in its batch) that waits, to be finished with
+    /// [`HeldConnect::wait`] wherever the transport keeps it.
+    pub fn begin(&self, body: &[u8], ctx: &TransportContext) -> Result<Begun, BatchError> {
         let messages = parse_batch(body)?;
         let alone = messages.len() == 1;
         if !alone
@@ -82,13 +102,19 @@ impl Engine {
         let mut piggyback: Option<Arc<Session>> = None;
         let mut had_connect = false;
         for message in messages {
+            if matches!(message.verb, Verb::Connect { .. }) {
+                had_connect = true;
+                let held =
+                    meta::connect::handle(&self.registry, message, ctx, alone, &mut response);
+                if let Some(held) = held {
+                    // Only a connect alone in its batch is held: nothing else was answered.
+                    return Ok(Begun::Held(held));
+                }
+                continue;
+            }
             match &message.verb {
                 Verb::Handshake { .. } => {
                     meta::handshake::handle(registry, &message, ctx, &mut response)
-                }
-                Verb::Connect { .. } => {
-                    had_connect = true;
-                    meta::connect::handle(registry, &message, ctx, alone, &mut response).await
                 }
                 Verb::Subscribe { .. } => {
                     piggyback = meta::subscribe::handle(registry, &message, ctx, &mut response)
@@ -99,6 +125,7 @@ impl Engine {
                 Verb::Publish { .. } => {
                     piggyback = meta::publish::handle(registry, &message, ctx, &mut response)
                 }
+                Verb::Connect { .. } => {}
             }
         }
         if let (Some(session), false) = (piggyback, had_connect) {
@@ -107,7 +134,7 @@ impl Engine {
                 response.events.extend(state.take_for_reply().0);
             }
         }
-        Ok(response)
+        Ok(Begun::Answered(response))
     }
 
     /// Delivers `data` on `channel` to every session of `user_id` that subscribed to the channel

@@ -69,9 +69,10 @@ pub use config::{
     DEFAULT_MAX_SESSIONS_PER_BROWSER, DEFAULT_MAX_SUBSCRIPTIONS, DEFAULT_MULTI_SESSION_INTERVAL,
     DEFAULT_PARK_FOR, DEFAULT_SWEEP_PERIOD, DEFAULT_TIMEOUT, PARKED_PER_USER,
 };
-pub use engine::{Engine, EngineStats};
+pub use engine::{Begun, Engine, EngineStats};
 pub use error::BatchError;
 pub use message::{event_message, event_message_raw, EventMessage, JsonText, Response};
+pub use meta::connect::HeldConnect;
 pub use observer::SessionObserver;
 pub use session::Owner;
 pub use transport::{ConnectionType, TransportContext};

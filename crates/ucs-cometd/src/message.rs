@@ -56,7 +56,8 @@ pub struct Response {
     pub status: u16,
     /// A new `BAYEUX_BROWSER` id the transport must set as a cookie.
     pub set_browser_id: Option<String>,
-    pub(crate) handshake: Option<Reply>,
+    /// Boxed: only a handshake has one, and a reply is large.
+    pub(crate) handshake: Option<Box<Reply>>,
     pub(crate) events: Vec<EventMessage>,
     pub(crate) replies: Vec<Reply>,
 }
@@ -72,7 +73,8 @@ impl Response {
     /// The reply messages (handshake reply first), without delivered events, as JSON values.
     pub fn replies(&self) -> impl Iterator<Item = Value> + '_ {
         self.handshake
-            .iter()
+            .as_deref()
+            .into_iter()
             .chain(self.replies.iter())
             .map(|reply| serde_json::to_value(reply).expect("a reply always serializes"))
     }

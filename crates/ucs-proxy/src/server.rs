@@ -17,6 +17,7 @@ use crate::metrics::ProxyMetrics;
 use crate::reference::ReferenceIds;
 use crate::reload::Reloader;
 use crate::upstream::UpstreamSetupError;
+use pingora::listeners::{L4BufferSettings, ListenerConfig};
 use pingora::proxy::{http_proxy, http_proxy_service};
 use pingora::server::configuration::{Opt, ServerConf};
 use pingora::server::Server;
@@ -91,6 +92,15 @@ fn join_cluster(
     }
     Ok((cluster, slot))
 }
+
+/// The buffers below pingora's HTTP layer on a client connection: no read buffer (pingora reads
+/// request heads and bodies into buffers of their own, so its default 64 KiB one only adds a
+/// copy, and kept up to 64 KiB resident on every idle or long-polling connection), and pingora's
+/// default one-segment write buffer (a response head and a small body leave in one packet).
+const CLIENT_BUFFERS: L4BufferSettings = L4BufferSettings {
+    read: Some(0),
+    write: None,
+};
 
 /// How a process starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -208,7 +218,9 @@ pub fn build_server(
         Arc::new(app.metrics.head_refusals()),
     );
     let mut edge = Service::new("public edge".to_owned(), edge_app);
-    edge.add_tcp(&config.server.listen.to_string());
+    edge.add_listener(
+        ListenerConfig::tcp(config.server.listen.to_string()).l4_buffer(CLIENT_BUFFERS),
+    );
     server.add_service(edge);
     if config.admin.enabled {
         let mut admin = http_proxy_service(&server.configuration, Admin::new(app.clone()));

@@ -1,4 +1,8 @@
 //! `/meta/connect`: the long poll that carries messages from server to client.
+//!
+//! A connect that must wait is returned as a [`HeldConnect`]: an owned value the transport
+//! keeps wherever it is cheapest (the long-polling transport parks it beside the idle
+//! connection, outside the HTTP layer) and finishes with [`HeldConnect::wait`].
 
 use crate::incoming::{Incoming, Verb};
 use crate::message::Response;
@@ -24,28 +28,46 @@ enum Release {
     HandOver,
 }
 
-pub(crate) async fn handle(
-    registry: &Registry,
-    message: &Incoming,
+/// A `/meta/connect` alone in its batch, waiting for a message for its session, its timeout, a
+/// newer connect or the session's end. Owns what the answer needs (no borrow of the request),
+/// so the transport may keep it apart from the request that made it; dropped unanswered (the
+/// client went away), it gives the session its expiry clock and the browser its slot back.
+#[derive(Debug)]
+pub struct HeldConnect {
+    registry: Arc<Registry>,
+    session: Arc<Session>,
+    message: Incoming,
+    generation: u64,
+    deadline: Instant,
+    /// The browser whose count of held connects this one is in (long-polling only).
+    browser: Option<String>,
+    /// Set once the hold is over and the slot and the expiry are settled.
+    released: bool,
+}
+
+/// Handles a connect: answers it into `out` now, or returns it held.
+pub(crate) fn handle(
+    registry: &Arc<Registry>,
+    message: Incoming,
     ctx: &TransportContext,
     alone: bool,
     out: &mut Response,
-) {
+) -> Option<HeldConnect> {
     let Verb::Connect {
         immediate: client_wants_now,
         acked,
     } = message.verb
     else {
-        return;
+        return None;
     };
-    let Some(session) = registry.session_for(message, ctx) else {
-        out.replies.push(Reply::unknown_session(message));
-        return;
+    let Some(session) = registry.session_for(&message, ctx) else {
+        out.replies.push(Reply::unknown_session(&message));
+        return None;
     };
     let config = &registry.config;
     if registry.handing_over() {
-        hand_over(registry, &session, message, out);
-        return;
+        hand_over(registry, &session, &message, out);
+        return None;
     }
     let (generation, first, must_answer_now, inherited_slot) = {
         let mut state = session.state();
@@ -84,81 +106,114 @@ pub(crate) async fn handle(
             if !registry.hold_for_browser(browser) {
                 // Another session of this browser already holds a connect: answer at once and
                 // tell the client to poll instead of holding a second connection.
-                let reply = Reply::to(message, true).with_advice(Advice::multiple_clients(config));
+                let reply = Reply::to(&message, true).with_advice(Advice::multiple_clients(config));
                 finish(registry, &session, reply, out);
-                return;
+                return None;
             }
         }
-        let release = hold(registry, &session, generation).await;
-        if !matches!(release, Release::Superseded) {
-            if let Some(browser) = &browser {
-                registry.release_for_browser(browser);
-            }
+        {
+            let mut state = session.state();
+            state.expires_at = None;
+            state.holding = true;
         }
-        match release {
-            Release::Superseded => {
-                out.status = 500;
-                return;
-            }
-            Release::Removed => {
-                out.replies
-                    .push(Reply::to(message, true).with_advice(Advice::none()));
-                return;
-            }
-            Release::HandOver => {
-                hand_over(registry, &session, message, out);
-                return;
-            }
-            Release::Reply => {}
-        }
+        return Some(HeldConnect {
+            registry: Arc::clone(registry),
+            deadline: Instant::now() + config.timeout,
+            session,
+            message,
+            generation,
+            browser,
+            released: false,
+        });
     }
-    let reply = Reply::to(message, true).with_advice(Advice::retry(config));
+    let reply = Reply::to(&message, true).with_advice(Advice::retry(config));
     finish(registry, &session, reply, out);
+    None
 }
 
-/// Waits until something is queued for the session, the timeout passes, the session goes away
-/// or a newer connect supersedes this one. Costs no thread: an async wait on the session's
-/// `Notify` and one timer.
-async fn hold(registry: &Registry, session: &Session, generation: u64) -> Release {
-    let deadline = Instant::now() + registry.config.timeout;
-    {
-        let mut state = session.state();
-        state.expires_at = None;
-        state.holding = true;
+impl HeldConnect {
+    /// Waits until the connect can be answered, and answers it. Costs no thread: an async wait
+    /// on the session's `Notify` and one timer.
+    pub async fn wait(mut self) -> Response {
+        let release = self.hold().await;
+        self.settle(!matches!(release, Release::Superseded));
+        let mut out = Response::new();
+        let registry = &self.registry;
+        match release {
+            Release::Superseded => out.status = 500,
+            Release::Removed => out
+                .replies
+                .push(Reply::to(&self.message, true).with_advice(Advice::none())),
+            Release::HandOver => hand_over(registry, &self.session, &self.message, &mut out),
+            Release::Reply => {
+                let reply =
+                    Reply::to(&self.message, true).with_advice(Advice::retry(&registry.config));
+                finish(registry, &self.session, reply, &mut out);
+            }
+        }
+        out
     }
-    let release = loop {
-        let notified = session.wake.notified();
-        tokio::pin!(notified);
-        // Register interest before looking, so a wake between the look and the wait is not lost.
-        notified.as_mut().enable();
-        {
-            let state = session.state();
-            if state.removed {
-                break Release::Removed;
+
+    async fn hold(&self) -> Release {
+        let session = &self.session;
+        loop {
+            let notified = session.wake.notified();
+            tokio::pin!(notified);
+            // Register interest before looking, so a wake between the look and the wait is not
+            // lost.
+            notified.as_mut().enable();
+            {
+                let state = session.state();
+                if state.removed {
+                    return Release::Removed;
+                }
+                if state.connect_generation != self.generation {
+                    return Release::Superseded;
+                }
+                if !state.queue.is_empty() {
+                    return Release::Reply;
+                }
             }
-            if state.connect_generation != generation {
-                break Release::Superseded;
+            if self.registry.handing_over() {
+                return Release::HandOver;
             }
-            if !state.queue.is_empty() {
-                break Release::Reply;
+            tokio::select! {
+                _ = &mut notified => {}
+                _ = tokio::time::sleep_until(self.deadline) => return Release::Reply,
             }
         }
-        if registry.handing_over() {
-            break Release::HandOver;
+    }
+
+    /// Ends the hold: the browser's slot is given back and the session's expiry clock starts
+    /// (both stay with the newer connect when this one was superseded).
+    fn settle(&mut self, owns_slot: bool) {
+        if std::mem::replace(&mut self.released, true) {
+            return;
         }
-        tokio::select! {
-            _ = &mut notified => {}
-            _ = tokio::time::sleep_until(deadline) => break Release::Reply,
+        if !owns_slot {
+            return;
         }
-    };
-    if !matches!(release, Release::Superseded) {
-        let mut state = session.state();
+        if let Some(browser) = &self.browser {
+            self.registry.release_for_browser(browser);
+        }
+        let mut state = self.session.state();
         state.holding = false;
         if state.expires_at.is_none() {
-            state.expires_at = Some(Instant::now() + registry.config.max_interval);
+            state.expires_at = Some(Instant::now() + self.registry.config.max_interval);
         }
     }
-    release
+}
+
+impl Drop for HeldConnect {
+    fn drop(&mut self) {
+        if self.released {
+            return;
+        }
+        // Dropped while held (its connection closed): still its session's connect unless a
+        // newer one took over.
+        let current = self.session.state().connect_generation == self.generation;
+        self.settle(current);
+    }
 }
 
 /// Answers a connect of a server that is handing over: what is queued rides on the reply, which

@@ -23,9 +23,9 @@ pub(crate) fn handle(
     if registry.handing_over() {
         // A session made now would be stranded on a stopping server: try again in a moment,
         // when the server taking over is the one that answers.
-        out.handshake = Some(
+        out.handshake = Some(Box::new(
             Reply::error(message, errors::SERVER_STOPPING).with_advice(Advice::handshake_later()),
-        );
+        ));
         return;
     }
     let offered = config.connection_types();
@@ -33,10 +33,10 @@ pub(crate) fn handle(
         .as_ref()
         .is_none_or(|types| types.iter().any(|t| offered.contains(&t.as_str())));
     if !common {
-        out.handshake = Some(Reply {
+        out.handshake = Some(Box::new(Reply {
             supported_connection_types: Some(offered),
             ..Reply::error(message, errors::HANDSHAKE_FAILED).with_advice(Advice::none())
-        });
+        }));
         return;
     }
 
@@ -55,7 +55,7 @@ pub(crate) fn handle(
         *ack,
         Instant::now() + config.max_interval,
     ));
-    out.handshake = Some(Reply {
+    out.handshake = Some(Box::new(Reply {
         client_id: Some(session.id.clone()),
         version: Some("1.0"),
         minimum_version: Some("1.0"),
@@ -65,6 +65,6 @@ pub(crate) fn handle(
             ack: Value::Bool(true),
         }),
         ..Reply::to(message, true)
-    });
+    }));
     registry.insert_session(session);
 }

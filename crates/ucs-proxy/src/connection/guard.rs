@@ -6,7 +6,7 @@
 //! URI too long), empty 400s, become the GWS JSON error.
 
 use super::head_watch::{is_generated_error, response_status, HeadProgress, HeadWatch};
-use super::HeadRefusals;
+use super::{HeadRefusals, ParkSlot};
 use pingora::protocols::{
     GetProxyDigest, GetSocketDigest, GetTimingDigest, Peek, Shutdown, Ssl, Stream, UniqueID,
     UniqueIDType,
@@ -41,6 +41,8 @@ pub(crate) struct HeadGuard {
     timed_out: bool,
     replacement: Option<Replacement>,
     refusals: Arc<HeadRefusals>,
+    /// The long poll waiting to be answered between two requests.
+    parked: ParkSlot,
 }
 
 impl HeadGuard {
@@ -54,7 +56,13 @@ impl HeadGuard {
             timed_out: false,
             replacement: None,
             refusals,
+            parked: ParkSlot::default(),
         }
+    }
+
+    /// Where a long poll of the current request parks.
+    pub(crate) fn park_slot(&self) -> &ParkSlot {
+        &self.parked
     }
 
     fn arm(&mut self) {

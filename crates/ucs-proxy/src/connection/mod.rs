@@ -1,14 +1,19 @@
 //! The client connection below pingora's HTTP layer: [`Guarded`] wraps the public service's
 //! application so that every accepted connection goes through a [`guard::HeadGuard`] (a head
-//! deadline → 408, pingora's own empty 400s → the GWS error).
+//! deadline → 408, pingora's own empty 400s → the GWS error), and runs the connection's
+//! HTTP/1.1 request loop itself, so that a long poll can wait parked between two requests
+//! (`park.rs`).
 
 mod guard;
 mod head_watch;
+mod park;
 
 use async_trait::async_trait;
 use guard::HeadGuard;
-use pingora::apps::ServerApp;
-use pingora::protocols::Stream;
+pub(crate) use park::{ParkSlot, ParkedAnswer, WireAnswer};
+use pingora::apps::{HttpServerApp, ServerApp};
+use pingora::protocols::http::ServerSession;
+use pingora::protocols::{Stream, ALPN};
 use pingora::server::ShutdownWatch;
 use prometheus::IntCounter;
 use std::sync::Arc;
@@ -41,27 +46,90 @@ impl<A> Guarded<A> {
     }
 }
 
+/// pingora's idle keep-alive timeout for a client connection's next request, in seconds.
+const KEEPALIVE_SECONDS: u64 = 60;
+
+/// Where a long poll of this request may park: the slot of its connection, when the connection
+/// is an HTTP/1.1 one that stays open after the request (pingora then hands it back to the
+/// connection loop, which writes the parked answer).
+pub(crate) fn park_slot(session: &ServerSession) -> Option<&ParkSlot> {
+    if session.get_keepalive().is_none() || session.get_keepalive_reuses_remaining() == Some(0) {
+        return None;
+    }
+    let guard = session.stream()?.as_any().downcast_ref::<HeadGuard>()?;
+    Some(guard.park_slot())
+}
+
 #[async_trait]
-impl<A: ServerApp + Send + Sync + 'static> ServerApp for Guarded<A> {
+impl<A: HttpServerApp + Send + Sync + 'static> ServerApp for Guarded<A> {
     async fn process_new(
         self: &Arc<Self>,
         stream: Stream,
         shutdown: &ShutdownWatch,
     ) -> Option<Stream> {
-        // A kept-alive connection comes back for its next request already guarded.
-        let stream: Stream = if stream.as_ref().as_any().is::<HeadGuard>() {
-            stream
-        } else {
-            Box::new(HeadGuard::new(
-                stream,
-                self.head_timeout,
-                self.refusals.clone(),
-            ))
-        };
-        self.app.process_new(stream, shutdown).await
+        // An HTTP/2 connection (negotiated by TLS) is pingora's own loop.
+        if matches!(stream.selected_alpn_proto(), Some(ALPN::H2)) {
+            return self.app.process_new(stream, shutdown).await;
+        }
+        let stream: Stream = Box::new(HeadGuard::new(
+            stream,
+            self.head_timeout,
+            self.refusals.clone(),
+        ));
+        // pingora's HTTP/1 loop, with one step more: a parked answer is written between two
+        // requests.
+        let mut session = ServerSession::new_http1(stream);
+        session.set_keepalive((!*shutdown.borrow()).then_some(KEEPALIVE_SECONDS));
+        session.set_keepalive_reuses_remaining(
+            self.app
+                .server_options()
+                .and_then(|options| options.keepalive_request_limit),
+        );
+        loop {
+            let (mut stream, settings) = self
+                .app
+                .process_new_http(session, shutdown)
+                .await?
+                .consume();
+            if let Some(parked) = take_parked(&stream) {
+                let answer = parked.await;
+                if !write_answer(&mut stream, &answer).await || !answer.keep_alive {
+                    pingora::protocols::Shutdown::shutdown(&mut *stream).await;
+                    return None;
+                }
+            }
+            session = ServerSession::new_http1(stream);
+            if let Some(settings) = settings {
+                settings.apply_to_session(&mut session);
+            }
+        }
     }
 
     async fn cleanup(&self) {
-        self.app.cleanup().await;
+        self.app.http_cleanup().await;
+    }
+}
+
+/// The answer parked on the connection by the request that just ended.
+fn take_parked(stream: &Stream) -> Option<ParkedAnswer> {
+    stream
+        .as_any()
+        .downcast_ref::<HeadGuard>()
+        .and_then(|guard| guard.park_slot().take())
+}
+
+/// Writes a parked answer; `false`: the client is gone.
+async fn write_answer(stream: &mut Stream, answer: &WireAnswer) -> bool {
+    use tokio::io::AsyncWriteExt;
+    let written = async {
+        stream.write_all(&answer.bytes).await?;
+        stream.flush().await
+    };
+    match written.await {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::debug!(%error, "client went away before its long poll was answered");
+            false
+        }
     }
 }

@@ -49,6 +49,9 @@ pub struct RequestLog {
     pub(crate) cors: CorsHeaders,
     /// A forwarded UCS write being watched (`writes.rs`).
     pub(crate) write: Option<super::writes::WriteCapture>,
+    /// The request's long poll was parked (`long_poll.rs`): its line is written when the poll
+    /// is answered, not when pingora ends the request.
+    pub(crate) parked: bool,
 }
 
 impl RequestLog {
@@ -65,6 +68,7 @@ impl RequestLog {
             upstream_node: None,
             cors: Vec::new(),
             write: None,
+            parked: false,
         }
     }
 
@@ -73,10 +77,16 @@ impl RequestLog {
     pub(crate) fn write(&self, session: &Session) -> u16 {
         let status = session.response_written().map_or(0, |r| r.status.as_u16());
         let header = session.req_header();
+        self.write_line(header.method.as_str(), header.uri.path(), status);
+        status
+    }
+
+    /// Writes the access line of a request answered with `status`.
+    pub(crate) fn write_line(&self, method: &str, path: &str, status: u16) {
         tracing::info!(
             target: "ucs_proxy::access",
-            method = %header.method,
-            path = header.uri.path(),
+            method,
+            path,
             route = self.route.as_str(),
             operation = self.operation.unwrap_or("-"),
             status,
@@ -87,6 +97,5 @@ impl RequestLog {
             user_id = self.user_id.as_deref().unwrap_or("-"),
             "access"
         );
-        status
     }
 }

@@ -12,6 +12,7 @@ mod access;
 mod caller;
 mod content;
 mod history;
+mod long_poll;
 mod notifications;
 mod passthrough;
 mod websocket;
@@ -148,6 +149,9 @@ impl ProxyHttp for Edge {
     /// One access line per request; history requests are counted by operation and outcome; a
     /// UCS write GWS accepted drops the answers it may have made stale.
     async fn logging(&self, session: &mut Session, _error: Option<&Error>, log: &mut RequestLog) {
+        if log.parked {
+            return;
+        }
         let status = log.write(session);
         if let Some(write) = log.write.take() {
             writes::after_write(&self.app, session, write, status).await;

@@ -2,12 +2,12 @@
 //! JS client appends: `/handshake`, `/connect`, `/disconnect`, …).
 
 use super::caller::{authenticate, reply};
-use super::App;
+use super::{long_poll, App};
 use crate::http_io::{cookie, set_cookie, Answer};
 use bytes::Bytes;
 use pingora::proxy::Session;
 use std::sync::Arc;
-use ucs_cometd::{ConnectionType, TransportContext};
+use ucs_cometd::{Begun, ConnectionType, Response, TransportContext};
 
 /// Where GWS serves CometD.
 pub(crate) const NOTIFICATIONS_PATH: &str = "/api/v2/notifications";
@@ -20,8 +20,8 @@ pub(crate) fn is_notifications_path(path: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
-/// Answers one long-polling request. A held `/meta/connect` waits here, as an async task: it
-/// costs no thread.
+/// Answers one long-polling request. A held `/meta/connect` is parked beside its connection
+/// (`long_poll.rs`), or, where it cannot be, waits here, as an async task: it costs no thread.
 pub(crate) async fn serve(
     app: &Arc<App>,
     session: &mut Session,
@@ -45,13 +45,13 @@ pub(crate) async fn serve(
         browser_id: cookie(&session.req_header().headers, BROWSER_COOKIE).map(str::to_owned),
         connection_type: ConnectionType::LongPolling,
     };
-    let answer = match app.engine.process(&body, &ctx).await {
-        Ok(response) => {
-            let mut answer = Answer::json(response.status, response.to_json());
-            if let Some(browser) = &response.set_browser_id {
-                answer = answer.with_header("set-cookie", set_cookie(BROWSER_COOKIE, browser));
+    let answer = match app.engine.begin(&body, &ctx) {
+        Ok(Begun::Answered(response)) => bayeux_answer(&response),
+        Ok(Begun::Held(connect)) => {
+            match long_poll::park_or_wait(app, session, log, &caller, connect).await {
+                Some(response) => bayeux_answer(&response),
+                None => return Ok(()),
             }
-            answer
         }
         Err(error) => {
             tracing::debug!(%error, "bayeux request refused");
@@ -64,6 +64,15 @@ pub(crate) async fn serve(
         session.set_keepalive(None);
     }
     reply(session, log, Some(&caller), answer).await
+}
+
+/// The HTTP answer carrying a Bayeux response (and the browser cookie a handshake sets).
+pub(super) fn bayeux_answer(response: &Response) -> Answer {
+    let answer = Answer::json(response.status, response.to_json());
+    match &response.set_browser_id {
+        Some(browser) => answer.with_header("set-cookie", set_cookie(BROWSER_COOKIE, browser)),
+        None => answer,
+    }
 }
 
 #[cfg(test)]

@@ -57,19 +57,47 @@ impl Answer {
         self
     }
 
-    /// Writes the answer.
-    pub(crate) async fn send(self, session: &mut Session) -> pingora::Result<()> {
-        let mut header = ResponseHeader::build(self.status, Some(3 + self.headers.len()))?;
+    /// The response head of the answer (pingora adds `Date` and `Connection` when it writes it).
+    fn head(&self, extra: usize) -> pingora::Result<ResponseHeader> {
+        let mut header = ResponseHeader::build(self.status, Some(3 + extra + self.headers.len()))?;
         if !self.body.is_empty() {
             header.insert_header("content-type", self.content_type)?;
         }
         header.insert_header("content-length", self.body.len())?;
-        for (name, value) in self.headers {
-            header.append_header(name, value)?;
+        for (name, value) in &self.headers {
+            header.append_header(*name, value)?;
         }
+        Ok(header)
+    }
+
+    /// Writes the answer.
+    pub(crate) async fn send(self, session: &mut Session) -> pingora::Result<()> {
+        let header = self.head(0)?;
         session
             .write_response_header(Box::new(header), false)
             .await?;
         session.write_response_body(Some(self.body), true).await
+    }
+
+    /// The answer as the bytes pingora writes for it on an HTTP/1.1 connection (with its
+    /// `Date` and `Connection` headers), for an answer written outside a pingora request.
+    pub(crate) fn to_wire(&self, keep_alive: bool) -> pingora::Result<Vec<u8>> {
+        let mut header = self.head(2)?;
+        header.insert_header(
+            http::header::DATE,
+            pingora::protocols::http::date::get_cached_date(),
+        )?;
+        let connection = if keep_alive { "keep-alive" } else { "close" };
+        header.insert_header(http::header::CONNECTION, connection)?;
+        let mut wire = Vec::with_capacity(256 + self.body.len());
+        wire.extend_from_slice(b"HTTP/1.1 ");
+        wire.extend_from_slice(header.status.as_str().as_bytes());
+        wire.extend_from_slice(b" ");
+        wire.extend_from_slice(header.get_reason_phrase().unwrap_or("").as_bytes());
+        wire.extend_from_slice(b"\r\n");
+        header.header_to_h1_wire(&mut wire);
+        wire.extend_from_slice(b"\r\n");
+        wire.extend_from_slice(&self.body);
+        Ok(wire)
     }
 }

@@ -156,6 +156,8 @@ impl HeldConnect {
 
     async fn hold(&self) -> Release {
         let session = &self.session;
+        let timeout = tokio::time::sleep_until(self.deadline);
+        tokio::pin!(timeout);
         loop {
             let notified = session.wake.notified();
             tokio::pin!(notified);
@@ -179,7 +181,7 @@ impl HeldConnect {
             }
             tokio::select! {
                 _ = &mut notified => {}
-                _ = tokio::time::sleep_until(self.deadline) => return Release::Reply,
+                _ = &mut timeout => return Release::Reply,
             }
         }
     }

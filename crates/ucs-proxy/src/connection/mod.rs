@@ -11,7 +11,7 @@ mod park;
 use async_trait::async_trait;
 use guard::HeadGuard;
 pub(crate) use park::{ParkSlot, ParkedAnswer, WireAnswer};
-use pingora::apps::{HttpServerApp, ServerApp};
+use pingora::apps::{HttpPersistentSettings, HttpServerApp, ServerApp};
 use pingora::protocols::http::ServerSession;
 use pingora::protocols::{Stream, ALPN};
 use pingora::server::ShutdownWatch;
@@ -77,20 +77,13 @@ impl<A: HttpServerApp + Send + Sync + 'static> ServerApp for Guarded<A> {
             self.refusals.clone(),
         ));
         // pingora's HTTP/1 loop, with one step more: a parked answer is written between two
-        // requests.
-        let mut session = ServerSession::new_http1(stream);
-        session.set_keepalive((!*shutdown.borrow()).then_some(KEEPALIVE_SECONDS));
-        session.set_keepalive_reuses_remaining(
-            self.app
-                .server_options()
-                .and_then(|options| options.keepalive_request_limit),
-        );
+        // requests. (The session is built in the call: kept in a variable, it would take room
+        // in this future, which every connection holds.)
+        let mut reused = self
+            .app
+            .process_new_http(self.first_session(stream, shutdown), shutdown);
         loop {
-            let (mut stream, settings) = self
-                .app
-                .process_new_http(session, shutdown)
-                .await?
-                .consume();
+            let (mut stream, settings) = reused.await?.consume();
             if let Some(parked) = take_parked(&stream) {
                 let answer = parked.await;
                 if !write_answer(&mut stream, &answer).await || !answer.keep_alive {
@@ -98,16 +91,38 @@ impl<A: HttpServerApp + Send + Sync + 'static> ServerApp for Guarded<A> {
                     return None;
                 }
             }
-            session = ServerSession::new_http1(stream);
-            if let Some(settings) = settings {
-                settings.apply_to_session(&mut session);
-            }
+            reused = self
+                .app
+                .process_new_http(next_session(stream, settings), shutdown);
         }
     }
 
     async fn cleanup(&self) {
         self.app.http_cleanup().await;
     }
+}
+
+impl<A: HttpServerApp> Guarded<A> {
+    /// The session of a connection's first request (pingora's keep-alive settings).
+    fn first_session(&self, stream: Stream, shutdown: &ShutdownWatch) -> ServerSession {
+        let mut session = ServerSession::new_http1(stream);
+        session.set_keepalive((!*shutdown.borrow()).then_some(KEEPALIVE_SECONDS));
+        session.set_keepalive_reuses_remaining(
+            self.app
+                .server_options()
+                .and_then(|options| options.keepalive_request_limit),
+        );
+        session
+    }
+}
+
+/// The session of a kept-alive connection's next request.
+fn next_session(stream: Stream, settings: Option<HttpPersistentSettings>) -> ServerSession {
+    let mut session = ServerSession::new_http1(stream);
+    if let Some(settings) = settings {
+        settings.apply_to_session(&mut session);
+    }
+    session
 }
 
 /// The answer parked on the connection by the request that just ended.

@@ -4,7 +4,7 @@
 
 use super::caller::session_cookies;
 use super::notifications::bayeux_answer;
-use super::{App, RequestLog};
+use super::{App, RequestLog, RouteKind};
 use crate::auth::Authenticated;
 use crate::connection::{park_slot, ParkedAnswer, WireAnswer};
 use pingora::proxy::Session;
@@ -30,7 +30,9 @@ pub(super) async fn park_or_wait(
     }
 }
 
-/// The answer of a parked connect: its access line is written when it is ready.
+/// The answer of a parked connect: its access line is written when it is ready. It keeps only
+/// what the answer and the line need (a parked connect is what most sessions are, most of the
+/// time: every byte here is paid per session).
 fn parked_answer(
     app: &Arc<App>,
     path: String,
@@ -38,25 +40,30 @@ fn parked_answer(
     caller: &Authenticated,
     connect: HeldConnect,
 ) -> ParkedAnswer {
-    let mut parked_log = RequestLog::new();
-    parked_log.parked = true;
-    let log = std::mem::replace(log, parked_log);
-    // Only the cookies of a session this request opened are needed, not the caller.
-    let cookies: Vec<_> = caller
+    log.parked = true;
+    let started = log.started;
+    let user_id = log.user_id.take();
+    // The session cookies of a session this request opened, and the CORS headers.
+    let headers: Vec<_> = caller
         .new_session
         .iter()
         .flat_map(session_cookies)
         .map(|cookie| ("set-cookie", cookie))
+        .chain(std::mem::take(&mut log.cors))
         .collect();
-    let app = Arc::clone(app);
+    let engine = app.engine.clone();
     Box::pin(async move {
         let response = connect.wait().await;
-        let answer = bayeux_answer(&response)
-            .with_headers(&cookies)
-            .with_headers(&log.cors);
+        let answer = bayeux_answer(&response).with_headers(&headers);
         // Once the sessions are handed over, the client's handshake must reach the process
         // that stays: the connection closes.
-        let keep_alive = !app.engine.is_handing_over();
+        let keep_alive = !engine.is_handing_over();
+        let log = RequestLog {
+            started,
+            route: RouteKind::Notifications,
+            user_id,
+            ..RequestLog::new()
+        };
         log.write_line("POST", &path, answer.status);
         match answer.to_wire(keep_alive) {
             Ok(bytes) => WireAnswer { bytes, keep_alive },

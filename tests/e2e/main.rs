@@ -17,4 +17,5 @@ mod cors;
 mod dashboard;
 mod hardening;
 mod history_endpoint;
+mod long_poll;
 mod passthrough;

@@ -130,3 +130,30 @@ async fn the_configured_timeout_is_advised_and_used() {
     send(&engine, &ctx, connect_msg(&id)).await;
     assert_eq!(started.elapsed(), Duration::from_secs(5));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_held_connect_dropped_unanswered_frees_its_browser_slot_and_lets_the_session_expire() {
+    let engine = engine();
+    let ctx = ctx("u1", "b1");
+    let a = handshake(&engine, &ctx, false).await;
+    let b = handshake(&engine, &ctx, false).await;
+    first_connect(&engine, &ctx, &a).await;
+    first_connect(&engine, &ctx, &b).await;
+    let body = serde_json::to_vec(&connect_msg(&a)).unwrap();
+    let Ok(ucs_cometd::Begun::Held(held)) = engine.begin(&body, &ctx) else {
+        panic!("the second connect of a session is held");
+    };
+    // While it is held, the browser's other session may not hold a connect too.
+    let second = send(&engine, &ctx, connect_msg(&b)).await;
+    assert_eq!(second.only()["advice"]["multiple-clients"], true);
+    // Its connection closed: the slot is the browser's again.
+    drop(held);
+    let third = spawn_connect(&engine, &ctx, &b).await;
+    assert!(!third.is_finished(), "b's connect is held");
+    // And `a`, which nobody polls any more, expires after maxInterval.
+    tokio::time::advance(Duration::from_secs(11)).await;
+    assert_eq!(engine.sweep(tokio::time::Instant::now()), 1);
+    let after = first_connect(&engine, &ctx, &a).await;
+    assert_eq!(after.only()["error"], "402::session_unknown");
+    third.abort();
+}

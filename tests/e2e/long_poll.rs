@@ -1,0 +1,78 @@
+//! A held `/meta/connect` is parked beside its connection (the request ends inside pingora and
+//! the connection's own loop writes the answer): the answer must be framed as every other one
+//! and the connection must go on serving requests.
+
+use crate::cometd::cometd_session;
+use crate::support::Proxy;
+use std::time::Duration;
+
+#[test]
+fn a_parked_long_poll_is_answered_like_any_request_and_its_connection_serves_the_next() {
+    let proxy = Proxy::start(&[]);
+    let (mut client, id) = cometd_session(&proxy);
+    let subscribe = serde_json::json!([{"channel": "/meta/subscribe", "clientId": id,
+        "subscription": "/v2/ucs/interactions"}]);
+    assert_eq!(
+        client
+            .post("/api/v2/notifications", &subscribe.to_string())
+            .status,
+        200
+    );
+    let connect = |advice: serde_json::Value| {
+        serde_json::json!([{"channel": "/meta/connect", "clientId": id,
+            "connectionType": "long-polling", "advice": advice}])
+        .to_string()
+    };
+    let immediate = client.post(
+        "/api/v2/notifications",
+        &connect(serde_json::json!({"timeout": 0})),
+    );
+    assert_eq!(immediate.status, 200);
+
+    let (held, ack) = std::thread::scope(|scope| {
+        let query = scope.spawn(|| {
+            // The connect below is held (parked) by then.
+            std::thread::sleep(Duration::from_millis(300));
+            proxy.connect().post(
+                "/api/v2/ucs/interactions",
+                r#"{"operationName":"RetrieveInteractionHistory"}"#,
+            )
+        });
+        let held = client.post("/api/v2/notifications", &connect(serde_json::json!({})));
+        (held, query.join().unwrap())
+    });
+    assert_eq!(ack.status, 200, "{}", ack.text());
+    let reference_id = ack.json()["referenceId"].clone();
+    assert_eq!(held.status, 200, "{}", held.text());
+    // The framing of an answer written inside a request: same headers, same values but the date.
+    let names = |r: &crate::support::Response| r.headers.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(names(&held), names(&immediate));
+    assert_eq!(
+        held.headers["content-type"],
+        "application/json;charset=UTF-8"
+    );
+    assert_eq!(held.headers["connection"], "keep-alive");
+    assert_eq!(held.headers["content-length"], held.body.len().to_string());
+    assert!(!held.headers["date"].is_empty());
+    let messages = held.json();
+    let messages = messages.as_array().expect("a Bayeux batch");
+    let notification = messages
+        .iter()
+        .find(|m| m["channel"] == "/v2/ucs/interactions")
+        .unwrap_or_else(|| panic!("the notification rides on the held connect: {messages:?}"));
+    assert_eq!(notification["data"]["referenceId"], reference_id);
+    let reply = messages.last().unwrap();
+    assert_eq!(reply["channel"], "/meta/connect");
+    assert_eq!(reply["successful"], true);
+
+    // The same connection serves the next request.
+    let next = client.post(
+        "/api/v2/notifications",
+        &connect(serde_json::json!({"timeout": 0})),
+    );
+    assert_eq!(next.status, 200, "{}", next.text());
+    assert_eq!(
+        next.json().as_array().unwrap().last().unwrap()["successful"],
+        true
+    );
+}

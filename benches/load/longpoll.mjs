@@ -14,10 +14,13 @@ const [base, cometdPath, pid, mode, count = "10000"] = process.argv.slice(2);
 const sessions = Number(count);
 const url = new URL(base);
 const auth = "Basic " + Buffer.from("demo:demo").toString("base64");
-const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+// One loopback source address per 25 000 sessions: a source address has ~28 000 ephemeral ports
+// towards one server port.
+const agents = Array.from({ length: Math.ceil(sessions / 25000) }, (_, i) =>
+    new http.Agent({ keepAlive: true, maxSockets: Infinity, localAddress: `127.0.0.${i + 1}` }));
 const channel = mode === "history" ? "/v2/ucs/interactions" : "/bench/fanout";
 
-function post(path, body, cookie) {
+function post(path, body, cookie, agent = agents[0]) {
     return new Promise((resolve, reject) => {
         const data = JSON.stringify(body);
         const req = http.request({
@@ -41,16 +44,18 @@ const rssMiB = () => {
     return Number(line.split(/\s+/)[1]) / 1024;
 };
 
-async function open() {
+async function open(index = 0) {
+    const agent = agents[index % agents.length];
     const hs = await post(cometdPath + "/handshake",
-        [{ channel: "/meta/handshake", version: "1.0", supportedConnectionTypes: ["long-polling"] }]);
+        [{ channel: "/meta/handshake", version: "1.0", supportedConnectionTypes: ["long-polling"] }],
+        undefined, agent);
     const clientId = JSON.parse(hs.text)[0].clientId;
     const cookie = (hs.headers["set-cookie"] ?? []).map((c) => c.split(";")[0]).join("; ");
     const connect = { channel: "/meta/connect", clientId, connectionType: "long-polling" };
-    await post(cometdPath + "/connect", [{ ...connect, advice: { timeout: 0 } }], cookie);
-    await post(cometdPath, [{ channel: "/meta/subscribe", clientId, subscription: channel }], cookie);
+    await post(cometdPath + "/connect", [{ ...connect, advice: { timeout: 0 } }], cookie, agent);
+    await post(cometdPath, [{ channel: "/meta/subscribe", clientId, subscription: channel }], cookie, agent);
     // Hold a connect at once, as a real client does (an idle session would expire during setup).
-    const held = post(cometdPath + "/connect", [connect], cookie).then((r) => {
+    const held = post(cometdPath + "/connect", [connect], cookie, agent).then((r) => {
         const events = JSON.parse(r.text).filter((m) => m.channel === channel);
         if (events.length > 0 && t0 > 0) latencies.push(Date.now() - t0);
     });
@@ -65,7 +70,7 @@ const opened = [];
 const started = Date.now();
 for (let i = 0; i < sessions; i += 500) {
     const batch = Math.min(500, sessions - i);
-    opened.push(...await Promise.all(Array.from({ length: batch }, open)));
+    opened.push(...await Promise.all(Array.from({ length: batch }, (_, j) => open(i + j))));
 }
 const setupSeconds = (Date.now() - started) / 1000;
 
@@ -91,5 +96,5 @@ console.log(JSON.stringify({
     kibPerSession: +(((rssHeld - rssBefore) * 1024) / sessions).toFixed(2),
     latencyMs: { p50: pct(50), p99: pct(99), max: latencies.at(-1) },
 }));
-agent.destroy();
+agents.forEach((agent) => agent.destroy());
 process.exit(0);

@@ -10,17 +10,30 @@ SESSIONS=${1:-10000}
 PROXY_PORT=${PROXY_PORT:-18490}
 REF_PORT=${REF_PORT:-18491}
 
-ulimit -n "$(ulimit -Hn)"  # 10 000 held sockets on each side
+# Every held session is a socket on each side: raise the fd limit as far as this machine allows
+# (a container without CAP_SYS_RESOURCE cannot pass its hard limit; the run then says so).
+want=$((SESSIONS + 2000))
+if ! ulimit -n "$want" 2>/dev/null; then
+  ulimit -n "$(ulimit -Hn)"
+  echo "fd limit: $(ulimit -n) < $want, cannot be raised here; run with at most $(($(ulimit -n) - 2000)) sessions" >&2
+  exit 2
+fi
 scripts/deps
 command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
 cargo build --release --locked -p ucs-proxy -p ucs-plugin-store-sqlite >/dev/null
 npm ci --prefix tests/node --no-audit --no-fund --loglevel=error >/dev/null
 
+# The servers on one core, the load client on the other: the client (one node thread parsing
+# 10 000 answers) must not be what the latency measures.
+server_cpu=(taskset -c 0)
+client_cpu=(taskset -c 1)
+[ "$(nproc)" -ge 2 ] || { server_cpu=(); client_cpu=(); }
+
 UCS_PROXY_SERVER__LISTEN=127.0.0.1:$PROXY_PORT UCS_PROXY_LOG__LEVEL=warn \
 UCS_PROXY_COMETD__MAX_SESSIONS_PER_BROWSER=1 \
-  target/release/ucs-proxy --config config/default.toml &
+  "${server_cpu[@]}" target/release/ucs-proxy --config config/default.toml &
 proxy_pid=$!
-node benches/load/reference-cometd.cjs "$REF_PORT" 30000 >/dev/null &
+"${server_cpu[@]}" node benches/load/reference-cometd.cjs "$REF_PORT" 30000 >/dev/null &
 ref_pid=$!
 trap 'kill $proxy_pid $ref_pid 2>/dev/null || true' EXIT
 # Both listening (the proxy writes its demo database, contents included, on its first start).
@@ -31,11 +44,11 @@ for port in "$PROXY_PORT" "$REF_PORT"; do
   done
 done
 
-ours=$(node benches/load/longpoll.mjs "http://127.0.0.1:$PROXY_PORT" /api/v2/notifications "$proxy_pid" publish "$SESSIONS")
+ours=$("${client_cpu[@]}" node benches/load/longpoll.mjs "http://127.0.0.1:$PROXY_PORT" /api/v2/notifications "$proxy_pid" publish "$SESSIONS")
 echo "ucs-proxy  publish: $ours"
-theirs=$(node benches/load/longpoll.mjs "http://127.0.0.1:$REF_PORT" /cometd "$ref_pid" publish "$SESSIONS")
+theirs=$("${client_cpu[@]}" node benches/load/longpoll.mjs "http://127.0.0.1:$REF_PORT" /cometd "$ref_pid" publish "$SESSIONS")
 echo "reference  publish: $theirs"
-history=$(node benches/load/longpoll.mjs "http://127.0.0.1:$PROXY_PORT" /api/v2/notifications "$proxy_pid" history "$SESSIONS")
+history=$("${client_cpu[@]}" node benches/load/longpoll.mjs "http://127.0.0.1:$PROXY_PORT" /api/v2/notifications "$proxy_pid" history "$SESSIONS")
 echo "ucs-proxy  history: $history"
 node -e '
 const [a, b] = process.argv.slice(1).map(JSON.parse);

@@ -65,6 +65,13 @@ fn a_parked_long_poll_is_answered_like_any_request_and_its_connection_serves_the
     assert_eq!(reply["channel"], "/meta/connect");
     assert_eq!(reply["successful"], true);
 
+    // Its delivery was timed, from the POST received to the answer's last byte written.
+    let delivered = crate::support::sample(
+        &proxy.metrics(),
+        "ucs_proxy_notification_delivery_seconds_count",
+    );
+    assert_eq!(delivered, 1.0);
+
     // The same connection serves the next request.
     let next = client.post(
         "/api/v2/notifications",

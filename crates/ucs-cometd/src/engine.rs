@@ -144,9 +144,17 @@ impl Engine {
     }
 
     /// As [`Engine::deliver_to_user`], with `data` already serialized (a notification written
-    /// once, straight from its type).
-    pub fn deliver_json_to_user(&self, user_id: &str, channel: &str, data: &JsonText) -> usize {
-        self.deliver_message_to_user(user_id, &event_message_raw(channel, data), channel)
+    /// once, straight from its type), answering a request that began at `origin` (the
+    /// transport measures from there to the answer's last byte written).
+    pub fn deliver_json_to_user(
+        &self,
+        user_id: &str,
+        channel: &str,
+        data: &JsonText,
+        origin: std::time::Instant,
+    ) -> usize {
+        let message = event_message_raw(channel, data).from(origin);
+        self.deliver_message_to_user(user_id, &message, channel)
     }
 
     fn deliver_message_to_user(

@@ -71,7 +71,7 @@ pub use config::{
 };
 pub use engine::{Begun, Engine, EngineStats};
 pub use error::BatchError;
-pub use message::{event_message, event_message_raw, EventMessage, JsonText, Response};
+pub use message::{event_message, event_message_raw, EventMessage, JsonPiece, JsonText, Response};
 pub use meta::connect::HeldConnect;
 pub use observer::SessionObserver;
 pub use session::Owner;

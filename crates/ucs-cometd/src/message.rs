@@ -3,6 +3,7 @@
 use crate::reply::Reply;
 use serde_json::Value;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// JSON text written by serde_json, so valid by construction: embedded in answers as it is,
 /// never parsed again (a history result is tens of kilobytes).
@@ -22,14 +23,43 @@ impl JsonText {
 }
 
 /// A message queued for delivery, serialized once however many sessions receive it: the JSON
-/// text of `{"channel":…,"data":…}`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EventMessage(Arc<str>);
+/// text of `{"channel":…,"data":…}`, shared, and when what it answers began (its origin).
+#[derive(Clone, Debug)]
+pub struct EventMessage {
+    text: Arc<str>,
+    origin: Instant,
+}
 
 impl EventMessage {
     /// The message's JSON text.
     pub fn get(&self) -> &str {
-        &self.0
+        &self.text
+    }
+
+    /// When what the message answers began (the request that caused it, or its making).
+    pub fn origin(&self) -> Instant {
+        self.origin
+    }
+
+    /// The message, answering something that began at `origin`.
+    pub fn from(mut self, origin: Instant) -> Self {
+        self.origin = origin;
+        self
+    }
+}
+
+impl PartialEq for EventMessage {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for EventMessage {}
+
+/// The shared text, as bytes (writers keep a reference to it rather than a copy).
+impl AsRef<[u8]> for EventMessage {
+    fn as_ref(&self) -> &[u8] {
+        self.text.as_bytes()
     }
 }
 
@@ -43,10 +73,22 @@ pub fn event_message(channel: &str, data: &Value) -> EventMessage {
 /// An event message around data that is already JSON text (no re-serialization, no re-parse).
 pub fn event_message_raw(channel: &str, data: &JsonText) -> EventMessage {
     let channel = serde_json::to_string(channel).expect("a string always serializes");
-    EventMessage(Arc::from(format!(
-        r#"{{"channel":{channel},"data":{}}}"#,
-        data.get()
-    )))
+    EventMessage {
+        text: Arc::from(format!(r#"{{"channel":{channel},"data":{}}}"#, data.get())),
+        origin: Instant::now(),
+    }
+}
+
+/// Events at least this long are written from their shared text, shorter ones copied.
+const SHARED_EVENT_BYTES: usize = 1024;
+
+/// A piece of a response body.
+#[derive(Debug)]
+pub enum JsonPiece {
+    /// Text of this response alone.
+    Text(Vec<u8>),
+    /// A delivered event's shared text.
+    Event(EventMessage),
 }
 
 /// The engine's answer to one request batch.
@@ -82,6 +124,48 @@ impl Response {
     /// The delivered events, in order.
     pub fn events(&self) -> &[EventMessage] {
         &self.events
+    }
+
+    /// When the oldest of the delivered events began (see [`EventMessage::origin`]).
+    pub fn oldest_origin(&self) -> Option<Instant> {
+        self.events.iter().map(EventMessage::origin).min()
+    }
+
+    /// The body of [`Response::to_json`] in pieces to write one after the other: the text of a
+    /// large event is not copied (a history result delivered to many sessions stays one copy).
+    pub fn to_json_pieces(&self) -> Vec<JsonPiece> {
+        let mut pieces = Vec::new();
+        if self.status != 200 {
+            return pieces;
+        }
+        let mut text = Vec::with_capacity(256);
+        text.push(b'[');
+        let mut first = true;
+        let mut separate = |text: &mut Vec<u8>| {
+            if !std::mem::replace(&mut first, false) {
+                text.push(b',');
+            }
+        };
+        if let Some(handshake) = &self.handshake {
+            separate(&mut text);
+            serde_json::to_writer(&mut text, handshake).expect("JSON value");
+        }
+        for event in &self.events {
+            separate(&mut text);
+            if event.get().len() < SHARED_EVENT_BYTES {
+                text.extend_from_slice(event.get().as_bytes());
+            } else {
+                pieces.push(JsonPiece::Text(std::mem::take(&mut text)));
+                pieces.push(JsonPiece::Event(event.clone()));
+            }
+        }
+        for reply in &self.replies {
+            separate(&mut text);
+            serde_json::to_writer(&mut text, reply).expect("JSON value");
+        }
+        text.push(b']');
+        pieces.push(JsonPiece::Text(text));
+        pieces
     }
 
     /// The body: a JSON array, handshake reply first, then events, then the other replies (the

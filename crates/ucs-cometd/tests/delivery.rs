@@ -153,11 +153,55 @@ async fn serialized_data_is_delivered_as_written_and_sessions_are_known_per_user
     assert!(engine.has_sessions("u1"));
     assert!(!engine.has_sessions("u2"));
     let data = ucs_cometd::JsonText::of(&json!({"referenceId": 7, "interactions": []})).unwrap();
-    assert_eq!(engine.deliver_json_to_user("u1", UCS, &data), 1);
-    assert_eq!(engine.deliver_json_to_user("u2", UCS, &data), 0);
+    assert_eq!(
+        engine.deliver_json_to_user("u1", UCS, &data, std::time::Instant::now()),
+        1
+    );
+    assert_eq!(
+        engine.deliver_json_to_user("u2", UCS, &data, std::time::Instant::now()),
+        0
+    );
     let reply = first_connect(&engine, &ctx, &id).await;
     assert_eq!(
         reply.events,
         [json!({"channel": UCS, "data": {"referenceId": 7, "interactions": []}})]
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_large_result_is_written_from_its_one_shared_copy_and_keeps_its_origin() {
+    let engine = engine();
+    let ctx = ctx("u1", "b1");
+    let id = ready_session(&engine, &ctx, UCS, false).await;
+    let big = "x".repeat(4096);
+    let small = ucs_cometd::JsonText::of(&json!({"referenceId": 1})).unwrap();
+    let large = ucs_cometd::JsonText::of(&json!({"referenceId": 2, "pad": big})).unwrap();
+    let asked = std::time::Instant::now() - Duration::from_millis(5);
+    engine.deliver_json_to_user("u1", UCS, &small, std::time::Instant::now());
+    engine.deliver_json_to_user("u1", UCS, &large, asked);
+    let mut msg = connect_msg(&id);
+    msg[0]["advice"] = json!({"timeout": 0});
+    let body = serde_json::to_vec(&msg).unwrap();
+    let Ok(ucs_cometd::Begun::Answered(response)) = engine.begin(&body, &ctx) else {
+        panic!("a connect with queued messages is answered at once");
+    };
+    assert_eq!(response.oldest_origin(), Some(asked));
+    let pieces = response.to_json_pieces();
+    let mut joined = Vec::new();
+    let mut shared = 0;
+    for piece in &pieces {
+        match piece {
+            ucs_cometd::JsonPiece::Text(text) => joined.extend_from_slice(text),
+            ucs_cometd::JsonPiece::Event(event) => {
+                shared += 1;
+                assert!(event.get().contains(&big));
+                joined.extend_from_slice(event.as_ref());
+            }
+        }
+    }
+    assert_eq!(
+        shared, 1,
+        "only the large event is shared, the small one is copied"
+    );
+    assert_eq!(joined, response.to_json());
 }

@@ -113,13 +113,21 @@ impl App {
         self.history.purge(filter)
     }
 
-    /// Delivers a notification to the sessions of `user_id`: here, or on whichever node of the
-    /// cluster holds them.
-    pub(crate) async fn deliver(&self, user_id: &str, channel: &str, data: &JsonText) {
+    /// Delivers a notification answering a request received at `received` to the sessions of
+    /// `user_id`: here, or on whichever node of the cluster holds them (there, the delivery
+    /// time is measured from the notification's arrival).
+    pub(crate) async fn deliver(
+        &self,
+        user_id: &str,
+        channel: &str,
+        data: &JsonText,
+        received: std::time::Instant,
+    ) {
         match &self.cluster {
             Some(cluster) => cluster.deliver(user_id, channel, data.get()).await,
             None => {
-                self.engine.deliver_json_to_user(user_id, channel, data);
+                self.engine
+                    .deliver_json_to_user(user_id, channel, data, received);
             }
         }
     }

@@ -5,8 +5,8 @@ use crate::auth::{AuthCheck, ThrottledBy};
 use crate::connection::HeadRefusals;
 use crate::labels::Outcome;
 use prometheus::{
-    exponential_buckets, Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
-    Opts, Registry, TextEncoder,
+    exponential_buckets, Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter,
+    IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
 use std::sync::Mutex;
 use ucs_cometd::EngineStats;
@@ -20,6 +20,9 @@ pub(crate) struct ProxyMetrics {
     requests: IntCounterVec,
     /// `ucs_proxy_history_duration_seconds{cache}`: POST received → notification queued.
     history_duration: HistogramVec,
+    /// `ucs_proxy_notification_delivery_seconds`: request received → the last byte of the
+    /// long-poll answer carrying its notification written.
+    notification_delivery: Histogram,
     cometd_sessions: IntGauge,
     cometd_queued: IntGauge,
     cometd_parked: IntGauge,
@@ -60,6 +63,14 @@ impl ProxyMetrics {
                 )
                 .buckets(exponential_buckets(0.0001, 2.0, 18)?),
                 &["cache"],
+            )?,
+            notification_delivery: Histogram::with_opts(
+                HistogramOpts::new(
+                    "ucs_proxy_notification_delivery_seconds",
+                    "From a request's head received to the last byte of the long-poll answer \
+                     carrying its notification written to the client (this node's sessions).",
+                )
+                .buckets(exponential_buckets(0.00005, 2.0, 20)?),
             )?,
             cometd_sessions: IntGauge::new("ucs_proxy_cometd_sessions", "Live CometD sessions.")?,
             cometd_queued: IntGauge::new(
@@ -138,6 +149,7 @@ impl ProxyMetrics {
         let r = &metrics.registry;
         r.register(Box::new(metrics.requests.clone()))?;
         r.register(Box::new(metrics.history_duration.clone()))?;
+        r.register(Box::new(metrics.notification_delivery.clone()))?;
         r.register(Box::new(metrics.cometd_sessions.clone()))?;
         r.register(Box::new(metrics.cometd_queued.clone()))?;
         r.register(Box::new(metrics.cometd_parked.clone()))?;
@@ -186,6 +198,11 @@ impl ProxyMetrics {
         self.history_duration
             .with_label_values(&[cache.as_label()])
             .observe(seconds);
+    }
+
+    /// The histogram of notification deliveries, for the long-polling transport.
+    pub(crate) fn notification_delivery(&self) -> Histogram {
+        self.notification_delivery.clone()
     }
 
     /// The text exposition of every metric, the CometD figures taken now (refresh the cache

@@ -85,8 +85,8 @@ impl<A: HttpServerApp + Send + Sync + 'static> ServerApp for Guarded<A> {
         loop {
             let (mut stream, settings) = reused.await?.consume();
             if let Some(parked) = take_parked(&stream) {
-                let answer = parked.await;
-                if !write_answer(&mut stream, &answer).await || !answer.keep_alive {
+                let mut answer = parked.await;
+                if !write_answer(&mut stream, &mut answer).await || !answer.keep_alive {
                     pingora::protocols::Shutdown::shutdown(&mut *stream).await;
                     return None;
                 }
@@ -134,14 +134,21 @@ fn take_parked(stream: &Stream) -> Option<ParkedAnswer> {
 }
 
 /// Writes a parked answer; `false`: the client is gone.
-async fn write_answer(stream: &mut Stream, answer: &WireAnswer) -> bool {
+async fn write_answer(stream: &mut Stream, answer: &mut WireAnswer) -> bool {
     use tokio::io::AsyncWriteExt;
     let written = async {
-        stream.write_all(&answer.bytes).await?;
+        for piece in &answer.pieces {
+            stream.write_all(piece).await?;
+        }
         stream.flush().await
     };
     match written.await {
-        Ok(()) => true,
+        Ok(()) => {
+            if let Some(written) = answer.written.take() {
+                written();
+            }
+            true
+        }
         Err(error) => {
             tracing::debug!(%error, "client went away before its long poll was answered");
             false

@@ -8,17 +8,32 @@
 //! what a waiting session then costs is the connection, the answer's small future and the
 //! Bayeux session itself.
 
+use bytes::Bytes;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Mutex;
 
-/// The bytes of a complete HTTP/1.1 response, and whether the connection stays open after it.
-#[derive(Debug)]
+/// A complete HTTP/1.1 response, and whether the connection stays open after it.
 pub(crate) struct WireAnswer {
-    /// Status line, headers and body, as pingora would have written them.
-    pub(crate) bytes: Vec<u8>,
+    /// Status line, headers and body, as pingora would have written them, in pieces written one
+    /// after the other (a piece may be shared with other answers: a notification delivered to
+    /// many sessions is not copied for each).
+    pub(crate) pieces: Vec<Bytes>,
     /// `false`: the connection closes after the answer.
     pub(crate) keep_alive: bool,
+    /// Called once the last byte is written.
+    pub(crate) written: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl WireAnswer {
+    /// No answer: the connection closes.
+    pub(crate) fn close() -> Self {
+        Self {
+            pieces: Vec::new(),
+            keep_alive: false,
+            written: None,
+        }
+    }
 }
 
 /// An answer that is not ready yet.

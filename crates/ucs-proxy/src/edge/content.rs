@@ -87,7 +87,15 @@ pub(crate) async fn serve_post(
     let (reference_id, in_flight) = acknowledge(app, session, log, &caller, cache).await?;
     let app = Arc::clone(app);
     let user_id = caller.principal.user_id.clone();
-    tokio::spawn(deliver(app, user_id, reference_id, lookup, in_flight));
+    let received = log.started;
+    tokio::spawn(deliver(
+        app,
+        user_id,
+        reference_id,
+        received,
+        lookup,
+        in_flight,
+    ));
     Ok(Served::Answered)
 }
 
@@ -175,6 +183,7 @@ async fn deliver(
     app: Arc<App>,
     user_id: String,
     reference_id: u64,
+    received: std::time::Instant,
     lookup: ContentLookup,
     _in_flight: InFlight,
 ) {
@@ -196,5 +205,6 @@ async fn deliver(
         }
     }
     .expect("a notification always serializes");
-    app.deliver(&user_id, HISTORY_CHANNEL, &data).await;
+    app.deliver(&user_id, HISTORY_CHANNEL, &data, received)
+        .await;
 }

@@ -195,7 +195,8 @@ impl Delivery {
             }
         }
         .expect("a notification always serializes");
-        app.deliver(&user_id, HISTORY_CHANNEL, &data).await;
+        app.deliver(&user_id, HISTORY_CHANNEL, &data, received)
+            .await;
         app.metrics
             .observe_history(cache, received.elapsed().as_secs_f64());
     }

@@ -3,13 +3,14 @@
 //! while it waits is the [`HeldConnect`] and the facts its answer and access line need.
 
 use super::caller::session_cookies;
-use super::notifications::bayeux_answer;
+use super::notifications::bayeux_head;
 use super::{App, RequestLog, RouteKind};
 use crate::auth::Authenticated;
 use crate::connection::{park_slot, ParkedAnswer, WireAnswer};
+use bytes::Bytes;
 use pingora::proxy::Session;
 use std::sync::Arc;
-use ucs_cometd::{HeldConnect, Response};
+use ucs_cometd::{HeldConnect, JsonPiece, Response};
 
 /// Parks `connect` on the request's connection, when the connection can take it (a kept-alive
 /// HTTP/1.1 one); otherwise it is waited for here, inside the request.
@@ -52,12 +53,22 @@ fn parked_answer(
         .chain(std::mem::take(&mut log.cors))
         .collect();
     let engine = app.engine.clone();
+    let deliveries = app.metrics.notification_delivery();
     Box::pin(async move {
         let response = connect.wait().await;
-        let answer = bayeux_answer(&response).with_headers(&headers);
         // Once the sessions are handed over, the client's handshake must reach the process
         // that stays: the connection closes.
         let keep_alive = !engine.is_handing_over();
+        let body: Vec<Bytes> = response
+            .to_json_pieces()
+            .into_iter()
+            .map(|piece| match piece {
+                JsonPiece::Text(text) => Bytes::from(text),
+                JsonPiece::Event(event) => Bytes::from_owner(event),
+            })
+            .collect();
+        let body_len = body.iter().map(Bytes::len).sum();
+        let answer = bayeux_head(&response).with_headers(&headers);
         let log = RequestLog {
             started,
             route: RouteKind::Notifications,
@@ -65,15 +76,20 @@ fn parked_answer(
             ..RequestLog::new()
         };
         log.write_line("POST", &path, answer.status);
-        match answer.to_wire(keep_alive) {
-            Ok(bytes) => WireAnswer { bytes, keep_alive },
+        let head = match answer.head_to_wire(keep_alive, body_len) {
+            Ok(head) => head,
             Err(error) => {
                 tracing::error!(%error, "cannot serialize a long poll's answer");
-                WireAnswer {
-                    bytes: Vec::new(),
-                    keep_alive: false,
-                }
+                return WireAnswer::close();
             }
+        };
+        WireAnswer {
+            pieces: std::iter::once(Bytes::from(head)).chain(body).collect(),
+            keep_alive,
+            written: response.oldest_origin().map(|origin| {
+                Box::new(move || deliveries.observe(origin.elapsed().as_secs_f64()))
+                    as Box<dyn FnOnce() + Send>
+            }),
         }
     })
 }

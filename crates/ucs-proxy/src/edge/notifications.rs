@@ -45,30 +45,50 @@ pub(crate) async fn serve(
         browser_id: cookie(&session.req_header().headers, BROWSER_COOKIE).map(str::to_owned),
         connection_type: ConnectionType::LongPolling,
     };
-    let answer = match app.engine.begin(&body, &ctx) {
-        Ok(Begun::Answered(response)) => bayeux_answer(&response),
+    let response = match app.engine.begin(&body, &ctx) {
+        Ok(Begun::Answered(response)) => response,
         Ok(Begun::Held(connect)) => {
             match long_poll::park_or_wait(app, session, log, &caller, connect).await {
-                Some(response) => bayeux_answer(&response),
+                Some(response) => response,
                 None => return Ok(()),
             }
         }
         Err(error) => {
             tracing::debug!(%error, "bayeux request refused");
-            Answer::json(error.http_status(), Bytes::new())
+            let answer = Answer::json(error.http_status(), Bytes::new());
+            close_if_handing_over(app, session);
+            return reply(session, log, Some(&caller), answer).await;
         }
     };
-    // Once the sessions are handed over, the client's handshake must reach the process that
-    // stays: the connection closes.
+    close_if_handing_over(app, session);
+    reply(session, log, Some(&caller), bayeux_answer(&response)).await?;
+    if let Some(origin) = response.oldest_origin() {
+        app.metrics
+            .notification_delivery()
+            .observe(origin.elapsed().as_secs_f64());
+    }
+    Ok(())
+}
+
+/// Once the sessions are handed over, the client's handshake must reach the process that stays:
+/// the connection closes after the answer.
+fn close_if_handing_over(app: &App, session: &mut Session) {
     if app.engine.is_handing_over() {
         session.set_keepalive(None);
     }
-    reply(session, log, Some(&caller), answer).await
 }
 
 /// The HTTP answer carrying a Bayeux response (and the browser cookie a handshake sets).
-pub(super) fn bayeux_answer(response: &Response) -> Answer {
-    let answer = Answer::json(response.status, response.to_json());
+fn bayeux_answer(response: &Response) -> Answer {
+    Answer {
+        body: response.to_json().into(),
+        ..bayeux_head(response)
+    }
+}
+
+/// The HTTP answer of a Bayeux response, without its body.
+pub(super) fn bayeux_head(response: &Response) -> Answer {
+    let answer = Answer::json(response.status, Bytes::new());
     match &response.set_browser_id {
         Some(browser) => answer.with_header("set-cookie", set_cookie(BROWSER_COOKIE, browser)),
         None => answer,

@@ -57,13 +57,14 @@ impl Answer {
         self
     }
 
-    /// The response head of the answer (pingora adds `Date` and `Connection` when it writes it).
-    fn head(&self, extra: usize) -> pingora::Result<ResponseHeader> {
+    /// The response head of the answer with a body of `body_len` bytes (pingora adds `Date` and
+    /// `Connection` when it writes it).
+    fn head(&self, extra: usize, body_len: usize) -> pingora::Result<ResponseHeader> {
         let mut header = ResponseHeader::build(self.status, Some(3 + extra + self.headers.len()))?;
-        if !self.body.is_empty() {
+        if body_len > 0 {
             header.insert_header("content-type", self.content_type)?;
         }
-        header.insert_header("content-length", self.body.len())?;
+        header.insert_header("content-length", body_len)?;
         for (name, value) in &self.headers {
             header.append_header(*name, value)?;
         }
@@ -72,24 +73,29 @@ impl Answer {
 
     /// Writes the answer.
     pub(crate) async fn send(self, session: &mut Session) -> pingora::Result<()> {
-        let header = self.head(0)?;
+        let header = self.head(0, self.body.len())?;
         session
             .write_response_header(Box::new(header), false)
             .await?;
         session.write_response_body(Some(self.body), true).await
     }
 
-    /// The answer as the bytes pingora writes for it on an HTTP/1.1 connection (with its
-    /// `Date` and `Connection` headers), for an answer written outside a pingora request.
-    pub(crate) fn to_wire(&self, keep_alive: bool) -> pingora::Result<Vec<u8>> {
-        let mut header = self.head(2)?;
+    /// The head of the answer followed by a body of `body_len` bytes written apart, as pingora
+    /// writes it on an HTTP/1.1 connection (with its `Date` and `Connection` headers), for an
+    /// answer written outside a pingora request. The answer's own body is not used.
+    pub(crate) fn head_to_wire(
+        &self,
+        keep_alive: bool,
+        body_len: usize,
+    ) -> pingora::Result<Vec<u8>> {
+        let mut header = self.head(2, body_len)?;
         header.insert_header(
             http::header::DATE,
             pingora::protocols::http::date::get_cached_date(),
         )?;
         let connection = if keep_alive { "keep-alive" } else { "close" };
         header.insert_header(http::header::CONNECTION, connection)?;
-        let mut wire = Vec::with_capacity(256 + self.body.len());
+        let mut wire = Vec::with_capacity(256);
         wire.extend_from_slice(b"HTTP/1.1 ");
         wire.extend_from_slice(header.status.as_str().as_bytes());
         wire.extend_from_slice(b" ");
@@ -97,7 +103,6 @@ impl Answer {
         wire.extend_from_slice(b"\r\n");
         header.header_to_h1_wire(&mut wire);
         wire.extend_from_slice(b"\r\n");
-        wire.extend_from_slice(&self.body);
         Ok(wire)
     }
 }

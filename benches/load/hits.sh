@@ -12,8 +12,11 @@
 #   benches/load/hits.sh                        # 10 s per run, 64 connections / clients
 #   DURATION=30 CONNECTIONS=128 CLIENTS=64 benches/load/hits.sh
 #
-# Everything runs on this machine and shares its cores (the proxy and pingora with 2 worker
-# threads, nginx with 2 workers, wrk with 1 thread); read the ratios, not the absolute numbers.
+# The servers run on core 0 and the load clients on core 1 (taskset, when there are two cores),
+# so that the client's own work is not what is measured; the proxy and bare pingora with their
+# default worker threads, nginx with 2 workers, wrk with 1 thread. Read the ratios, not the
+# absolute numbers. (b) also prints the proxy's own measure of each delivery
+# (ucs_proxy_notification_delivery_seconds: POST head received -> answer's last byte written).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -77,13 +80,17 @@ http {
 }
 NGINX
 
+server_cpu=(taskset -c 0)
+client_cpu=(taskset -c 1)
+[ "$(nproc)" -ge 2 ] || { server_cpu=(); client_cpu=(); }
+
 (cd "$work" && UCS_PROXY_SERVER__LISTEN=127.0.0.1:$PROXY_PORT UCS_PROXY_ADMIN__LISTEN=127.0.0.1:$ADMIN_PORT \
   UCS_PROXY_LOG__LEVEL=warn UCS_PROXY_CACHE__TTL_SECONDS=3600 \
-  exec "$OLDPWD/target/release/ucs-proxy" --config proxy.toml) &
+  exec "${server_cpu[@]}" "$OLDPWD/target/release/ucs-proxy" --config proxy.toml) &
 pids+=($!)
-target/release/bare-pingora --listen "127.0.0.1:$PINGORA_PORT" --threads 2 &
+"${server_cpu[@]}" target/release/bare-pingora --listen "127.0.0.1:$PINGORA_PORT" --threads 2 &
 pids+=($!)
-/usr/sbin/nginx -c "$work/nginx.conf"
+"${server_cpu[@]}" /usr/sbin/nginx -c "$work/nginx.conf"
 
 # Wait for the proxy (it writes its demo database on first start), then warm the cache.
 for _ in $(seq 1 600); do
@@ -103,7 +110,7 @@ x_cache=$(curl -sf -o /dev/null -D - -u demo:demo -H 'Content-Type: application/
 [ "$x_cache" = "HIT" ] || { echo "the warmed query is not a HIT ($x_cache)" >&2; exit 1; }
 
 rate() { # url -> requests/s
-  wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s "$work/post.lua" "$1" | awk '/Requests\/sec/ {print $2}'
+  "${client_cpu[@]}" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s "$work/post.lua" "$1" | awk '/Requests\/sec/ {print $2}'
 }
 proxy_rate=$(rate "http://127.0.0.1:$PROXY_PORT$url")
 pingora_rate=$(rate "http://127.0.0.1:$PINGORA_PORT$url")
@@ -117,9 +124,16 @@ echo "    nginx return 200, fixed ack body             : $nginx_rate req/s"
 awk -v p="$proxy_rate" -v b="$pingora_rate" -v n="$nginx_rate" \
   'BEGIN { printf "    ratio ucs-proxy / bare pingora: %.2f   ucs-proxy / nginx: %.2f\n", p / b, p / n }'
 
-load() { target/release/ucs-load --addr "127.0.0.1:$PROXY_PORT" --clients "$CLIENTS" --seconds "$DURATION" --body "$QUERY" "$@"; }
+# One load run; prints the client's figures, then the proxy's own for the same run.
+load() {
+  curl -sf "http://127.0.0.1:$ADMIN_PORT/metrics" > "$work/before.txt"
+  "${client_cpu[@]}" target/release/ucs-load --addr "127.0.0.1:$PROXY_PORT" --clients "$CLIENTS" \
+    --seconds "$DURATION" --body "$QUERY" "$@"
+  curl -sf "http://127.0.0.1:$ADMIN_PORT/metrics" > "$work/after.txt"
+  echo "      in the proxy: $(python3 benches/load/quantiles.py ucs_proxy_notification_delivery_seconds "$work/before.txt" "$work/after.txt")"
+}
 peak=$(load)
-peak_rate=$(echo "$peak" | sed -n 's/.* rate=\([0-9]*\) .*/\1/p')
+peak_rate=$(echo "$peak" | sed -n 's/.* rate=\([0-9]*\) .*/\1/p' | head -1)
 half=$((peak_rate / 2))
 quarter=$((peak_rate / 4))
 at_half=$(load --rate "$half")

@@ -1,10 +1,13 @@
-//! The reference server of the load benchmark: pingora answering every request with the fixed
-//! body of an ack (`{"statusCode":0,"referenceId":1}`), same headers as the proxy's ack, read
-//! body and all, with no other work. What ucs-proxy costs on top of pingora is measured against
-//! it (`benches/load/hits.sh`).
+//! The reference servers of the load benchmarks, pingora with no other work:
+//! - by default, answering every request with the fixed body of an ack
+//!   (`{"statusCode":0,"referenceId":1}`), same headers as the proxy's ack, read body and all
+//!   (what ucs-proxy's ack costs on top of pingora: `benches/load/hits.sh`);
+//! - with `--upstream`, pingora's minimal proxy: every request forwarded to that address (what
+//!   ucs-proxy's passthrough costs on top of pingora's own proxy path:
+//!   `benches/load/passthrough.sh`).
 //!
 //! ```text
-//! bare-pingora --listen 127.0.0.1:18482 --threads 2
+//! bare-pingora --listen 127.0.0.1:18482 --threads 2 [--upstream 127.0.0.1:18580]
 //! ```
 
 use async_trait::async_trait;
@@ -27,10 +30,15 @@ struct Args {
     /// Worker threads (the proxy's default is 2).
     #[arg(long, default_value_t = 2)]
     threads: usize,
+    /// Forward every request to this address instead of answering.
+    #[arg(long)]
+    upstream: Option<String>,
 }
 
-/// Answers everything with the fixed ack.
-struct FixedAck;
+/// Answers everything with the fixed ack, or forwards everything to `upstream`.
+struct FixedAck {
+    upstream: Option<String>,
+}
 
 #[async_trait]
 impl ProxyHttp for FixedAck {
@@ -39,6 +47,9 @@ impl ProxyHttp for FixedAck {
     fn new_ctx(&self) {}
 
     async fn request_filter(&self, session: &mut Session, _ctx: &mut ()) -> pingora::Result<bool> {
+        if self.upstream.is_some() {
+            return Ok(false);
+        }
         // Drain the request body as the proxy does, so both read the same bytes.
         while session.read_request_body().await?.is_some() {}
         let mut header = ResponseHeader::build(200, Some(2))?;
@@ -58,7 +69,10 @@ impl ProxyHttp for FixedAck {
         _session: &mut Session,
         _ctx: &mut (),
     ) -> pingora::Result<Box<HttpPeer>> {
-        Err(Error::explain(ErrorType::HTTPStatus(502), "no upstream"))
+        match &self.upstream {
+            Some(addr) => Ok(Box::new(HttpPeer::new(addr.as_str(), false, String::new()))),
+            None => Err(Error::explain(ErrorType::HTTPStatus(502), "no upstream")),
+        }
     }
 }
 
@@ -70,7 +84,10 @@ fn main() {
     };
     let mut server = Server::new_with_opt_and_conf(None, conf);
     server.bootstrap();
-    let mut service = http_proxy_service(&server.configuration, FixedAck);
+    let app = FixedAck {
+        upstream: args.upstream,
+    };
+    let mut service = http_proxy_service(&server.configuration, app);
     service.add_tcp(&args.listen);
     server.add_service(service);
     server.run_forever();

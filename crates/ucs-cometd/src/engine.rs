@@ -5,8 +5,11 @@
 use crate::authorizer::Authorizer;
 use crate::config::BayeuxConfig;
 use crate::error::BatchError;
+use crate::event::{
+    event_message, event_message_framed, event_message_raw, EventMessage, FramedJson,
+};
 use crate::incoming::{Incoming, Verb};
-use crate::message::{event_message, event_message_raw, EventMessage, JsonText, Response};
+use crate::message::{JsonText, Response};
 use crate::meta;
 use crate::meta::connect::HeldConnect;
 use crate::observer::SessionObserver;
@@ -154,6 +157,19 @@ impl Engine {
         origin: std::time::Instant,
     ) -> usize {
         let message = event_message_raw(channel, data).from(origin);
+        self.deliver_message_to_user(user_id, &message, channel)
+    }
+
+    /// As [`Engine::deliver_json_to_user`], with data serialized around a shared part (a cached
+    /// answer): the message references it, no copy is made for this delivery.
+    pub fn deliver_framed_to_user(
+        &self,
+        user_id: &str,
+        channel: &str,
+        data: &FramedJson,
+        origin: std::time::Instant,
+    ) -> usize {
+        let message = event_message_framed(channel, data).from(origin);
         self.deliver_message_to_user(user_id, &message, channel)
     }
 

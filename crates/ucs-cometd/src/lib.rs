@@ -50,6 +50,7 @@ mod channel;
 mod config;
 mod engine;
 mod error;
+mod event;
 mod incoming;
 mod message;
 mod meta;
@@ -71,7 +72,10 @@ pub use config::{
 };
 pub use engine::{Begun, Engine, EngineStats};
 pub use error::BatchError;
-pub use message::{event_message, event_message_raw, EventMessage, JsonPiece, JsonText, Response};
+pub use event::{
+    event_message, event_message_framed, event_message_raw, EventMessage, FramedJson, SharedText,
+};
+pub use message::{JsonPiece, JsonText, Response};
 pub use meta::connect::HeldConnect;
 pub use observer::SessionObserver;
 pub use session::Owner;

@@ -1,8 +1,8 @@
 //! What leaves the engine: delivered messages (serialized once) and the answer to a batch.
 
+use crate::event::{EventMessage, SharedText};
 use crate::reply::Reply;
 use serde_json::Value;
-use std::sync::Arc;
 use std::time::Instant;
 
 /// JSON text written by serde_json, so valid by construction: embedded in answers as it is,
@@ -16,70 +16,18 @@ impl JsonText {
         serde_json::to_string(value).map(JsonText)
     }
 
+    /// Text the caller serialized itself (crate-internal: valid JSON by construction).
+    pub(crate) fn from_serialized(text: String) -> JsonText {
+        JsonText(text)
+    }
+
     /// The text.
     pub fn get(&self) -> &str {
         &self.0
     }
 }
 
-/// A message queued for delivery, serialized once however many sessions receive it: the JSON
-/// text of `{"channel":…,"data":…}`, shared, and when what it answers began (its origin).
-#[derive(Clone, Debug)]
-pub struct EventMessage {
-    text: Arc<str>,
-    origin: Instant,
-}
-
-impl EventMessage {
-    /// The message's JSON text.
-    pub fn get(&self) -> &str {
-        &self.text
-    }
-
-    /// When what the message answers began (the request that caused it, or its making).
-    pub fn origin(&self) -> Instant {
-        self.origin
-    }
-
-    /// The message, answering something that began at `origin`.
-    pub fn from(mut self, origin: Instant) -> Self {
-        self.origin = origin;
-        self
-    }
-}
-
-impl PartialEq for EventMessage {
-    fn eq(&self, other: &Self) -> bool {
-        self.text == other.text
-    }
-}
-
-impl Eq for EventMessage {}
-
-/// The shared text, as bytes (writers keep a reference to it rather than a copy).
-impl AsRef<[u8]> for EventMessage {
-    fn as_ref(&self) -> &[u8] {
-        self.text.as_bytes()
-    }
-}
-
-/// Builds the delivered form of a message: `{"channel":…,"data":…}` (no `clientId`, no `id`, as
-/// the Java server strips them from broadcast copies).
-pub fn event_message(channel: &str, data: &Value) -> EventMessage {
-    let data = JsonText::of(data).expect("a JSON value always serializes");
-    event_message_raw(channel, &data)
-}
-
-/// An event message around data that is already JSON text (no re-serialization, no re-parse).
-pub fn event_message_raw(channel: &str, data: &JsonText) -> EventMessage {
-    let channel = serde_json::to_string(channel).expect("a string always serializes");
-    EventMessage {
-        text: Arc::from(format!(r#"{{"channel":{channel},"data":{}}}"#, data.get())),
-        origin: Instant::now(),
-    }
-}
-
-/// Events at least this long are written from their shared text, shorter ones copied.
+/// Shared text at least this long is written from its one copy, shorter text is copied.
 const SHARED_EVENT_BYTES: usize = 1024;
 
 /// A piece of a response body.
@@ -87,8 +35,8 @@ const SHARED_EVENT_BYTES: usize = 1024;
 pub enum JsonPiece {
     /// Text of this response alone.
     Text(Vec<u8>),
-    /// A delivered event's shared text.
-    Event(EventMessage),
+    /// Text shared with other responses (a delivered event, or the cached answer inside it).
+    Shared(SharedText),
 }
 
 /// The engine's answer to one request batch.
@@ -152,12 +100,17 @@ impl Response {
         }
         for event in &self.events {
             separate(&mut text);
-            if event.get().len() < SHARED_EVENT_BYTES {
-                text.extend_from_slice(event.get().as_bytes());
-            } else {
-                pieces.push(JsonPiece::Text(std::mem::take(&mut text)));
-                pieces.push(JsonPiece::Event(event.clone()));
+            let (head, shared, tail) = event.parts();
+            text.extend_from_slice(head);
+            if let Some(shared) = shared {
+                if shared.as_ref().len() < SHARED_EVENT_BYTES {
+                    text.extend_from_slice(shared.as_ref());
+                } else {
+                    pieces.push(JsonPiece::Text(std::mem::take(&mut text)));
+                    pieces.push(JsonPiece::Shared(shared));
+                }
             }
+            text.extend_from_slice(tail);
         }
         for reply in &self.replies {
             separate(&mut text);
@@ -175,7 +128,7 @@ impl Response {
             return Vec::new();
         }
         let mut out =
-            Vec::with_capacity(256 + self.events.iter().map(|e| e.get().len() + 1).sum::<usize>());
+            Vec::with_capacity(256 + self.events.iter().map(|e| e.len() + 1).sum::<usize>());
         out.push(b'[');
         let mut first = true;
         let mut push = |out: &mut Vec<u8>, bytes: &[u8]| {
@@ -192,7 +145,8 @@ impl Response {
             );
         }
         for event in &self.events {
-            push(&mut out, event.get().as_bytes());
+            push(&mut out, b"");
+            event.write_to(&mut out);
         }
         for reply in &self.replies {
             push(&mut out, &serde_json::to_vec(reply).expect("JSON value"));

@@ -5,7 +5,7 @@
 //! here, for `BayeuxConfig::park_for` at most, and goes to the first session of that user that
 //! subscribes to a matching channel. Bounded: at most `max_queue` per user, oldest dropped.
 
-use crate::message::EventMessage;
+use crate::event::EventMessage;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;

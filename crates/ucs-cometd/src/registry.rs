@@ -5,8 +5,8 @@
 use crate::authorizer::Authorizer;
 use crate::channel::Channel;
 use crate::config::{BayeuxConfig, PARKED_PER_USER};
+use crate::event::EventMessage;
 use crate::incoming::Incoming;
-use crate::message::EventMessage;
 use crate::observer::SessionObserver;
 use crate::parking::Parking;
 use crate::session::Session;

@@ -1,6 +1,6 @@
 //! A client session: its owner, subscriptions, bounded queue and long-poll state.
 
-use crate::message::EventMessage;
+use crate::event::EventMessage;
 use crate::subscriptions::Subscriptions;
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};

@@ -55,7 +55,7 @@ impl Reply {
             events: response
                 .events()
                 .iter()
-                .map(|e| serde_json::from_str(e.get()).unwrap())
+                .map(|e| serde_json::from_str(&e.text()).unwrap())
                 .collect(),
             body,
         }

@@ -75,6 +75,17 @@ pub struct HistoryMessageJson<'a> {
     pub interactions: &'a serde_json::value::RawValue,
 }
 
+impl HistoryMessageJson<'_> {
+    /// The message's text around its interactions: what comes before them and what after (the
+    /// interactions, a cached answer, are then written from their one copy, whoever asked).
+    pub fn frame(reference_id: u64) -> (String, &'static str) {
+        let head = format!(
+            r#"{{"referenceId":{reference_id},"messageType":"{HISTORY_MESSAGE_TYPE}","interactions":"#
+        );
+        (head, "}")
+    }
+}
+
 impl Serialize for HistoryMessageJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         Wire {

@@ -83,4 +83,10 @@ fn a_message_around_serialized_interactions_has_the_same_bytes() {
         serde_json::to_string(&message).unwrap(),
         serde_json::to_string(&notification).unwrap()
     );
+    // Framed around the interactions, written from their one copy: the same bytes again.
+    let (head, tail) = ucs_model::HistoryMessageJson::frame(notification.reference_id);
+    assert_eq!(
+        [head.as_str(), interactions.get(), tail].concat(),
+        serde_json::to_string(&notification).unwrap()
+    );
 }

@@ -13,7 +13,7 @@ use crate::upstream::UpstreamPool;
 use std::sync::Arc;
 use std::time::Duration;
 use ucs_cluster::Cluster;
-use ucs_cometd::{Engine, JsonText};
+use ucs_cometd::{Engine, FramedJson, JsonText};
 use ucs_history::{CacheError, HistoryService, Invalidation, PurgeFilter};
 use ucs_model::{InteractionChange, Tz};
 
@@ -111,6 +111,27 @@ impl App {
             cluster.purged(filter).await;
         }
         self.history.purge(filter)
+    }
+
+    /// As [`App::deliver`], with the notification framed around a cached answer: here, the
+    /// sessions' messages reference the answer, no copy of it is made.
+    pub(crate) async fn deliver_framed(
+        &self,
+        user_id: &str,
+        channel: &str,
+        data: &FramedJson,
+        received: std::time::Instant,
+    ) {
+        match &self.cluster {
+            Some(_) => {
+                self.deliver(user_id, channel, &data.to_json_text(), received)
+                    .await
+            }
+            None => {
+                self.engine
+                    .deliver_framed_to_user(user_id, channel, data, received);
+            }
+        }
     }
 
     /// Delivers a notification answering a request received at `received` to the sessions of

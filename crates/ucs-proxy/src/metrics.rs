@@ -70,7 +70,7 @@ impl ProxyMetrics {
                     "From a request's head received to the last byte of the long-poll answer \
                      carrying its notification written to the client (this node's sessions).",
                 )
-                .buckets(exponential_buckets(0.00005, 2.0, 20)?),
+                .buckets(exponential_buckets(0.00005, 1.5, 32)?),
             )?,
             cometd_sessions: IntGauge::new("ucs_proxy_cometd_sessions", "Live CometD sessions.")?,
             cometd_queued: IntGauge::new(

@@ -2,8 +2,9 @@
 //! unknown meta channel).
 
 use crate::channel::ChannelKind;
+use crate::event::event_message;
 use crate::incoming::{Incoming, Verb};
-use crate::message::{event_message, Response};
+use crate::message::Response;
 use crate::registry::Registry;
 use crate::reply::{errors, Reply};
 use crate::session::Session;

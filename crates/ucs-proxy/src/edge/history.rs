@@ -11,7 +11,7 @@ use chrono::Utc;
 use pingora::proxy::Session;
 use std::sync::Arc;
 use std::time::Instant;
-use ucs_cometd::JsonText;
+use ucs_cometd::{FramedJson, JsonText};
 use ucs_history::{CacheStatus, FailureKind, Lookup};
 use ucs_model::{
     parse_request, Ack, ErrorKind, HistoryMessageJson, HistoryNotification, ParseContext,
@@ -175,11 +175,17 @@ impl Delivery {
             cache,
             _in_flight,
         } = self;
-        let data = match app.history.resolve_presented(lookup).await {
-            Ok(interactions) => JsonText::of(&HistoryMessageJson {
-                reference_id,
-                interactions: &interactions,
-            }),
+        match app.history.resolve_presented(lookup).await {
+            Ok(interactions) => {
+                let (head, tail) = HistoryMessageJson::frame(reference_id);
+                let data = FramedJson {
+                    head,
+                    shared: interactions,
+                    tail,
+                };
+                app.deliver_framed(&user_id, HISTORY_CHANNEL, &data, received)
+                    .await;
+            }
             Err(error) => {
                 // The access log's line for the notification (the request's own line was
                 // written with the ack): which kind of failure, for the operator to act on.
@@ -188,15 +194,15 @@ impl Delivery {
                     error_kind, %error, "history request failed");
                 let reason = error.to_string();
                 let verbose = app.settings.verbose_errors;
-                JsonText::of(&HistoryNotification::failed(
+                let data = JsonText::of(&HistoryNotification::failed(
                     reference_id,
                     verbose.then_some(reason.as_str()),
                 ))
+                .expect("a notification always serializes");
+                app.deliver(&user_id, HISTORY_CHANNEL, &data, received)
+                    .await;
             }
         }
-        .expect("a notification always serializes");
-        app.deliver(&user_id, HISTORY_CHANNEL, &data, received)
-            .await;
         app.metrics
             .observe_history(cache, received.elapsed().as_secs_f64());
     }

@@ -64,7 +64,7 @@ fn parked_answer(
             .into_iter()
             .map(|piece| match piece {
                 JsonPiece::Text(text) => Bytes::from(text),
-                JsonPiece::Event(event) => Bytes::from_owner(event),
+                JsonPiece::Shared(text) => Bytes::from_owner(text),
             })
             .collect();
         let body_len = body.iter().map(Bytes::len).sum();

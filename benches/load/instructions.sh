@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Instructions per request, counted by valgrind's callgrind: deterministic where requests/s are
+# not (the same binary and inputs give the same count on a busy or an idle machine), so that a
+# regression of a few percent on the hot path shows. Each server runs under callgrind with one
+# worker thread; a fixed client (benches/load/fixed_requests.py) sends WARMUP requests, the
+# counters are zeroed, then COUNT requests are counted and divided by COUNT.
+#
+#   ack hit      POST RetrieveInteractionHistory, a cache hit: ucs-proxy vs bare pingora
+#                answering the same ack body (benches/src/bin/bare-pingora.rs)
+#   e2e hit      the same POST with the caller's CometD session holding a /meta/connect: the
+#                ack, the notification written on the held connect, the connect held again
+#   passthrough  GET /api/v2/me forwarded to an nginx upstream: ucs-proxy vs pingora's minimal
+#                proxy (bare-pingora --upstream) to the same upstream
+#
+#   benches/load/instructions.sh            # COUNT=2000 WARMUP=200
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+COUNT=${COUNT:-2000}
+WARMUP=${WARMUP:-200}
+UPSTREAM_PORT=${UPSTREAM_PORT:-18680}
+PORT=${PORT:-18681}
+ADMIN_PORT=${ADMIN_PORT:-18682}
+
+. benches/load/tools.sh
+command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
+cargo build --release --locked -p ucs-proxy -p ucs-plugin-store-sqlite -p ucs-benches --bin bare-pingora
+
+work=$(mktemp -d)
+server_pid=
+cleanup() {
+  [ -n "$server_pid" ] && kill -INT "$server_pid" 2>/dev/null || true
+  [ -f "$work/upstream.pid" ] && kill "$(cat "$work/upstream.pid")" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+cat > "$work/upstream.conf" <<NGINX
+worker_processes 1;
+pid $work/upstream.pid;
+error_log $work/upstream-error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$UPSTREAM_PORT;
+    location / { default_type application/json; return 200 '{"id":"cc9016eee9c84dfeb266c642d9fd92c5","userName":"demo"}'; }
+  }
+}
+NGINX
+/usr/sbin/nginx -c "$work/upstream.conf"
+
+# jemalloc without its background thread and without time-based purging: the allocator's work
+# then depends on the requests only.
+export _RJEM_MALLOC_CONF="background_thread:false,dirty_decay_ms:-1,muzzy_decay_ms:-1"
+
+start() { # command... : runs it under callgrind with the environment in `vars`, waits for $PORT
+  env "${vars[@]}" valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.%p" "$@" >"$work/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 1200); do
+    curl -s -o /dev/null "http://127.0.0.1:$PORT/" && return 0
+    kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "server did not start under valgrind" >&2
+  exit 1
+}
+stop() {
+  kill -INT "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=
+}
+count() { # mode -> instructions per request
+  python3 benches/load/fixed_requests.py "127.0.0.1:$PORT" "$1" "$WARMUP"
+  callgrind_control -z "$server_pid" >/dev/null
+  python3 benches/load/fixed_requests.py "127.0.0.1:$PORT" "$1" "$COUNT"
+  callgrind_control -d "$server_pid" >/dev/null
+  local dump
+  dump=$(ls -t "$work"/callgrind."$server_pid"* | head -1)
+  awk -v n="$COUNT" '/^(totals|summary):/ { total = $2 } END { printf "%.0f\n", total / n }' "$dump"
+}
+proxy() { # extra environment...
+  vars=(UCS_PROXY_SERVER__LISTEN="127.0.0.1:$PORT" UCS_PROXY_ADMIN__LISTEN="127.0.0.1:$ADMIN_PORT"
+    UCS_PROXY_SERVER__THREADS=1 UCS_PROXY_LOG__LEVEL=warn UCS_PROXY_CACHE__TTL_SECONDS=3600 "$@")
+  start target/release/ucs-proxy --config config/default.toml
+  vars=()
+}
+vars=()
+
+proxy
+ack=$(count ack)
+e2e=$(count e2e)
+stop
+start target/release/bare-pingora --listen "127.0.0.1:$PORT" --threads 1
+bare_ack=$(count ack)
+stop
+proxy UCS_PROXY_UPSTREAM__SERVERS="[\"127.0.0.1:$UPSTREAM_PORT\"]"
+pass=$(count get)
+stop
+start target/release/bare-pingora --listen "127.0.0.1:$PORT" --threads 1 --upstream "127.0.0.1:$UPSTREAM_PORT"
+bare_pass=$(count get)
+stop
+
+echo "instructions per request (callgrind, $COUNT requests after $WARMUP, one worker thread)"
+awk -v a="$ack" -v ba="$bare_ack" -v e="$e2e" -v p="$pass" -v bp="$bare_pass" 'BEGIN {
+  printf "    %-12s ucs-proxy %9d   bare pingora          %9d   ratio %.2f\n", "ack hit", a, ba, a / ba
+  printf "    %-12s ucs-proxy %9d   (the POST, the notification on the held connect, the next connect)\n", "e2e hit", e
+  printf "    %-12s ucs-proxy %9d   pingora minimal proxy %9d   ratio %.2f\n", "passthrough", p, bp, p / bp
+}'

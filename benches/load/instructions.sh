@@ -24,7 +24,8 @@ ADMIN_PORT=${ADMIN_PORT:-18682}
 
 . benches/load/tools.sh
 command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
-cargo build --release --locked -p ucs-proxy -p ucs-plugin-store-sqlite -p ucs-benches --bin bare-pingora
+cargo build --release --locked -p ucs-proxy -p ucs-plugin-store-sqlite
+cargo build --release --locked -p ucs-benches --bin bare-pingora
 
 work=$(mktemp -d)
 server_pid=

@@ -24,12 +24,13 @@ cargo build --release --locked -p ucs-proxy -p ucs-plugin-store-sqlite >/dev/nul
 npm ci --prefix tests/node --no-audit --no-fund --loglevel=error >/dev/null
 
 # The servers on one core, the load client on the other: the client (one node thread parsing
-# 10 000 answers) must not be what the latency measures.
+# 10 000 answers) must not be what the latency measures. On its one core the proxy runs one
+# worker thread, as the Node reference does (two threads on one core only add switches).
 server_cpu=(taskset -c 0)
 client_cpu=(taskset -c 1)
 [ "$(nproc)" -ge 2 ] || { server_cpu=(); client_cpu=(); }
 
-UCS_PROXY_SERVER__LISTEN=127.0.0.1:$PROXY_PORT UCS_PROXY_LOG__LEVEL=warn \
+UCS_PROXY_SERVER__LISTEN=127.0.0.1:$PROXY_PORT UCS_PROXY_LOG__LEVEL=warn UCS_PROXY_SERVER__THREADS=1 \
 UCS_PROXY_COMETD__MAX_SESSIONS_PER_BROWSER=1 \
   "${server_cpu[@]}" target/release/ucs-proxy --config config/default.toml &
 proxy_pid=$!

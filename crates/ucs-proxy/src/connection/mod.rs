@@ -86,7 +86,13 @@ impl<A: HttpServerApp + Send + Sync + 'static> ServerApp for Guarded<A> {
             let (mut stream, settings) = reused.await?.consume();
             if let Some(parked) = take_parked(&stream) {
                 let mut answer = parked.await;
-                if !write_answer(&mut stream, &mut answer).await || !answer.keep_alive {
+                // The client's next request is awaited here, not inside pingora: an answered
+                // long poll then costs no request state until its client polls again (and a
+                // fan-out writes every answer before any connection re-enters pingora).
+                if !write_answer(&mut stream, &mut answer).await
+                    || !answer.keep_alive
+                    || !next_request_arrives(&mut stream, shutdown).await
+                {
                     pingora::protocols::Shutdown::shutdown(&mut *stream).await;
                     return None;
                 }
@@ -131,6 +137,25 @@ fn take_parked(stream: &Stream) -> Option<ParkedAnswer> {
         .as_any()
         .downcast_ref::<HeadGuard>()
         .and_then(|guard| guard.park_slot().take())
+}
+
+/// Waits for the first byte of the connection's next request (left in the stream for pingora);
+/// `false`: the client closed the connection or stayed idle past the keep-alive timeout, or the
+/// process is stopping. (A connection whose long poll was parked has no pipelined bytes waiting:
+/// see `edge/long_poll.rs`.)
+async fn next_request_arrives(stream: &mut Stream, shutdown: &ShutdownWatch) -> bool {
+    if *shutdown.borrow() {
+        return false;
+    }
+    let mut shutdown = shutdown.clone();
+    let mut first = [0u8; 1];
+    let idle = std::time::Duration::from_secs(KEEPALIVE_SECONDS);
+    tokio::select! {
+        peeked = tokio::time::timeout(idle, stream.try_peek(&mut first)) => {
+            matches!(peeked, Ok(Ok(true)))
+        }
+        _ = shutdown.wait_for(|stopping| *stopping) => false,
+    }
 }
 
 /// Writes a parked answer; `false`: the client is gone.

@@ -16,18 +16,26 @@ use ucs_cometd::{HeldConnect, JsonPiece, Response};
 /// HTTP/1.1 one); otherwise it is waited for here, inside the request.
 pub(super) async fn park_or_wait(
     app: &Arc<App>,
-    session: &Session,
+    session: &mut Session,
     log: &mut RequestLog,
     caller: &Authenticated,
     connect: HeldConnect,
 ) -> Option<Response> {
+    // Parked, the request must be the last bytes read from its connection: a client that
+    // pipelined another request behind a long poll (none does: the poll's answer is what it
+    // waits for) has its connection closed by pingora instead of a prefix kept for later, so
+    // that the connection loop may wait for the socket itself once the answer is written.
+    session.as_downstream_mut().set_pipelining_enabled(false);
     match park_slot(session.as_downstream()) {
         Some(slot) => {
             let path = session.req_header().uri.path().to_owned();
             slot.park(parked_answer(app, path, log, caller, connect));
             None
         }
-        None => Some(connect.wait().await),
+        None => {
+            session.as_downstream_mut().set_pipelining_enabled(true);
+            Some(connect.wait().await)
+        }
     }
 }
 

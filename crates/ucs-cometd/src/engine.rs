@@ -6,10 +6,10 @@ use crate::authorizer::Authorizer;
 use crate::config::BayeuxConfig;
 use crate::error::BatchError;
 use crate::event::{
-    event_message, event_message_framed, event_message_raw, EventMessage, FramedJson,
+    event_message, event_message_framed, event_message_raw, EventMessage, FramedJson, JsonText,
 };
 use crate::incoming::{Incoming, Verb};
-use crate::message::{JsonText, Response};
+use crate::message::Response;
 use crate::meta;
 use crate::meta::connect::HeldConnect;
 use crate::observer::SessionObserver;

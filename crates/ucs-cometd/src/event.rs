@@ -1,12 +1,33 @@
-//! Delivered messages: serialized once however many sessions receive them, and, for a cached
-//! answer, written around the answer's own shared text rather than a copy of it.
+//! Serialized data and delivered messages: a message is serialized once however many sessions
+//! receive it and, around a cached answer, refers to the answer's own text rather than a copy.
 
-use crate::message::JsonText;
 use serde_json::value::RawValue;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
+
+/// JSON text written by serde_json, so valid by construction: embedded in answers as it is,
+/// never parsed again (a history result is tens of kilobytes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JsonText(String);
+
+impl JsonText {
+    /// `value` serialized.
+    pub fn of<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<JsonText> {
+        serde_json::to_string(value).map(JsonText)
+    }
+
+    /// Text the caller serialized itself (crate-internal: valid JSON by construction).
+    pub(crate) fn from_serialized(text: String) -> JsonText {
+        JsonText(text)
+    }
+
+    /// The text.
+    pub fn get(&self) -> &str {
+        &self.0
+    }
+}
 
 /// Data serialized in three parts, the middle one shared: `head`, `shared`, `tail` (a
 /// notification's fields around a cached answer every caller of the query receives).

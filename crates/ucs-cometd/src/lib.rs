@@ -73,9 +73,10 @@ pub use config::{
 pub use engine::{Begun, Engine, EngineStats};
 pub use error::BatchError;
 pub use event::{
-    event_message, event_message_framed, event_message_raw, EventMessage, FramedJson, SharedText,
+    event_message, event_message_framed, event_message_raw, EventMessage, FramedJson, JsonText,
+    SharedText,
 };
-pub use message::{JsonPiece, JsonText, Response};
+pub use message::{JsonPiece, Response};
 pub use meta::connect::HeldConnect;
 pub use observer::SessionObserver;
 pub use session::Owner;

@@ -1,31 +1,10 @@
-//! What leaves the engine: delivered messages (serialized once) and the answer to a batch.
+//! What leaves the engine: the answer to a batch, whole or in pieces (delivered messages are
+//! `event.rs`).
 
 use crate::event::{EventMessage, SharedText};
 use crate::reply::Reply;
 use serde_json::Value;
 use std::time::Instant;
-
-/// JSON text written by serde_json, so valid by construction: embedded in answers as it is,
-/// never parsed again (a history result is tens of kilobytes).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct JsonText(String);
-
-impl JsonText {
-    /// `value` serialized.
-    pub fn of<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<JsonText> {
-        serde_json::to_string(value).map(JsonText)
-    }
-
-    /// Text the caller serialized itself (crate-internal: valid JSON by construction).
-    pub(crate) fn from_serialized(text: String) -> JsonText {
-        JsonText(text)
-    }
-
-    /// The text.
-    pub fn get(&self) -> &str {
-        &self.0
-    }
-}
 
 /// Shared text at least this long is written from its one copy, shorter text is copied.
 const SHARED_EVENT_BYTES: usize = 1024;

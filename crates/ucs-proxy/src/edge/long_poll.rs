@@ -2,8 +2,8 @@
 //! writes the answer when the connect is released (`connection/park.rs`). What stays alive
 //! while it waits is the [`HeldConnect`] and the facts its answer and access line need.
 
+use super::bayeux::bayeux_head;
 use super::caller::session_cookies;
-use super::notifications::bayeux_head;
 use super::{App, RequestLog, RouteKind};
 use crate::auth::Authenticated;
 use crate::connection::{park_slot, ParkedAnswer, WireAnswer};

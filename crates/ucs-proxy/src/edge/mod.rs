@@ -9,6 +9,7 @@
 
 mod accept;
 mod access;
+mod bayeux;
 mod caller;
 mod content;
 mod history;

@@ -1,18 +1,17 @@
 //! The CometD long-polling transport at `/api/v2/notifications` (and the sub-paths the official
 //! JS client appends: `/handshake`, `/connect`, `/disconnect`, …).
 
+use super::bayeux::{bayeux_answer, BROWSER_COOKIE};
 use super::caller::{authenticate, reply};
 use super::{long_poll, App};
-use crate::http_io::{cookie, set_cookie, Answer};
+use crate::http_io::{cookie, Answer};
 use bytes::Bytes;
 use pingora::proxy::Session;
 use std::sync::Arc;
-use ucs_cometd::{Begun, ConnectionType, Response, TransportContext};
+use ucs_cometd::{Begun, ConnectionType, TransportContext};
 
 /// Where GWS serves CometD.
 pub(crate) const NOTIFICATIONS_PATH: &str = "/api/v2/notifications";
-/// The CometD browser-identification cookie.
-pub(crate) const BROWSER_COOKIE: &str = "BAYEUX_BROWSER";
 
 /// Whether `path` is the CometD endpoint or one of its sub-paths.
 pub(crate) fn is_notifications_path(path: &str) -> bool {
@@ -75,23 +74,6 @@ pub(crate) async fn serve(
 fn close_if_handing_over(app: &App, session: &mut Session) {
     if app.engine.is_handing_over() {
         session.set_keepalive(None);
-    }
-}
-
-/// The HTTP answer carrying a Bayeux response (and the browser cookie a handshake sets).
-fn bayeux_answer(response: &Response) -> Answer {
-    Answer {
-        body: response.to_json().into(),
-        ..bayeux_head(response)
-    }
-}
-
-/// The HTTP answer of a Bayeux response, without its body.
-pub(super) fn bayeux_head(response: &Response) -> Answer {
-    let answer = Answer::json(response.status, Bytes::new());
-    match &response.set_browser_id {
-        Some(browser) => answer.with_header("set-cookie", set_cookie(BROWSER_COOKIE, browser)),
-        None => answer,
     }
 }
 

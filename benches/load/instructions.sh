@@ -3,7 +3,8 @@
 # not (the same binary and inputs give the same count on a busy or an idle machine), so that a
 # regression of a few percent on the hot path shows. Each server runs under callgrind with one
 # worker thread; a fixed client (benches/load/fixed_requests.py) sends WARMUP requests, the
-# counters are zeroed, then COUNT requests are counted and divided by COUNT.
+# counters are zeroed, then COUNT requests are counted and divided by COUNT, twice; the lower
+# count is printed (a one-off background task lands in one window only).
 #
 #   ack hit      POST RetrieveInteractionHistory, a cache hit: ucs-proxy vs bare pingora
 #                answering the same ack body (benches/src/bin/bare-pingora.rs)
@@ -73,14 +74,20 @@ stop() {
   wait "$server_pid" 2>/dev/null || true
   server_pid=
 }
-count() { # mode -> instructions per request
+count() { # mode -> instructions per request: the lower of two counted windows (a one-off
+  # background task of the server, such as the first change-feed catch-up, lands in one only)
   python3 benches/load/fixed_requests.py "127.0.0.1:$PORT" "$1" "$WARMUP"
-  callgrind_control -z "$server_pid" >/dev/null
-  python3 benches/load/fixed_requests.py "127.0.0.1:$PORT" "$1" "$COUNT"
-  callgrind_control -d "$server_pid" >/dev/null
-  local dump
-  dump=$(ls -t "$work"/callgrind."$server_pid"* | head -1)
-  awk -v n="$COUNT" '/^(totals|summary):/ { total = $2 } END { printf "%.0f\n", total / n }' "$dump"
+  local best=
+  for _ in 1 2; do
+    callgrind_control -z "$server_pid" >/dev/null
+    python3 benches/load/fixed_requests.py "127.0.0.1:$PORT" "$1" "$COUNT"
+    callgrind_control -d "$server_pid" >/dev/null
+    local dump per
+    dump=$(ls -t "$work"/callgrind."$server_pid"* | head -1)
+    per=$(awk -v n="$COUNT" '/^(totals|summary):/ { total = $2 } END { printf "%.0f\n", total / n }' "$dump")
+    if [ -z "$best" ] || [ "$per" -lt "$best" ]; then best=$per; fi
+  done
+  echo "$best"
 }
 proxy() { # extra environment...
   vars=(UCS_PROXY_SERVER__LISTEN="127.0.0.1:$PORT" UCS_PROXY_ADMIN__LISTEN="127.0.0.1:$ADMIN_PORT"

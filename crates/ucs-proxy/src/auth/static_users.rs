@@ -51,12 +51,12 @@ impl StaticUsers {
             .users
             .iter()
             .map(|user| {
-                let principal = Principal {
-                    user_id: user.id.clone(),
-                    user_name: user.user_name.clone(),
-                    tenant: user.tenant.clone(),
-                    features: user.features.iter().cloned().collect::<BTreeSet<_>>(),
-                };
+                let principal = Principal::new(
+                    user.id.clone(),
+                    user.user_name.clone(),
+                    user.tenant.clone(),
+                    user.features.iter().cloned().collect::<BTreeSet<_>>(),
+                );
                 let user_entry = StaticUser {
                     principal: Arc::new(principal),
                     password_hash: user.password_hash.clone(),

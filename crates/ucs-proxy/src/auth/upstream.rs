@@ -206,14 +206,15 @@ impl UpstreamAuth {
 /// upstream names no contact centre is in tenant `default` (SPEC). `None` without a user id.
 fn principal_from_me(body: &Value, contact_center: Option<&str>) -> Option<Principal> {
     let user = GwsUser::from_me(body, contact_center)?;
-    Some(Principal {
-        user_id: user.id,
-        user_name: user.user_name,
-        tenant: user
-            .contact_center
-            .unwrap_or_else(|| DEFAULT_TENANT.to_owned()),
-        features: user.features,
-    })
+    let tenant = user
+        .contact_center
+        .unwrap_or_else(|| DEFAULT_TENANT.to_owned());
+    Some(Principal::new(
+        user.id,
+        user.user_name,
+        tenant,
+        user.features,
+    ))
 }
 
 /// `result` of `ucs_proxy_auth_upstream_checks_total`: what the upstream's `/api/v2/me` said.

@@ -94,10 +94,7 @@ async fn disconnect_releases_the_held_connect_and_forgets_the_session() {
 async fn a_second_session_of_one_browser_gets_multiple_clients_advice() {
     let engine = engine();
     let ctx = ctx("u1", "b1");
-    let a = handshake(&engine, &ctx, false).await;
-    let b = handshake(&engine, &ctx, false).await;
-    first_connect(&engine, &ctx, &a).await;
-    first_connect(&engine, &ctx, &b).await;
+    let (a, b) = two_connected_sessions(&engine, &ctx).await;
     let held = spawn_connect(&engine, &ctx, &a).await;
     let started = tokio::time::Instant::now();
     let second = send(&engine, &ctx, connect_msg(&b)).await;
@@ -135,10 +132,7 @@ async fn the_configured_timeout_is_advised_and_used() {
 async fn a_held_connect_dropped_unanswered_frees_its_browser_slot_and_lets_the_session_expire() {
     let engine = engine();
     let ctx = ctx("u1", "b1");
-    let a = handshake(&engine, &ctx, false).await;
-    let b = handshake(&engine, &ctx, false).await;
-    first_connect(&engine, &ctx, &a).await;
-    first_connect(&engine, &ctx, &b).await;
+    let (a, b) = two_connected_sessions(&engine, &ctx).await;
     let body = serde_json::to_vec(&connect_msg(&a)).unwrap();
     let Ok(ucs_cometd::Begun::Held(held)) = engine.begin(&body, &ctx) else {
         panic!("the second connect of a session is held");
@@ -156,4 +150,16 @@ async fn a_held_connect_dropped_unanswered_frees_its_browser_slot_and_lets_the_s
     let after = first_connect(&engine, &ctx, &a).await;
     assert_eq!(after.only()["error"], "402::session_unknown");
     third.abort();
+}
+
+/// Two sessions of one browser, each past its first connect.
+async fn two_connected_sessions(
+    engine: &ucs_cometd::Engine,
+    ctx: &ucs_cometd::TransportContext,
+) -> (String, String) {
+    let a = handshake(engine, ctx, false).await;
+    let b = handshake(engine, ctx, false).await;
+    first_connect(engine, ctx, &a).await;
+    first_connect(engine, ctx, &b).await;
+    (a, b)
 }

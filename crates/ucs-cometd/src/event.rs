@@ -103,38 +103,13 @@ impl EventMessage {
         }
     }
 
-    /// The length of the text, in bytes.
-    pub fn len(&self) -> usize {
-        match &self.text {
-            EventText::Whole(text) => text.len(),
-            EventText::Framed { head, shared, tail } => {
-                head.len() + shared.get().len() + tail.len()
-            }
-        }
-    }
-
-    /// Whether the text is empty (never, for a message made here).
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Appends the text to `out`.
-    pub fn write_to(&self, out: &mut Vec<u8>) {
-        let (head, shared, tail) = self.parts();
-        out.extend_from_slice(head);
-        if let Some(shared) = shared {
-            out.extend_from_slice(shared.as_ref());
-        }
-        out.extend_from_slice(tail);
-    }
-
     /// The text as what comes before its shared part, the shared part, and what comes after.
-    pub fn parts(&self) -> (&[u8], Option<SharedText>, &[u8]) {
+    pub fn parts(&self) -> (&[u8], SharedText, &[u8]) {
         match &self.text {
-            EventText::Whole(text) => (b"", Some(SharedText::Whole(Arc::clone(text))), b""),
+            EventText::Whole(text) => (b"", SharedText::Whole(Arc::clone(text)), b""),
             EventText::Framed { head, shared, tail } => (
                 head.as_bytes(),
-                Some(SharedText::Raw(Arc::clone(shared))),
+                SharedText::Raw(Arc::clone(shared)),
                 tail.as_bytes(),
             ),
         }

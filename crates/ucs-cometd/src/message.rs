@@ -18,6 +18,15 @@ pub enum JsonPiece {
     Shared(SharedText),
 }
 
+impl AsRef<[u8]> for JsonPiece {
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            JsonPiece::Text(text) => text,
+            JsonPiece::Shared(text) => text.as_ref(),
+        }
+    }
+}
+
 /// The engine's answer to one request batch.
 #[derive(Debug, Default)]
 pub struct Response {
@@ -81,13 +90,11 @@ impl Response {
             separate(&mut text);
             let (head, shared, tail) = event.parts();
             text.extend_from_slice(head);
-            if let Some(shared) = shared {
-                if shared.as_ref().len() < SHARED_EVENT_BYTES {
-                    text.extend_from_slice(shared.as_ref());
-                } else {
-                    pieces.push(JsonPiece::Text(std::mem::take(&mut text)));
-                    pieces.push(JsonPiece::Shared(shared));
-                }
+            if shared.as_ref().len() < SHARED_EVENT_BYTES {
+                text.extend_from_slice(shared.as_ref());
+            } else {
+                pieces.push(JsonPiece::Text(std::mem::take(&mut text)));
+                pieces.push(JsonPiece::Shared(shared));
             }
             text.extend_from_slice(tail);
         }
@@ -101,36 +108,19 @@ impl Response {
     }
 
     /// The body: a JSON array, handshake reply first, then events, then the other replies (the
-    /// order of the Java server's HTTP transport). Empty for a superseded connect.
+    /// order of the Java server's HTTP transport). Empty for a superseded connect. The pieces of
+    /// [`Response::to_json_pieces`] in one buffer.
     pub fn to_json(&self) -> Vec<u8> {
-        if self.status != 200 {
-            return Vec::new();
-        }
-        let mut out =
-            Vec::with_capacity(256 + self.events.iter().map(|e| e.len() + 1).sum::<usize>());
-        out.push(b'[');
-        let mut first = true;
-        let mut push = |out: &mut Vec<u8>, bytes: &[u8]| {
-            if !first {
-                out.push(b',');
+        match <[JsonPiece; 1]>::try_from(self.to_json_pieces()) {
+            Ok([JsonPiece::Text(text)]) => text,
+            Ok(pieces) => pieces[0].as_ref().to_vec(),
+            Err(pieces) => {
+                let mut out = Vec::with_capacity(pieces.iter().map(|p| p.as_ref().len()).sum());
+                for piece in &pieces {
+                    out.extend_from_slice(piece.as_ref());
+                }
+                out
             }
-            first = false;
-            out.extend_from_slice(bytes);
-        };
-        if let Some(handshake) = &self.handshake {
-            push(
-                &mut out,
-                &serde_json::to_vec(handshake).expect("JSON value"),
-            );
         }
-        for event in &self.events {
-            push(&mut out, b"");
-            event.write_to(&mut out);
-        }
-        for reply in &self.replies {
-            push(&mut out, &serde_json::to_vec(reply).expect("JSON value"));
-        }
-        out.push(b']');
-        out
     }
 }

@@ -200,7 +200,12 @@ impl ProxyMetrics {
             .observe(seconds);
     }
 
-    /// The histogram of notification deliveries, for the long-polling transport.
+    /// Records one notification delivered `seconds` after its request was received.
+    pub(crate) fn observe_delivery(&self, seconds: f64) {
+        self.notification_delivery.observe(seconds);
+    }
+
+    /// The histogram of notification deliveries, for answers written later (parked long polls).
     pub(crate) fn notification_delivery(&self) -> Histogram {
         self.notification_delivery.clone()
     }

@@ -44,7 +44,7 @@ pub(crate) async fn authenticate(
 
 /// The `Set-Cookie` values that hand a new session to the caller: `JSESSIONID`, and the node
 /// that holds it (upstream mode).
-pub(crate) fn session_cookies(new_session: &NewSession) -> impl Iterator<Item = String> + '_ {
+fn session_cookies(new_session: &NewSession) -> impl Iterator<Item = String> + '_ {
     std::iter::once(set_cookie(SESSION_COOKIE, &new_session.id)).chain(
         new_session
             .node
@@ -70,11 +70,19 @@ pub(crate) async fn reply(
 
 /// Adds the `Set-Cookie`s of a session authentication opened.
 pub(crate) fn with_session_cookie(answer: Answer, caller: &Authenticated) -> Answer {
+    session_cookie_headers(caller).fold(answer, |answer, (name, value)| {
+        answer.with_header(name, value)
+    })
+}
+
+/// The `Set-Cookie` headers of a session the caller's authentication opened (none when the
+/// request carried its session).
+pub(crate) fn session_cookie_headers(
+    caller: &Authenticated,
+) -> impl Iterator<Item = (&'static str, String)> + '_ {
     caller
         .new_session
         .iter()
         .flat_map(session_cookies)
-        .fold(answer, |answer, cookie| {
-            answer.with_header("set-cookie", cookie)
-        })
+        .map(|cookie| ("set-cookie", cookie))
 }

@@ -3,7 +3,7 @@
 //! while it waits is the [`HeldConnect`] and the facts its answer and access line need.
 
 use super::bayeux::bayeux_head;
-use super::caller::session_cookies;
+use super::caller::session_cookie_headers;
 use super::{App, RequestLog, RouteKind};
 use crate::auth::Authenticated;
 use crate::connection::{park_slot, ParkedAnswer, WireAnswer};
@@ -53,11 +53,7 @@ fn parked_answer(
     let started = log.started;
     let user_id = log.user_id.take();
     // The session cookies of a session this request opened, and the CORS headers.
-    let headers: Vec<_> = caller
-        .new_session
-        .iter()
-        .flat_map(session_cookies)
-        .map(|cookie| ("set-cookie", cookie))
+    let headers: Vec<_> = session_cookie_headers(caller)
         .chain(std::mem::take(&mut log.cors))
         .collect();
     let engine = app.engine.clone();

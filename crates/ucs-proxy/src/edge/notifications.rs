@@ -62,9 +62,7 @@ pub(crate) async fn serve(
     close_if_handing_over(app, session);
     reply(session, log, Some(&caller), bayeux_answer(&response)).await?;
     if let Some(origin) = response.oldest_origin() {
-        app.metrics
-            .notification_delivery()
-            .observe(origin.elapsed().as_secs_f64());
+        app.metrics.observe_delivery(origin.elapsed().as_secs_f64());
     }
     Ok(())
 }

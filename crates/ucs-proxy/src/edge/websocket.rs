@@ -7,7 +7,7 @@
 //! than `limits.max_body_bytes` closes the socket with 1009 (too big); one that is not a Bayeux
 //! batch closes it with 1011, as the CometD server does.
 
-use super::caller::{session_cookies, with_session_cookie};
+use super::caller::{session_cookie_headers, with_session_cookie};
 use super::App;
 use crate::auth::Authenticated;
 use crate::http_io::Answer;
@@ -50,8 +50,8 @@ pub(crate) async fn serve(
     header.insert_header("upgrade", "websocket")?;
     header.insert_header("connection", "Upgrade")?;
     header.insert_header("sec-websocket-accept", accept)?;
-    for cookie in caller.new_session.iter().flat_map(session_cookies) {
-        header.append_header("set-cookie", cookie)?;
+    for (name, value) in session_cookie_headers(&caller) {
+        header.append_header(name, value)?;
     }
     session
         .write_response_header(Box::new(header), false)

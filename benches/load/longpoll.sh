@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Fan-out benchmark: N held long-polling sessions (default 10 000) on ucs-proxy (release build)
 # and on the official cometd-nodejs-server (reference) in the same run; one message fanned out to
-# all of them; prints each server's RSS and delivery latency, and the ratios.
+# all of them; prints each server's RSS, delivery latency and CPU time, and the ratios.
 #
 #   benches/load/longpoll.sh [sessions]
+#   CLIENT=node benches/load/longpoll.sh   # the Node.js client (longpoll.mjs) instead
+#
+# The load client is benches/src/bin/fanout.rs: it reads 10 000 replies in a few tens of
+# milliseconds, so the latency is the server's. The Node.js client spends ~80 µs of its one
+# thread on each reply, more than either server: with it, both servers wait for the client and
+# the figures measure the client (kept for comparison with earlier runs).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SESSIONS=${1:-10000}
@@ -21,10 +27,11 @@ fi
 scripts/deps
 command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
 cargo build --release --locked -p ucs-proxy -p ucs-plugin-store-sqlite >/dev/null
+cargo build --release --locked -p ucs-benches --bin fanout >/dev/null
 npm ci --prefix tests/node --no-audit --no-fund --loglevel=error >/dev/null
 
-# The servers on one core, the load client on the other: the client (one node thread parsing
-# 10 000 answers) must not be what the latency measures. On its one core the proxy runs one
+# The servers on one core, the load client on the other: the client must not be what the
+# latency measures. On its one core the proxy runs one
 # worker thread, as the Node reference does (two threads on one core only add switches).
 server_cpu=(taskset -c 0)
 client_cpu=(taskset -c 1)
@@ -45,13 +52,28 @@ for port in "$PROXY_PORT" "$REF_PORT"; do
   done
 done
 
-ours=$("${client_cpu[@]}" node benches/load/longpoll.mjs "http://127.0.0.1:$PROXY_PORT" /api/v2/notifications "$proxy_pid" publish "$SESSIONS")
+# Each client run connects from its own loopback addresses (127.<net>.0.x), so that
+# no run waits for ephemeral ports an earlier run left in TIME_WAIT (a minute).
+net=$(( ($(date +%s) / 60) % 80 * 3 ))
+client() { # url path pid mode net
+  if [ "${CLIENT:-rust}" = node ]; then
+    SOURCE_NET=$5 "${client_cpu[@]}" node benches/load/longpoll.mjs "$1" "$2" "$3" "$4" "$SESSIONS"
+  else
+    "${client_cpu[@]}" target/release/fanout --addr "${1#http://}" --path "$2" --pid "$3" \
+      --mode "$4" --sessions "$SESSIONS" --source-net "$5"
+  fi
+}
+ours=$(client "http://127.0.0.1:$PROXY_PORT" /api/v2/notifications "$proxy_pid" publish $((net + 1)))
 echo "ucs-proxy  publish: $ours"
-theirs=$("${client_cpu[@]}" node benches/load/longpoll.mjs "http://127.0.0.1:$REF_PORT" /cometd "$ref_pid" publish "$SESSIONS")
+theirs=$(client "http://127.0.0.1:$REF_PORT" /cometd "$ref_pid" publish $((net + 2)))
 echo "reference  publish: $theirs"
-history=$("${client_cpu[@]}" node benches/load/longpoll.mjs "http://127.0.0.1:$PROXY_PORT" /api/v2/notifications "$proxy_pid" history "$SESSIONS")
+history=$(client "http://127.0.0.1:$PROXY_PORT" /api/v2/notifications "$proxy_pid" history $((net + 3)))
 echo "ucs-proxy  history: $history"
 node -e '
 const [a, b] = process.argv.slice(1).map(JSON.parse);
-console.log(`ratio ucs-proxy / reference: RSS while holding ${(a.rssMiB.holding / b.rssMiB.holding).toFixed(2)}, p99 latency ${(a.latencyMs.p99 / Math.max(1, b.latencyMs.p99)).toFixed(2)}`);
+const p99 = a.latencyMs.p99 === null || b.latencyMs.p99 === null
+  ? "n/a (a run did not deliver to 99 % of its sessions)"
+  : (a.latencyMs.p99 / Math.max(1, b.latencyMs.p99)).toFixed(2);
+const cpu = a.serverCpuMs && b.serverCpuMs ? `, server CPU during the fan-out ${(a.serverCpuMs / b.serverCpuMs).toFixed(2)}` : "";
+console.log(`ratio ucs-proxy / reference: RSS while holding ${(a.rssMiB.holding / b.rssMiB.holding).toFixed(2)}, p99 latency ${p99}${cpu}`);
 ' "$ours" "$theirs"

@@ -1,4 +1,4 @@
-// The official cometd-nodejs-server on a port, for benches/load/longpoll.mjs to compare with.
+// The official cometd-nodejs-server on a port, the reference of benches/load/longpoll.sh.
 // Usage: node reference-cometd.cjs <port> <timeout-ms>
 const path = require("node:path");
 const http = require("node:http");

@@ -85,13 +85,7 @@ impl Desktop {
                 handshake.to_string().as_bytes(),
             )
             .await?;
-        let cookie = reply
-            .headers
-            .iter()
-            .filter(|(n, _)| n == "set-cookie")
-            .filter_map(|(_, v)| v.split(';').next())
-            .collect::<Vec<_>>()
-            .join("; ");
+        let cookie = reply.cookies();
         let client_id = json_of(&reply)?[0]["clientId"]
             .as_str()
             .ok_or_else(|| {

@@ -2,8 +2,9 @@
 //! connection, responses framed by `Content-Length` (ucs-proxy always sends it).
 
 use std::io;
+use std::net::{IpAddr, SocketAddr};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 
 /// One response.
 #[derive(Debug)]
@@ -24,6 +25,16 @@ impl Response {
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
+
+    /// The cookies the response sets, as a `Cookie` header value sends them back.
+    pub fn cookies(&self) -> String {
+        self.headers
+            .iter()
+            .filter(|(name, _)| name == "set-cookie")
+            .filter_map(|(_, value)| value.split(';').next())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
 }
 
 /// A keep-alive connection.
@@ -40,7 +51,24 @@ fn invalid(what: &str) -> io::Error {
 impl Connection {
     /// Connects to `addr` (`host:port`).
     pub async fn open(addr: &str) -> io::Result<Connection> {
-        let stream = TcpStream::connect(addr).await?;
+        Self::open_from(addr, None).await
+    }
+
+    /// Connects to `addr` from the local address `source` (any port), when given: a load tool
+    /// that opens tens of thousands of connections spreads them over loopback addresses.
+    pub async fn open_from(addr: &str, source: Option<IpAddr>) -> io::Result<Connection> {
+        let stream = match source {
+            None => TcpStream::connect(addr).await?,
+            Some(source) => {
+                let remote = tokio::net::lookup_host(addr)
+                    .await?
+                    .next()
+                    .ok_or_else(|| invalid("no address"))?;
+                let socket = TcpSocket::new_v4()?;
+                socket.bind(SocketAddr::new(source, 0))?;
+                socket.connect(remote).await?
+            }
+        };
         stream.set_nodelay(true)?;
         Ok(Connection {
             stream: BufReader::new(stream),

@@ -80,6 +80,8 @@ fn main() {
     let args = Args::parse();
     let conf = ServerConf {
         threads: args.threads,
+        // As ucs-proxy does: one thread runs the single-threaded scheduler.
+        work_stealing: args.threads > 1,
         ..ServerConf::default()
     };
     let mut server = Server::new_with_opt_and_conf(None, conf);

@@ -136,7 +136,7 @@ pub fn build_server(
     let conf = ServerConf {
         upgrade_sock: config.server.upgrade_sock.clone(),
         threads: config.server.threads,
-        work_stealing: config.server.work_stealing,
+        work_stealing: config.server.steals_work(),
         grace_period_seconds: Some(config.server.grace_period.as_secs()),
         graceful_shutdown_timeout_seconds: Some(config.server.graceful_shutdown_timeout.as_secs()),
         ..ServerConf::default()

@@ -207,3 +207,11 @@ fn check_prints_no_secret() {
     assert!(printed.contains("user_name = \"svc\""), "{printed}");
     assert_eq!(printed.matches(REDACTED).count(), 3, "{printed}");
 }
+
+#[test]
+fn one_worker_thread_never_steals_work() {
+    let stealing = |toml: &str| load_str(toml).expect("valid").server.steals_work();
+    assert!(stealing("[server]\nthreads = 2"));
+    assert!(!stealing("[server]\nthreads = 2\nwork_stealing = false"));
+    assert!(!stealing("[server]\nthreads = 1\nwork_stealing = true"));
+}

@@ -11,6 +11,7 @@ mode: ack   POST RetrieveInteractionHistory (a cache hit once warm), as the demo
       get   GET /api/v2/me (the passthrough)
 Exits non-zero on any unexpected status."""
 import json
+import os
 import socket
 import sys
 
@@ -83,7 +84,10 @@ def main():
             conn.call("POST", "/api/v2/ucs/interactions", QUERY)
     elif mode == "e2e":
         poll, post = Connection(addr), Connection(addr)
-        poll.cookie = "BAYEUX_BROWSER=instructions"
+        # A browser of its own per run: the previous run's last connect is still held (until
+        # its timeout: nothing reads a parked poll's socket), and a second session of one
+        # browser is told "multiple-clients" instead of being held.
+        poll.cookie = f"BAYEUX_BROWSER=instructions-{os.getpid()}"
         client_id = bayeux(poll, [{"channel": "/meta/handshake", "version": "1.0",
                                    "supportedConnectionTypes": ["long-polling"]}])[0]["clientId"]
         connect = {"channel": "/meta/connect", "clientId": client_id, "connectionType": "long-polling"}

@@ -15,6 +15,8 @@
 #
 #   benches/load/instructions.sh            # COUNT=2000 WARMUP=200
 set -euo pipefail
+# A failed request run inside $(count …) must stop the script, not print a count of nothing.
+shopt -s inherit_errexit
 cd "$(dirname "$0")/../.."
 
 COUNT=${COUNT:-2000}

@@ -4,8 +4,9 @@
 //!   then a `JSESSIONID` session of the proxy's own;
 //! * `upstream` (`upstream.rs`): the existing GWS decides. A caller's Basic credentials or GWS
 //!   session cookie are checked by the upstream's `GET /api/v2/me?subresources=features`, whose
-//!   answer becomes the principal, cached briefly under a salted hash of the credentials.
+//!   answer becomes the principal, cached briefly under a keyed digest of the credentials.
 
+mod digest;
 mod password;
 mod principal;
 mod sessions;
@@ -140,19 +141,24 @@ impl Authenticator {
         &self,
         credentials: Credentials<'_>,
     ) -> Result<Authenticated, AuthError> {
-        let user = credentials
-            .authorization
-            .and_then(decode_basic)
-            .map(|(user, _)| user);
+        // The Basic user name, decoded only when the throttle needs it: while no failure is on
+        // record (nearly always), a request's login costs no decoding.
+        let user = || {
+            credentials
+                .authorization
+                .and_then(decode_basic)
+                .map(|(user, _)| user)
+        };
         // Asked when the login begins, and again by the static users right before argon2.
-        let may_check = || match &user {
-            Some(user) => self
-                .throttle
-                .check(user, credentials.client_ip)
-                .map_err(|(by, wait)| {
-                    self.throttled.with_label_values(&[by.as_label()]).inc();
-                    AuthError::Throttled(wait)
-                }),
+        let may_check = || match self.throttle.watches_any().then(user).flatten() {
+            Some(user) => {
+                self.throttle
+                    .check(&user, credentials.client_ip)
+                    .map_err(|(by, wait)| {
+                        self.throttled.with_label_values(&[by.as_label()]).inc();
+                        AuthError::Throttled(wait)
+                    })
+            }
             None => Ok(()),
         };
         may_check()?;
@@ -160,10 +166,17 @@ impl Authenticator {
             Mode::Static(users) => users.authenticate(credentials, &may_check).await,
             Mode::Upstream(upstream) => upstream.authenticate(credentials).await,
         };
-        match (&user, &result) {
-            (Some(user), Ok(_)) => self.throttle.succeeded(user, credentials.client_ip),
-            (Some(user), Err(AuthError::Refused)) => {
-                self.throttle.failed(user, credentials.client_ip)
+        let source = credentials.client_ip;
+        match &result {
+            Ok(_) if self.throttle.watches_any() => {
+                if let Some(user) = user() {
+                    self.throttle.succeeded(&user, source);
+                }
+            }
+            Err(AuthError::Refused) => {
+                if let Some(user) = user() {
+                    self.throttle.failed(&user, source);
+                }
             }
             _ => {}
         }

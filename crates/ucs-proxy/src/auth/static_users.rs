@@ -1,18 +1,18 @@
 //! The static user list of `[auth]` (the embedded default): HTTP Basic verified against argon2
 //! hashes, then a `JSESSIONID` session of the proxy's own.
 //!
-//! Verified credentials are remembered by a salted SHA-256 of the `Authorization` header (never
-//! the password itself), mapped to the session they opened: a client that sends Basic on every
+//! Verified credentials are remembered by a keyed digest of the `Authorization` header (never
+//! the password itself: `digest.rs`), mapped to the session they opened: a client that sends Basic on every
 //! request (curl, the CometD client's `requestHeaders`) costs one argon2 verification per
 //! session, not one per request, and keeps one session.
 
+use super::digest::{CredentialDigest, CredentialDigests};
 #[cfg(test)]
 use super::password::is_valid_hash;
 use super::password::verify_password;
 use super::sessions::{SessionStore, SharedLogins};
 use super::{decode_basic, AuthError, Authenticated, Credentials, NewSession, Principal};
 use crate::config::AuthConfig;
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -27,8 +27,8 @@ struct StaticUser {
 pub(crate) struct StaticUsers {
     users: HashMap<String, StaticUser>,
     sessions: SessionStore,
-    verified: Mutex<HashMap<[u8; 32], String>>,
-    salt: [u8; 32],
+    verified: Mutex<HashMap<CredentialDigest, String>>,
+    digests: CredentialDigests,
     /// Bounds concurrent argon2 verifications: each takes ~19 MiB and a core for tens of
     /// milliseconds, so a burst of logins (500 clients handshaking at once) must queue rather
     /// than run 500 at a time. Waiters for the same credentials find them verified once they get
@@ -64,13 +64,11 @@ impl StaticUsers {
                 (user.user_name.clone(), user_entry)
             })
             .collect::<HashMap<_, _>>();
-        let mut salt = [0u8; 32];
-        getrandom::fill(&mut salt).expect("the OS random source is available");
         Self {
             users,
             sessions: SessionStore::new(config.session_idle_timeout),
             verified: Mutex::new(HashMap::new()),
-            salt,
+            digests: CredentialDigests::new(),
             verifications: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
@@ -100,7 +98,7 @@ impl StaticUsers {
         Some(principal)
     }
 
-    fn verified(&self) -> MutexGuard<'_, HashMap<[u8; 32], String>> {
+    fn verified(&self) -> MutexGuard<'_, HashMap<CredentialDigest, String>> {
         self.verified.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -144,11 +142,7 @@ impl StaticUsers {
         cookie: Option<&str>,
         may_check: &(dyn Fn() -> Result<(), AuthError> + Sync),
     ) -> Result<Authenticated, AuthError> {
-        let digest: [u8; 32] = Sha256::new()
-            .chain_update(self.salt)
-            .chain_update(header.as_bytes())
-            .finalize()
-            .into();
+        let digest = self.digests.of(&[header.as_bytes()]);
         if let Some(known) = self.remembered(&digest, cookie) {
             return Ok(known);
         }
@@ -187,7 +181,7 @@ impl StaticUsers {
     }
 
     /// The live session that these credentials (by digest) opened before, if any.
-    fn remembered(&self, digest: &[u8; 32], cookie: Option<&str>) -> Option<Authenticated> {
+    fn remembered(&self, digest: &CredentialDigest, cookie: Option<&str>) -> Option<Authenticated> {
         let session_id = self.verified().get(digest).cloned()?;
         let principal = self.sessions.touch(&session_id)?;
         let new_session = (cookie != Some(session_id.as_str())).then_some(NewSession {

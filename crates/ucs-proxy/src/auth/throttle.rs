@@ -5,9 +5,11 @@
 //! unchecked too, while a burst of correct logins is not held up. Memory is bounded (the most
 //! recent sources and names, for a while); a success clears both.
 
+use moka::notification::RemovalCause;
 use moka::sync::Cache;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Sources and user names remembered at most.
@@ -27,25 +29,44 @@ struct Record {
 /// What one throttle watches: a key's failures, free attempts, and the longest wait.
 #[derive(Debug)]
 struct Watch<K: std::hash::Hash + Eq + Send + Sync + 'static> {
-    records: Cache<K, std::sync::Arc<Mutex<Record>>>,
+    records: Cache<K, Arc<Mutex<Record>>>,
+    /// Records held (counted up when one is made, down when the cache lets one go): while there
+    /// are none, which is nearly always, a login is checked and cleared without a lookup.
+    held: Arc<AtomicUsize>,
     free: u32,
     max_wait: Duration,
 }
 
 impl<K: std::hash::Hash + Eq + Clone + Send + Sync + 'static> Watch<K> {
     fn new(free: u32, max_wait: Duration) -> Self {
+        let held = Arc::new(AtomicUsize::new(0));
+        let released = Arc::clone(&held);
         Self {
             records: Cache::builder()
                 .max_capacity(REMEMBERED)
                 .time_to_idle(MEMORY)
+                .eviction_listener(move |_, _, cause| {
+                    if cause != RemovalCause::Replaced {
+                        released.fetch_sub(1, Ordering::Relaxed);
+                    }
+                })
                 .build(),
+            held,
             free,
             max_wait,
         }
     }
 
+    /// Whether any key has a record.
+    fn watches_any(&self) -> bool {
+        self.held.load(Ordering::Relaxed) > 0
+    }
+
     /// `Err(wait)` while the key is blocked.
     fn check(&self, key: &K, now: Instant) -> Result<(), Duration> {
+        if !self.watches_any() {
+            return Ok(());
+        }
         let Some(record) = self.records.get(key) else {
             return Ok(());
         };
@@ -58,7 +79,11 @@ impl<K: std::hash::Hash + Eq + Clone + Send + Sync + 'static> Watch<K> {
 
     /// Counts a failure; past the free ones, blocks the key: 1 s, 2 s, 4 s, … up to `max_wait`.
     fn failed(&self, key: &K, now: Instant) {
-        let record = self.records.get_with(key.clone(), Default::default);
+        let entry = self.records.entry_by_ref(key).or_default();
+        if entry.is_fresh() {
+            self.held.fetch_add(1, Ordering::Relaxed);
+        }
+        let record = entry.into_value();
         let mut record = record.lock().unwrap_or_else(|e| e.into_inner());
         record.failures += 1;
         if record.failures > self.free {
@@ -69,7 +94,9 @@ impl<K: std::hash::Hash + Eq + Clone + Send + Sync + 'static> Watch<K> {
     }
 
     fn succeeded(&self, key: &K) {
-        self.records.invalidate(key);
+        if self.watches_any() {
+            self.records.invalidate(key);
+        }
     }
 }
 
@@ -109,6 +136,12 @@ impl LoginThrottle {
         }
     }
 
+    /// Whether any source or user name has failures on record: while none has, a login needs
+    /// neither [`Self::check`] nor [`Self::succeeded`] (nor its user name decoded for them).
+    pub(crate) fn watches_any(&self) -> bool {
+        self.sources.watches_any() || self.users.watches_any()
+    }
+
     /// Whether a login of `user` from `source` may be checked now; `Err` when either must wait
     /// first (how long).
     pub(crate) fn check(
@@ -121,6 +154,9 @@ impl LoginThrottle {
             self.sources
                 .check(&source, now)
                 .map_err(|wait| (ThrottledBy::Source, wait))?;
+        }
+        if !self.users.watches_any() {
+            return Ok(());
         }
         self.users
             .check(&user.to_owned(), now)
@@ -141,7 +177,9 @@ impl LoginThrottle {
         if let Some(source) = source {
             self.sources.succeeded(&source);
         }
-        self.users.succeeded(&user.to_owned());
+        if self.users.watches_any() {
+            self.users.succeeded(&user.to_owned());
+        }
     }
 }
 
@@ -170,6 +208,24 @@ mod tests {
             watch.check(&1, later).is_ok(),
             "a success clears the record"
         );
+    }
+
+    #[test]
+    fn the_throttle_watches_only_while_failures_are_on_record() {
+        let throttle = LoginThrottle::new(0, Duration::from_secs(60));
+        let source: IpAddr = "10.0.0.1".parse().unwrap();
+        assert!(!throttle.watches_any());
+        throttle.failed("demo", Some(source));
+        assert!(throttle.watches_any());
+        assert!(throttle.check("demo", None).is_err(), "the user is blocked");
+        throttle.succeeded("demo", Some(source));
+        throttle.sources.records.run_pending_tasks();
+        throttle.users.records.run_pending_tasks();
+        assert!(
+            !throttle.watches_any(),
+            "a success leaves nothing on record"
+        );
+        assert!(throttle.check("demo", Some(source)).is_ok());
     }
 
     #[test]

@@ -4,11 +4,12 @@
 //! `Authorization` header, whichever it sends, go to the upstream's
 //! `GET /api/v2/me?subresources=features` on the node the caller's session lives on (its
 //! `UCSPROXY_NODE` cookie). The answer becomes the principal (user id, user name, contact
-//! centre, features) and is cached briefly, keyed on a salted SHA-256 of the credentials —
+//! centre, features) and is cached briefly, keyed on a keyed digest of the credentials (`digest.rs`) —
 //! never the credentials themselves, and never with a GWS session: a session GWS issues during
 //! a check goes to the caller that caused it, with the cookie naming its node, and to nobody
 //! else. Refusals are not cached, so a corrected password works at once.
 
+use super::digest::{CredentialDigest, CredentialDigests};
 use super::AuthSetupError;
 use super::{AuthError, Authenticated, Credentials, NewSession, Principal, SESSION_COOKIE};
 use crate::config::AuthConfig;
@@ -16,7 +17,6 @@ use crate::http_io::set_cookie_value;
 use crate::upstream::{RouteKey, UpstreamPool};
 use http::header::{AUTHORIZATION, COOKIE};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
 use ucs_model::GwsUser;
@@ -40,8 +40,8 @@ struct Checked {
 pub(crate) struct UpstreamAuth {
     pool: UpstreamPool,
     http: reqwest::Client,
-    principals: moka::future::Cache<[u8; 32], Checked>,
-    salt: [u8; 32],
+    principals: moka::future::Cache<CredentialDigest, Checked>,
+    digests: CredentialDigests,
     timeout: Duration,
     checks: prometheus::IntCounterVec,
 }
@@ -61,8 +61,6 @@ impl UpstreamAuth {
         pool: UpstreamPool,
         checks: prometheus::IntCounterVec,
     ) -> Result<Self, AuthSetupError> {
-        let mut salt = [0u8; 32];
-        getrandom::fill(&mut salt).expect("the OS random source is available");
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(32)
             .build()
@@ -74,7 +72,7 @@ impl UpstreamAuth {
                 .max_capacity(MAX_PRINCIPALS)
                 .time_to_live(config.upstream_cache)
                 .build(),
-            salt,
+            digests: CredentialDigests::new(),
             timeout: config.upstream_timeout,
             checks,
         })
@@ -84,7 +82,7 @@ impl UpstreamAuth {
     ///
     /// A request with a `JSESSIONID` is checked with that cookie (and its `Authorization`, if
     /// any) on that session's node, so GWS keeps the session; concurrent checks of one session
-    /// are coalesced and the principal is cached under a salted hash of the credentials. A
+    /// are coalesced and the principal is cached under a keyed digest of the credentials. A
     /// request with Basic credentials only is answered from a cached principal when there is
     /// one; otherwise its own check opens a GWS session that goes to this caller alone: sessions
     /// are never cached, so never shared between clients.
@@ -100,12 +98,10 @@ impl UpstreamAuth {
         if session_cookie.is_none() && authorization.is_none() {
             return Err(AuthError::Missing);
         }
-        let mut digest = Sha256::new().chain_update(self.salt);
-        for part in [session_cookie, authorization] {
-            digest.update(part.unwrap_or_default().as_bytes());
-            digest.update([0]);
-        }
-        let digest: [u8; 32] = digest.finalize().into();
+        let digest = self.digests.of(&[
+            session_cookie.unwrap_or_default().as_bytes(),
+            authorization.unwrap_or_default().as_bytes(),
+        ]);
         let checked = if session_cookie.is_some() {
             self.principals
                 .try_get_with(digest, self.counted(&credentials))

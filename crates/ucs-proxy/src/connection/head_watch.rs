@@ -63,18 +63,23 @@ impl HeadWatch {
         if !self.in_head {
             return HeadProgress::Outside;
         }
-        for &byte in bytes {
-            match byte {
-                b'\n' => {
-                    self.line_feeds += 1;
-                    if self.line_feeds == 2 {
-                        self.in_head = false;
-                        return HeadProgress::Complete;
-                    }
-                }
-                b'\r' => {}
-                _ => self.line_feeds = 0,
+        // From line feed to line feed (memchr): a line's first byte other than a carriage return
+        // ends a run of line feeds, so a header line costs a byte or two, not a pass over it.
+        let only_carriage_returns = |slice: &[u8]| slice.iter().all(|&b| b == b'\r');
+        let mut line_start = 0;
+        for line_feed in memchr::memchr_iter(b'\n', bytes) {
+            if !only_carriage_returns(&bytes[line_start..line_feed]) {
+                self.line_feeds = 0;
             }
+            self.line_feeds += 1;
+            if self.line_feeds == 2 {
+                self.in_head = false;
+                return HeadProgress::Complete;
+            }
+            line_start = line_feed + 1;
+        }
+        if !only_carriage_returns(&bytes[line_start..]) {
+            self.line_feeds = 0;
         }
         if started {
             HeadProgress::Started
@@ -147,6 +152,20 @@ mod tests {
         assert!(!watch.in_head());
         // The body and anything after it, until a response is written, are not a head.
         assert_eq!(watch.on_read(b"more body\n\n"), HeadProgress::Outside);
+    }
+
+    #[test]
+    fn the_blank_line_is_found_across_reads_and_not_inside_a_line() {
+        let mut watch = HeadWatch::default();
+        assert_eq!(watch.on_read(b"GET / HTTP/1.1\r\n"), HeadProgress::Started);
+        assert_eq!(watch.on_read(b"\r"), HeadProgress::Receiving);
+        assert_eq!(watch.on_read(b"\r\n"), HeadProgress::Complete);
+        let mut watch = HeadWatch::default();
+        watch.on_read(b"GET / HTTP/1.1\r\nHost: x\r\n");
+        // A line of carriage returns then text is not blank.
+        assert_eq!(watch.on_read(b"\r\rX: y\r\n"), HeadProgress::Receiving);
+        assert_eq!(watch.on_read(b"Z: 1\n"), HeadProgress::Receiving);
+        assert_eq!(watch.on_read(b"\n"), HeadProgress::Complete);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use super::RequestLog;
 use crate::auth::{
     AuthError, Authenticated, Authenticator, Credentials, NewSession, SESSION_COOKIE,
 };
-use crate::http_io::{cookie, set_cookie, Answer};
+use crate::http_io::{cookies, set_cookie, Answer};
 use crate::upstream::AFFINITY_COOKIE;
 use pingora::proxy::Session;
 use std::sync::Arc;
@@ -19,12 +19,13 @@ pub(crate) async fn authenticate(
     session: &Session,
 ) -> Result<Authenticated, Answer> {
     let headers = &session.req_header().headers;
+    let [session_cookie, affinity] = cookies(headers, [SESSION_COOKIE, AFFINITY_COOKIE]);
     let credentials = Credentials {
-        session_cookie: cookie(headers, SESSION_COOKIE),
+        session_cookie,
         authorization: headers
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok()),
-        affinity: cookie(headers, AFFINITY_COOKIE),
+        affinity,
         client_ip: client_ip(session),
     };
     auth.authenticate(credentials)

@@ -88,7 +88,6 @@ pub(crate) async fn serve(
     {
         return Ok(Served::Answered);
     }
-    // The ack never waits for the backends: resolution and delivery run in their own task.
     let delivery = Delivery {
         app: Arc::clone(app),
         user_id: principal.user_id.clone(),
@@ -97,7 +96,14 @@ pub(crate) async fn serve(
         cache,
         _in_flight: in_flight,
     };
-    tokio::spawn(delivery.run(lookup));
+    if cache == CacheStatus::Hit && app.cluster.is_none() {
+        // A hit resolves at once and is delivered in this process: after the ack, here, without
+        // a task of its own (boxed: its state stays out of every request's future).
+        Box::pin(delivery.run(lookup)).await;
+    } else {
+        // The ack never waits for the backends: resolution and delivery run in their own task.
+        tokio::spawn(delivery.run(lookup));
+    }
     Ok(Served::Answered)
 }
 

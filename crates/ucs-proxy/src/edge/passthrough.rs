@@ -4,7 +4,7 @@
 
 use super::RequestLog;
 use crate::auth::SESSION_COOKIE;
-use crate::http_io::{cookie, set_cookie, set_cookie_value};
+use crate::http_io::{cookies, set_cookie, set_cookie_value};
 use crate::upstream::{RouteKey, UpstreamPool, AFFINITY_COOKIE};
 use pingora::http::{RequestHeader, ResponseHeader};
 use pingora::prelude::{HttpPeer, Session};
@@ -21,10 +21,13 @@ pub(crate) fn client_ip(session: &Session) -> Option<IpAddr> {
 
 /// What the request says about its GWS node.
 pub(crate) fn route_key(session: &Session) -> RouteKey<'_> {
-    let headers = &session.req_header().headers;
+    let [affinity, session_cookie] = cookies(
+        &session.req_header().headers,
+        [AFFINITY_COOKIE, SESSION_COOKIE],
+    );
     RouteKey {
-        affinity: cookie(headers, AFFINITY_COOKIE),
-        session: cookie(headers, SESSION_COOKIE),
+        affinity,
+        session: session_cookie,
         client_ip: client_ip(session),
     }
 }

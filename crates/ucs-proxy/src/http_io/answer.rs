@@ -62,9 +62,9 @@ impl Answer {
     fn head(&self, extra: usize, body_len: usize) -> pingora::Result<ResponseHeader> {
         let mut header = ResponseHeader::build(self.status, Some(3 + extra + self.headers.len()))?;
         if body_len > 0 {
-            header.insert_header("content-type", self.content_type)?;
+            header.insert_header(http::header::CONTENT_TYPE, self.content_type)?;
         }
-        header.insert_header("content-length", body_len)?;
+        header.insert_header(http::header::CONTENT_LENGTH, body_len)?;
         for (name, value) in &self.headers {
             header.append_header(*name, value)?;
         }

@@ -4,14 +4,31 @@ use http::HeaderMap;
 
 /// The value of cookie `name` in the request's `Cookie` headers.
 pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
+    let [value] = cookies(headers, [name]);
+    value
+}
+
+/// The values of cookies `names` (the first of each), read in one pass over the `Cookie` headers.
+pub(crate) fn cookies<'a, const N: usize>(
+    headers: &'a HeaderMap,
+    names: [&str; N],
+) -> [Option<&'a str>; N] {
+    let mut values = [None; N];
+    let pairs = headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
+        .filter_map(|pair| pair.trim().split_once('='));
+    for (key, value) in pairs {
+        if let Some(i) = names.iter().position(|name| *name == key) {
+            values[i].get_or_insert(value);
+            if values.iter().all(Option::is_some) {
+                break;
+            }
+        }
+    }
+    values
 }
 
 /// The value an answer's `Set-Cookie` headers give cookie `name`, if one does.
@@ -44,6 +61,10 @@ mod tests {
         assert_eq!(cookie(&headers, "BAYEUX_BROWSER"), Some("def"));
         assert_eq!(cookie(&headers, "a"), Some("1"));
         assert_eq!(cookie(&headers, "missing"), None);
+        assert_eq!(
+            cookies(&headers, ["BAYEUX_BROWSER", "missing", "JSESSIONID"]),
+            [Some("def"), None, Some("abc")]
+        );
     }
 
     #[test]

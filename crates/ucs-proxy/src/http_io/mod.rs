@@ -7,4 +7,4 @@ mod cookies;
 
 pub(crate) use answer::{Answer, JSON_CONTENT_TYPE};
 pub(crate) use body::{read_body, BodyError};
-pub(crate) use cookies::{cookie, set_cookie, set_cookie_value};
+pub(crate) use cookies::{cookie, cookies, set_cookie, set_cookie_value};

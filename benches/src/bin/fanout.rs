@@ -278,17 +278,21 @@ async fn main() -> io::Result<()> {
     let cpu_ms = cpu_ms(args.pid)? - cpu_before;
     latencies.sort();
     let n = args.sessions;
+    let tenth = |mib: f64| (mib * 10.0).round() / 10.0;
+    let max = (latencies.len() == n)
+        .then(|| latencies.last().map(Duration::as_millis))
+        .flatten();
     let line = json!({
         "mode": format!("{:?}", args.mode).to_lowercase(),
         "sessions": n,
         "delivered": latencies.len(),
         "setupSeconds": (setup_seconds * 1000.0).round() / 1000.0,
-        "rssMiB": {"idle": (rss_idle * 10.0).round() / 10.0, "holding": (rss_holding * 10.0).round() / 10.0},
+        "rssMiB": {"idle": tenth(rss_idle), "holding": tenth(rss_holding)},
         "kibPerSession": (((rss_holding - rss_idle) * 1024.0 / n as f64) * 100.0).round() / 100.0,
         "latencyMs": {
             "p50": percentile(&latencies, n, 50.0),
             "p99": percentile(&latencies, n, 99.0),
-            "max": (latencies.len() == n).then(|| latencies.last().map(Duration::as_millis)).flatten(),
+            "max": max,
         },
         "serverCpuMs": cpu_ms,
     });

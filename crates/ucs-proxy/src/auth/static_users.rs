@@ -2,9 +2,9 @@
 //! hashes, then a `JSESSIONID` session of the proxy's own.
 //!
 //! Verified credentials are remembered by a keyed digest of the `Authorization` header (never
-//! the password itself: `digest.rs`), mapped to the session they opened: a client that sends Basic on every
-//! request (curl, the CometD client's `requestHeaders`) costs one argon2 verification per
-//! session, not one per request, and keeps one session.
+//! the password itself: `digest.rs`), mapped to the session they opened: a client that sends
+//! Basic on every request (curl, the CometD client's `requestHeaders`) costs one argon2
+//! verification per session, not one per request, and keeps one session.
 
 use super::digest::{CredentialDigest, CredentialDigests};
 #[cfg(test)]

@@ -4,10 +4,10 @@
 //! `Authorization` header, whichever it sends, go to the upstream's
 //! `GET /api/v2/me?subresources=features` on the node the caller's session lives on (its
 //! `UCSPROXY_NODE` cookie). The answer becomes the principal (user id, user name, contact
-//! centre, features) and is cached briefly, keyed on a keyed digest of the credentials (`digest.rs`) —
-//! never the credentials themselves, and never with a GWS session: a session GWS issues during
-//! a check goes to the caller that caused it, with the cookie naming its node, and to nobody
-//! else. Refusals are not cached, so a corrected password works at once.
+//! centre, features) and is cached briefly, keyed on a keyed digest of the credentials
+//! (`digest.rs`) — never the credentials themselves, and never with a GWS session: a session
+//! GWS issues during a check goes to the caller that caused it, with the cookie naming its
+//! node, and to nobody else. Refusals are not cached, so a corrected password works at once.
 
 use super::digest::{CredentialDigest, CredentialDigests};
 use super::AuthSetupError;

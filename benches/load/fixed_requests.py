@@ -84,9 +84,9 @@ def main():
             conn.call("POST", "/api/v2/ucs/interactions", QUERY)
     elif mode == "e2e":
         poll, post = Connection(addr), Connection(addr)
-        # A browser of its own per run: the previous run's last connect is still held (until
-        # its timeout: nothing reads a parked poll's socket), and a second session of one
-        # browser is told "multiple-clients" instead of being held.
+        # A browser of its own per run: the previous run's last connect, parked when its client
+        # exited, must not make this session's connects "multiple-clients" (the proxy drops it
+        # as soon as it reads the closed socket; a run must not depend on how soon that is).
         poll.cookie = f"BAYEUX_BROWSER=instructions-{os.getpid()}"
         client_id = bayeux(poll, [{"channel": "/meta/handshake", "version": "1.0",
                                    "supportedConnectionTypes": ["long-polling"]}])[0]["clientId"]

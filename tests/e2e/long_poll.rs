@@ -3,7 +3,7 @@
 //! and the connection must go on serving requests.
 
 use crate::cometd::cometd_session;
-use crate::support::Proxy;
+use crate::support::{Client, Proxy, Response};
 use std::time::Duration;
 
 #[test]
@@ -29,18 +29,7 @@ fn a_parked_long_poll_is_answered_like_any_request_and_its_connection_serves_the
     );
     assert_eq!(immediate.status, 200);
 
-    let (held, ack) = std::thread::scope(|scope| {
-        let query = scope.spawn(|| {
-            // The connect below is held (parked) by then.
-            std::thread::sleep(Duration::from_millis(300));
-            proxy.connect().post(
-                "/api/v2/ucs/interactions",
-                r#"{"operationName":"RetrieveInteractionHistory"}"#,
-            )
-        });
-        let held = client.post("/api/v2/notifications", &connect(serde_json::json!({})));
-        (held, query.join().unwrap())
-    });
+    let (held, ack) = held_across_a_query(&proxy, &mut client, &connect(serde_json::json!({})));
     assert_eq!(ack.status, 200, "{}", ack.text());
     let reference_id = ack.json()["referenceId"].clone();
     assert_eq!(held.status, 200, "{}", held.text());
@@ -82,4 +71,84 @@ fn a_parked_long_poll_is_answered_like_any_request_and_its_connection_serves_the
         next.json().as_array().unwrap().last().unwrap()["successful"],
         true
     );
+}
+
+/// Sends the held `connect` on `client` and, once it is parked, a history query of its user:
+/// the connect's answer and the query's ack.
+fn held_across_a_query(proxy: &Proxy, client: &mut Client, connect: &str) -> (Response, Response) {
+    std::thread::scope(|scope| {
+        let query = scope.spawn(|| {
+            // The connect below is held (parked) by then.
+            std::thread::sleep(Duration::from_millis(300));
+            proxy.connect().post(
+                "/api/v2/ucs/interactions",
+                r#"{"operationName":"RetrieveInteractionHistory"}"#,
+            )
+        });
+        let held = client.post("/api/v2/notifications", connect);
+        (held, query.join().unwrap())
+    })
+}
+
+#[test]
+fn a_client_gone_while_its_long_poll_is_parked_frees_its_browser_at_once() {
+    let proxy = Proxy::start(&[]);
+    let connect = |id: &str, advice: serde_json::Value| {
+        serde_json::json!([{"channel": "/meta/connect", "clientId": id,
+            "connectionType": "long-polling", "advice": advice}])
+        .to_string()
+    };
+    let subscribe = |id: &str| {
+        serde_json::json!([{"channel": "/meta/subscribe", "clientId": id,
+            "subscription": "/v2/ucs/interactions"}])
+        .to_string()
+    };
+    // A page of the browser holds a connect, then goes away (reloaded) without its answer.
+    let (mut page, id) = cometd_session(&proxy);
+    let first = page.post(
+        "/api/v2/notifications",
+        &connect(&id, serde_json::json!({"timeout": 0})),
+    );
+    assert_eq!(first.status, 200, "{}", first.text());
+    let held = connect(&id, serde_json::json!({}));
+    page.send_raw(
+        format!(
+            "POST /api/v2/notifications HTTP/1.1\r\nHost: 127.0.0.1\r\n{}Cookie: {}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{held}",
+            page.authorization_line(),
+            page.cookie.as_deref().unwrap_or_default(),
+            held.len()
+        )
+        .as_bytes(),
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    drop(page);
+    std::thread::sleep(Duration::from_millis(200));
+
+    // The reloaded page, same browser: its connect is held (and answered with the notification),
+    // not told "multiple-clients" while the old poll waits for its timeout.
+    let (mut reloaded, id) = cometd_session(&proxy);
+    assert_eq!(
+        reloaded
+            .post("/api/v2/notifications", &subscribe(&id))
+            .status,
+        200
+    );
+    let first = reloaded.post(
+        "/api/v2/notifications",
+        &connect(&id, serde_json::json!({"timeout": 0})),
+    );
+    assert_eq!(first.status, 200, "{}", first.text());
+    let (held, ack) =
+        held_across_a_query(&proxy, &mut reloaded, &connect(&id, serde_json::json!({})));
+    assert_eq!(ack.status, 200, "{}", ack.text());
+    let messages = held.json();
+    let messages = messages.as_array().expect("a Bayeux batch");
+    assert!(
+        messages
+            .iter()
+            .any(|m| m["channel"] == "/v2/ucs/interactions"),
+        "the reloaded page's connect was held and carries the notification: {messages:?}"
+    );
+    assert!(!held.text().contains("multiple-clients"), "{}", held.text());
 }

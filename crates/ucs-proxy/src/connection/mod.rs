@@ -85,7 +85,10 @@ impl<A: HttpServerApp + Send + Sync + 'static> ServerApp for Guarded<A> {
         loop {
             let (mut stream, settings) = reused.await?.consume();
             if let Some(parked) = take_parked(&stream) {
-                let mut answer = parked.await;
+                let Some(mut answer) = answer_unless_gone(&mut stream, parked).await else {
+                    pingora::protocols::Shutdown::shutdown(&mut *stream).await;
+                    return None;
+                };
                 // The client's next request is awaited here, not inside pingora: an answered
                 // long poll then costs no request state until its client polls again (and a
                 // fan-out writes every answer before any connection re-enters pingora).
@@ -137,6 +140,23 @@ fn take_parked(stream: &Stream) -> Option<ParkedAnswer> {
         .as_any()
         .downcast_ref::<HeadGuard>()
         .and_then(|guard| guard.park_slot().take())
+}
+
+/// Waits for a parked answer while watching its client: `None` once the client closed the
+/// connection (or sent bytes, which an HTTP/1.1 client waiting for its answer never does). The
+/// answer is then dropped unwritten: its held connect gives the browser's slot back and its
+/// session's expiry starts, so a reloaded page is not told `multiple-clients` until the old
+/// poll times out.
+///
+/// A plain read, not a peek: whatever it returns ends the connection, and its future is small
+/// and unboxed (it is held by every parked session).
+async fn answer_unless_gone(stream: &mut Stream, parked: ParkedAnswer) -> Option<WireAnswer> {
+    use tokio::io::AsyncReadExt;
+    let mut byte = [0u8; 1];
+    tokio::select! {
+        answer = parked => Some(answer),
+        _ = stream.read(&mut byte) => None,
+    }
 }
 
 /// Waits for the first byte of the connection's next request (left in the stream for pingora);

@@ -31,8 +31,8 @@ cargo build --release --locked -p ucs-benches --bin fanout >/dev/null
 npm ci --prefix tests/node --no-audit --no-fund --loglevel=error >/dev/null
 
 # The servers on one core, the load client on the other: the client must not be what the
-# latency measures. On its one core the proxy runs one
-# worker thread, as the Node reference does (two threads on one core only add switches).
+# latency measures. On its one core the proxy runs one worker thread, as the Node reference
+# does (two threads on one core only add switches).
 server_cpu=(taskset -c 0)
 client_cpu=(taskset -c 1)
 [ "$(nproc)" -ge 2 ] || { server_cpu=(); client_cpu=(); }

@@ -10,19 +10,11 @@ use std::time::Duration;
 fn a_parked_long_poll_is_answered_like_any_request_and_its_connection_serves_the_next() {
     let proxy = Proxy::start(&[]);
     let (mut client, id) = cometd_session(&proxy);
-    let subscribe = serde_json::json!([{"channel": "/meta/subscribe", "clientId": id,
-        "subscription": "/v2/ucs/interactions"}]);
     assert_eq!(
-        client
-            .post("/api/v2/notifications", &subscribe.to_string())
-            .status,
+        client.post("/api/v2/notifications", &subscribe(&id)).status,
         200
     );
-    let connect = |advice: serde_json::Value| {
-        serde_json::json!([{"channel": "/meta/connect", "clientId": id,
-            "connectionType": "long-polling", "advice": advice}])
-        .to_string()
-    };
+    let connect = |advice| connect(&id, advice);
     let immediate = client.post(
         "/api/v2/notifications",
         &connect(serde_json::json!({"timeout": 0})),
@@ -73,6 +65,20 @@ fn a_parked_long_poll_is_answered_like_any_request_and_its_connection_serves_the
     );
 }
 
+/// A `/meta/connect` of session `id` with `advice`.
+fn connect(id: &str, advice: serde_json::Value) -> String {
+    serde_json::json!([{"channel": "/meta/connect", "clientId": id,
+        "connectionType": "long-polling", "advice": advice}])
+    .to_string()
+}
+
+/// A subscription of session `id` to the history channel.
+fn subscribe(id: &str) -> String {
+    serde_json::json!([{"channel": "/meta/subscribe", "clientId": id,
+        "subscription": "/v2/ucs/interactions"}])
+    .to_string()
+}
+
 /// Sends the held `connect` on `client` and, once it is parked, a history query of its user:
 /// the connect's answer and the query's ack.
 fn held_across_a_query(proxy: &Proxy, client: &mut Client, connect: &str) -> (Response, Response) {
@@ -93,16 +99,6 @@ fn held_across_a_query(proxy: &Proxy, client: &mut Client, connect: &str) -> (Re
 #[test]
 fn a_client_gone_while_its_long_poll_is_parked_frees_its_browser_at_once() {
     let proxy = Proxy::start(&[]);
-    let connect = |id: &str, advice: serde_json::Value| {
-        serde_json::json!([{"channel": "/meta/connect", "clientId": id,
-            "connectionType": "long-polling", "advice": advice}])
-        .to_string()
-    };
-    let subscribe = |id: &str| {
-        serde_json::json!([{"channel": "/meta/subscribe", "clientId": id,
-            "subscription": "/v2/ucs/interactions"}])
-        .to_string()
-    };
     // A page of the browser holds a connect, then goes away (reloaded) without its answer.
     let (mut page, id) = cometd_session(&proxy);
     let first = page.post(
@@ -111,16 +107,7 @@ fn a_client_gone_while_its_long_poll_is_parked_frees_its_browser_at_once() {
     );
     assert_eq!(first.status, 200, "{}", first.text());
     let held = connect(&id, serde_json::json!({}));
-    page.send_raw(
-        format!(
-            "POST /api/v2/notifications HTTP/1.1\r\nHost: 127.0.0.1\r\n{}Cookie: {}\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{held}",
-            page.authorization_line(),
-            page.cookie.as_deref().unwrap_or_default(),
-            held.len()
-        )
-        .as_bytes(),
-    );
+    page.send_request("POST", "/api/v2/notifications", &[], held.as_bytes());
     std::thread::sleep(Duration::from_millis(300));
     drop(page);
     std::thread::sleep(Duration::from_millis(200));

@@ -301,6 +301,19 @@ impl Client {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Response {
+        self.send_request(method, path, headers, body);
+        self.read_response()
+    }
+
+    /// Sends a request with `Content-Length` (and the client's credentials and cookie) without
+    /// reading its response.
+    pub(crate) fn send_request(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) {
         let mut head = format!(
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
             body.len()
@@ -317,7 +330,6 @@ impl Client {
         head.push_str("\r\n");
         self.send_raw(head.as_bytes());
         self.send_raw(body);
-        self.read_response()
     }
 
     /// POSTs a JSON body.

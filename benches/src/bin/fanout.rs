@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 use ucs_benches::desktop::{basic, failed, json_of};
-use ucs_benches::http::Connection;
+use ucs_benches::http::{Connection, Response};
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -90,38 +90,52 @@ struct Target {
 impl Target {
     async fn open(&self, source: Option<IpAddr>) -> io::Result<Session> {
         let mut connection = Connection::open_from(&self.addr, source).await?;
-        let auth = ("Authorization", self.authorization.as_str());
         let handshake = json!([{"channel": "/meta/handshake", "version": "1.0",
             "supportedConnectionTypes": ["long-polling"]}]);
         let reply = connection
             .post(
                 &format!("{}/handshake", self.path),
-                &[auth],
+                &[("Authorization", self.authorization.as_str())],
                 handshake.to_string().as_bytes(),
             )
             .await?;
-        let cookie = reply.cookies();
         let client_id = json_of(&reply)?[0]["clientId"]
             .as_str()
             .ok_or_else(|| failed(format!("handshake refused: {:?}", reply.body)))?
             .to_owned();
-        let headers = [auth, ("Cookie", cookie.as_str())];
-        let connect = json!([{"channel": "/meta/connect", "clientId": client_id,
-            "connectionType": "long-polling", "advice": {"timeout": 0}}]);
-        let connect_path = format!("{}/connect", self.path);
-        connection
-            .post(&connect_path, &headers, connect.to_string().as_bytes())
-            .await?;
-        let subscribe = json!([{"channel": "/meta/subscribe", "clientId": client_id,
-            "subscription": self.channel}]);
-        connection
-            .post(&self.path, &headers, subscribe.to_string().as_bytes())
-            .await?;
-        Ok(Session {
+        let mut session = Session {
             connection,
+            cookie: reply.cookies(),
             client_id,
-            cookie,
-        })
+        };
+        let connect = json!([{"channel": "/meta/connect", "clientId": session.client_id,
+            "connectionType": "long-polling", "advice": {"timeout": 0}}]);
+        self.send(&mut session, "/connect", &connect).await?;
+        let subscribe = json!([{"channel": "/meta/subscribe", "clientId": session.client_id,
+            "subscription": self.channel}]);
+        self.send(&mut session, "", &subscribe).await?;
+        Ok(session)
+    }
+
+    /// POSTs a Bayeux `batch` on `session` to the Bayeux path plus `suffix`.
+    async fn send(
+        &self,
+        session: &mut Session,
+        suffix: &str,
+        batch: &serde_json::Value,
+    ) -> io::Result<Response> {
+        let headers = [
+            ("Authorization", self.authorization.as_str()),
+            ("Cookie", session.cookie.as_str()),
+        ];
+        session
+            .connection
+            .post(
+                &format!("{}{suffix}", self.path),
+                &headers,
+                batch.to_string().as_bytes(),
+            )
+            .await
     }
 
     /// Holds a connect on `session`; once its reply carries a message of the channel, returns
@@ -129,18 +143,7 @@ impl Target {
     async fn hold(&self, mut session: Session) -> io::Result<Option<Instant>> {
         let connect = json!([{"channel": "/meta/connect", "clientId": session.client_id,
             "connectionType": "long-polling"}]);
-        let headers = [
-            ("Authorization", self.authorization.as_str()),
-            ("Cookie", session.cookie.as_str()),
-        ];
-        let reply = session
-            .connection
-            .post(
-                &format!("{}/connect", self.path),
-                &headers,
-                connect.to_string().as_bytes(),
-            )
-            .await?;
+        let reply = self.send(&mut session, "/connect", &connect).await?;
         let read = Instant::now();
         let needle = format!("\"channel\":\"{}\"", self.channel);
         let delivered = memchr::memmem::find(&reply.body, needle.as_bytes()).is_some();
@@ -252,14 +255,7 @@ async fn main() -> io::Result<()> {
             let mut publisher = target.open(source(0)).await?;
             let publish = json!([{"channel": target.channel, "clientId": publisher.client_id,
                 "data": {"at": 1}}]);
-            let headers = [
-                ("Authorization", target.authorization.as_str()),
-                ("Cookie", publisher.cookie.as_str()),
-            ];
-            publisher
-                .connection
-                .post(&args.path, &headers, publish.to_string().as_bytes())
-                .await?;
+            target.send(&mut publisher, "", &publish).await?;
         }
     }
     let mut latencies = Vec::with_capacity(args.sessions);

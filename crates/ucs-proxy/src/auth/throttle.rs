@@ -7,6 +7,8 @@
 
 use moka::notification::RemovalCause;
 use moka::sync::Cache;
+use std::borrow::Borrow;
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -28,7 +30,7 @@ struct Record {
 
 /// What one throttle watches: a key's failures, free attempts, and the longest wait.
 #[derive(Debug)]
-struct Watch<K: std::hash::Hash + Eq + Send + Sync + 'static> {
+struct Watch<K: Hash + Eq + Send + Sync + 'static> {
     records: Cache<K, Arc<Mutex<Record>>>,
     /// Records held (counted up when one is made, down when the cache lets one go): while there
     /// are none, which is nearly always, a login is checked and cleared without a lookup.
@@ -37,7 +39,7 @@ struct Watch<K: std::hash::Hash + Eq + Send + Sync + 'static> {
     max_wait: Duration,
 }
 
-impl<K: std::hash::Hash + Eq + Clone + Send + Sync + 'static> Watch<K> {
+impl<K: Hash + Eq + Clone + Send + Sync + 'static> Watch<K> {
     fn new(free: u32, max_wait: Duration) -> Self {
         let held = Arc::new(AtomicUsize::new(0));
         let released = Arc::clone(&held);
@@ -63,7 +65,11 @@ impl<K: std::hash::Hash + Eq + Clone + Send + Sync + 'static> Watch<K> {
     }
 
     /// `Err(wait)` while the key is blocked.
-    fn check(&self, key: &K, now: Instant) -> Result<(), Duration> {
+    fn check<Q>(&self, key: &Q, now: Instant) -> Result<(), Duration>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         if !self.watches_any() {
             return Ok(());
         }
@@ -78,7 +84,11 @@ impl<K: std::hash::Hash + Eq + Clone + Send + Sync + 'static> Watch<K> {
     }
 
     /// Counts a failure; past the free ones, blocks the key: 1 s, 2 s, 4 s, … up to `max_wait`.
-    fn failed(&self, key: &K, now: Instant) {
+    fn failed<Q>(&self, key: &Q, now: Instant)
+    where
+        K: Borrow<Q>,
+        Q: ToOwned<Owned = K> + Hash + Eq + ?Sized,
+    {
         let entry = self.records.entry_by_ref(key).or_default();
         if entry.is_fresh() {
             self.held.fetch_add(1, Ordering::Relaxed);
@@ -93,7 +103,11 @@ impl<K: std::hash::Hash + Eq + Clone + Send + Sync + 'static> Watch<K> {
         }
     }
 
-    fn succeeded(&self, key: &K) {
+    fn succeeded<Q>(&self, key: &Q)
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         if self.watches_any() {
             self.records.invalidate(key);
         }
@@ -155,11 +169,8 @@ impl LoginThrottle {
                 .check(&source, now)
                 .map_err(|wait| (ThrottledBy::Source, wait))?;
         }
-        if !self.users.watches_any() {
-            return Ok(());
-        }
         self.users
-            .check(&user.to_owned(), now)
+            .check(user, now)
             .map_err(|wait| (ThrottledBy::User, wait))
     }
 
@@ -169,7 +180,7 @@ impl LoginThrottle {
         if let Some(source) = source {
             self.sources.failed(&source, now);
         }
-        self.users.failed(&user.to_owned(), now);
+        self.users.failed(user, now);
     }
 
     /// The login succeeded: its source and user start afresh.
@@ -177,9 +188,7 @@ impl LoginThrottle {
         if let Some(source) = source {
             self.sources.succeeded(&source);
         }
-        if self.users.watches_any() {
-            self.users.succeeded(&user.to_owned());
-        }
+        self.users.succeeded(user);
     }
 }
 

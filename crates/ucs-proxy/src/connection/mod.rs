@@ -85,17 +85,18 @@ impl<A: HttpServerApp + Send + Sync + 'static> ServerApp for Guarded<A> {
         loop {
             let (mut stream, settings) = reused.await?.consume();
             if let Some(parked) = take_parked(&stream) {
-                let Some(mut answer) = answer_unless_gone(&mut stream, parked).await else {
-                    pingora::protocols::Shutdown::shutdown(&mut *stream).await;
-                    return None;
-                };
                 // The client's next request is awaited here, not inside pingora: an answered
                 // long poll then costs no request state until its client polls again (and a
                 // fan-out writes every answer before any connection re-enters pingora).
-                if !write_answer(&mut stream, &mut answer).await
-                    || !answer.keep_alive
-                    || !next_request_arrives(&mut stream, shutdown).await
-                {
+                let goes_on = match answer_unless_gone(&mut stream, parked).await {
+                    Some(mut answer) => {
+                        write_answer(&mut stream, &mut answer).await
+                            && answer.keep_alive
+                            && next_request_arrives(&mut stream, shutdown).await
+                    }
+                    None => false,
+                };
+                if !goes_on {
                     pingora::protocols::Shutdown::shutdown(&mut *stream).await;
                     return None;
                 }

@@ -15,6 +15,7 @@ mod cache_and_admin;
 mod check_command;
 mod cors;
 mod dashboard;
+mod direct;
 mod hardening;
 mod history_endpoint;
 mod long_poll;

@@ -12,7 +12,7 @@ use crate::cluster::{ClusterLogins, ClusterService, EngineSessions, Presence};
 use crate::config::{Config, ConfigError};
 use crate::connection::Guarded;
 use crate::cors::Cors;
-use crate::edge::Edge;
+use crate::edge::{DirectEdge, Edge};
 use crate::metrics::ProxyMetrics;
 use crate::reference::ReferenceIds;
 use crate::reload::Reloader;
@@ -216,7 +216,8 @@ pub fn build_server(
         http_proxy(&server.configuration, Edge::new(app.clone())),
         config.limits.header_read_timeout,
         Arc::new(app.metrics.head_refusals()),
-    );
+    )
+    .with_direct(Arc::new(DirectEdge::new(app.clone())));
     let mut edge = Service::new("public edge".to_owned(), edge_app);
     edge.add_listener(
         ListenerConfig::tcp(config.server.listen.to_string()).l4_buffer(CLIENT_BUFFERS),

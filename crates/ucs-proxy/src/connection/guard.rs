@@ -7,6 +7,7 @@
 
 use super::head_watch::{is_generated_error, response_status, HeadProgress, HeadWatch};
 use super::{HeadRefusals, ParkSlot};
+use bytes::Bytes;
 use pingora::protocols::{
     GetProxyDigest, GetSocketDigest, GetTimingDigest, Peek, Shutdown, Ssl, Stream, UniqueID,
     UniqueIDType,
@@ -43,6 +44,9 @@ pub(crate) struct HeadGuard {
     refusals: Arc<HeadRefusals>,
     /// The long poll waiting to be answered between two requests.
     parked: ParkSlot,
+    /// Bytes read ahead of pingora (by the connection's direct answers) and given back: the
+    /// next reads return them first. The head watch has seen them already.
+    ahead: Option<Bytes>,
 }
 
 impl HeadGuard {
@@ -57,7 +61,20 @@ impl HeadGuard {
             replacement: None,
             refusals,
             parked: ParkSlot::default(),
+            ahead: None,
         }
+    }
+
+    /// Gives back bytes read from the client: the next reads return them first.
+    pub(crate) fn give_back(&mut self, bytes: Bytes) {
+        if !bytes.is_empty() {
+            self.ahead = Some(bytes);
+        }
+    }
+
+    /// Whether bytes were given back and not read again yet.
+    pub(crate) fn has_given_back(&self) -> bool {
+        self.ahead.is_some()
     }
 
     /// Where a long poll of the current request parks.
@@ -119,6 +136,14 @@ impl AsyncRead for HeadGuard {
     ) -> Poll<io::Result<()>> {
         let this = &mut *self;
         if this.timed_out {
+            return Poll::Ready(Ok(()));
+        }
+        if let Some(ahead) = this.ahead.as_mut() {
+            let n = ahead.len().min(buf.remaining());
+            buf.put_slice(&ahead.split_to(n));
+            if ahead.is_empty() {
+                this.ahead = None;
+            }
             return Poll::Ready(Ok(()));
         }
         let before = buf.filled().len();
@@ -255,6 +280,11 @@ impl GetSocketDigest for HeadGuard {
 #[async_trait::async_trait]
 impl Peek for HeadGuard {
     async fn try_peek(&mut self, buf: &mut [u8]) -> io::Result<bool> {
+        if let Some(ahead) = &self.ahead {
+            let n = ahead.len().min(buf.len());
+            buf[..n].copy_from_slice(&ahead[..n]);
+            return Ok(true);
+        }
         self.inner.try_peek(buf).await
     }
 }

@@ -2,18 +2,22 @@
 //! application so that every accepted connection goes through a [`guard::HeadGuard`] (a head
 //! deadline → 408, pingora's own empty 400s → the GWS error), and runs the connection's
 //! HTTP/1.1 request loop itself, so that a long poll can wait parked between two requests
-//! (`park.rs`).
+//! (`park.rs`), and so that a plain history POST is answered before pingora parses it
+//! (`direct.rs`).
 
+mod direct;
 mod guard;
 mod head_watch;
 mod park;
 
 use async_trait::async_trait;
+use direct::Next;
+pub(crate) use direct::{DirectOutcome, DirectRequest, DirectService, DirectWriter};
 use guard::HeadGuard;
 pub(crate) use park::{ParkSlot, ParkedAnswer, WireAnswer};
 use pingora::apps::{HttpPersistentSettings, HttpServerApp, ServerApp};
 use pingora::protocols::http::ServerSession;
-use pingora::protocols::{Stream, ALPN};
+use pingora::protocols::{Peek, Stream, ALPN};
 use pingora::server::ShutdownWatch;
 use prometheus::IntCounter;
 use std::sync::Arc;
@@ -33,6 +37,7 @@ pub(crate) struct Guarded<A> {
     app: Arc<A>,
     head_timeout: Duration,
     refusals: Arc<HeadRefusals>,
+    direct: Option<Arc<dyn DirectService>>,
 }
 
 impl<A> Guarded<A> {
@@ -42,7 +47,14 @@ impl<A> Guarded<A> {
             app: Arc::new(app),
             head_timeout,
             refusals,
+            direct: None,
         }
+    }
+
+    /// Answers the requests `service` wants before pingora parses them (`direct.rs`).
+    pub(crate) fn with_direct(mut self, service: Arc<dyn DirectService>) -> Self {
+        self.direct = Some(service);
+        self
     }
 }
 
@@ -71,39 +83,60 @@ impl<A: HttpServerApp + Send + Sync + 'static> ServerApp for Guarded<A> {
         if matches!(stream.selected_alpn_proto(), Some(ALPN::H2)) {
             return self.app.process_new(stream, shutdown).await;
         }
-        let stream: Stream = Box::new(HeadGuard::new(
+        let mut guard = Box::new(HeadGuard::new(
             stream,
             self.head_timeout,
             self.refusals.clone(),
         ));
-        // pingora's HTTP/1 loop, with one step more: a parked answer is written between two
-        // requests. (The session is built in the call: kept in a variable, it would take room
-        // in this future, which every connection holds.)
-        let mut reused = self
-            .app
-            .process_new_http(self.first_session(stream, shutdown), shutdown);
+        // A limit on the requests of a connection is counted by pingora alone.
+        let direct = self.direct.as_deref().filter(|_| {
+            let options = self.app.server_options();
+            options.and_then(|o| o.keepalive_request_limit).is_none()
+        });
+        // pingora's keep-alive settings of the connection, once a request went through it.
+        let mut settings: Option<Option<HttpPersistentSettings>> = None;
+        // pingora may hold bytes of the next request (read past the last one, pipelined): from
+        // then on pingora reads this connection's requests.
+        let mut pingora_reads = false;
         loop {
-            let (mut stream, settings) = reused.await?.consume();
-            if let Some(parked) = take_parked(&stream) {
+            if let Some(service) = direct.filter(|_| !pingora_reads) {
+                // Boxed: its state stays out of this future, which every connection holds.
+                match Box::pin(direct::serve_next(&mut guard, service, shutdown)).await {
+                    Next::Answered => continue,
+                    Next::Close => return close(guard).await,
+                    Next::Pingora { alone } => pingora_reads = !alone,
+                }
+            }
+            // pingora's HTTP/1 loop, with one step more: a parked answer is written between two
+            // requests. (The session is built in the call: kept in a variable, it would take
+            // room in this future, which every connection holds.)
+            let reused = match settings {
+                None => self
+                    .app
+                    .process_new_http(self.first_session(guard, shutdown), shutdown),
+                Some(kept) => self
+                    .app
+                    .process_new_http(next_session(guard, kept), shutdown),
+            };
+            let (stream, kept) = reused.await?.consume();
+            settings = Some(kept);
+            guard = stream.into_any().downcast::<HeadGuard>().ok()?;
+            if let Some(parked) = guard.park_slot().take() {
                 // The client's next request is awaited here, not inside pingora: an answered
                 // long poll then costs no request state until its client polls again (and a
                 // fan-out writes every answer before any connection re-enters pingora).
-                let goes_on = match answer_unless_gone(&mut stream, parked).await {
+                let goes_on = match answer_unless_gone(&mut guard, parked).await {
                     Some(mut answer) => {
-                        write_answer(&mut stream, &mut answer).await
+                        write_answer(&mut guard, &mut answer).await
                             && answer.keep_alive
-                            && next_request_arrives(&mut stream, shutdown).await
+                            && next_request_arrives(&mut guard, shutdown).await
                     }
                     None => false,
                 };
                 if !goes_on {
-                    pingora::protocols::Shutdown::shutdown(&mut *stream).await;
-                    return None;
+                    return close(guard).await;
                 }
             }
-            reused = self
-                .app
-                .process_new_http(next_session(stream, settings), shutdown);
         }
     }
 
@@ -114,7 +147,7 @@ impl<A: HttpServerApp + Send + Sync + 'static> ServerApp for Guarded<A> {
 
 impl<A: HttpServerApp> Guarded<A> {
     /// The session of a connection's first request (pingora's keep-alive settings).
-    fn first_session(&self, stream: Stream, shutdown: &ShutdownWatch) -> ServerSession {
+    fn first_session(&self, stream: Box<HeadGuard>, shutdown: &ShutdownWatch) -> ServerSession {
         let mut session = ServerSession::new_http1(stream);
         session.set_keepalive((!*shutdown.borrow()).then_some(KEEPALIVE_SECONDS));
         session.set_keepalive_reuses_remaining(
@@ -127,7 +160,7 @@ impl<A: HttpServerApp> Guarded<A> {
 }
 
 /// The session of a kept-alive connection's next request.
-fn next_session(stream: Stream, settings: Option<HttpPersistentSettings>) -> ServerSession {
+fn next_session(stream: Box<HeadGuard>, settings: Option<HttpPersistentSettings>) -> ServerSession {
     let mut session = ServerSession::new_http1(stream);
     if let Some(settings) = settings {
         settings.apply_to_session(&mut session);
@@ -135,12 +168,10 @@ fn next_session(stream: Stream, settings: Option<HttpPersistentSettings>) -> Ser
     session
 }
 
-/// The answer parked on the connection by the request that just ended.
-fn take_parked(stream: &Stream) -> Option<ParkedAnswer> {
-    stream
-        .as_any()
-        .downcast_ref::<HeadGuard>()
-        .and_then(|guard| guard.park_slot().take())
+/// Closes the connection (after its last answer); the end of its loop.
+async fn close(mut guard: Box<HeadGuard>) -> Option<Stream> {
+    pingora::protocols::Shutdown::shutdown(&mut *guard).await;
+    None
 }
 
 /// Waits for a parked answer while watching its client: `None` once the client closed the
@@ -151,7 +182,7 @@ fn take_parked(stream: &Stream) -> Option<ParkedAnswer> {
 ///
 /// A plain read, not a peek: whatever it returns ends the connection, and its future is small
 /// and unboxed (it is held by every parked session).
-async fn answer_unless_gone(stream: &mut Stream, parked: ParkedAnswer) -> Option<WireAnswer> {
+async fn answer_unless_gone(stream: &mut HeadGuard, parked: ParkedAnswer) -> Option<WireAnswer> {
     use tokio::io::AsyncReadExt;
     let mut byte = [0u8; 1];
     tokio::select! {
@@ -164,7 +195,7 @@ async fn answer_unless_gone(stream: &mut Stream, parked: ParkedAnswer) -> Option
 /// `false`: the client closed the connection or stayed idle past the keep-alive timeout, or the
 /// process is stopping. (A connection whose long poll was parked has no pipelined bytes waiting:
 /// see `edge/long_poll.rs`.)
-async fn next_request_arrives(stream: &mut Stream, shutdown: &ShutdownWatch) -> bool {
+async fn next_request_arrives(stream: &mut HeadGuard, shutdown: &ShutdownWatch) -> bool {
     if *shutdown.borrow() {
         return false;
     }
@@ -180,7 +211,7 @@ async fn next_request_arrives(stream: &mut Stream, shutdown: &ShutdownWatch) -> 
 }
 
 /// Writes a parked answer; `false`: the client is gone.
-async fn write_answer(stream: &mut Stream, answer: &mut WireAnswer) -> bool {
+async fn write_answer(stream: &mut HeadGuard, answer: &mut WireAnswer) -> bool {
     use tokio::io::AsyncWriteExt;
     let written = async {
         for piece in &answer.pieces {

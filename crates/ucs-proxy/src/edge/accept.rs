@@ -1,18 +1,17 @@
 //! What every local POST needs first: an authenticated caller and its bounded body.
 
 use super::caller;
+use super::exchange::Exchange;
 use super::RequestLog;
 use crate::app::App;
 use crate::auth::Authenticated;
-use crate::http_io::{read_body, Answer, BodyError};
 use bytes::Bytes;
-use pingora::proxy::Session;
 
 /// Authenticates the caller and reads the body. `None` when the request was refused (401, 413,
 /// 408, 503): the answer has been written.
 pub(crate) async fn accept(
     app: &App,
-    session: &mut Session,
+    session: &mut impl Exchange,
     log: &mut RequestLog,
 ) -> pingora::Result<Option<(Authenticated, Bytes)>> {
     let caller = match caller::authenticate(&app.auth, session).await {
@@ -25,7 +24,7 @@ pub(crate) async fn accept(
             return Ok(None);
         }
     };
-    match bounded_body(app, session).await? {
+    match session.bounded_body(app).await? {
         Ok(body) => Ok(Some((caller, body))),
         Err(answer) => {
             caller::reply(session, log, Some(&caller), answer).await?;
@@ -39,29 +38,11 @@ pub(crate) async fn accept(
 /// sends on.
 pub(crate) async fn accept_forwardable(
     app: &App,
-    session: &mut Session,
+    session: &mut impl Exchange,
     log: &mut RequestLog,
 ) -> pingora::Result<Option<(Authenticated, Bytes)>> {
     if app.upstream.is_some() {
-        session.enable_retry_buffering();
+        session.keep_body_for_forwarding();
     }
     accept(app, session, log).await
-}
-
-/// Reads the request body within the configured bounds. `Ok(Err(answer))`: refused (413 or
-/// 408), and the connection will close since the rest of the body is still on the wire;
-/// `Err`: the connection failed.
-pub(crate) async fn bounded_body(
-    app: &App,
-    session: &mut Session,
-) -> pingora::Result<Result<Bytes, Answer>> {
-    let settings = &app.settings;
-    match read_body(session, settings.max_body_bytes, settings.body_read_timeout).await {
-        Ok(body) => Ok(Ok(body)),
-        Err(BodyError::Refused(error)) => {
-            session.set_keepalive(None);
-            Ok(Err(Answer::error(&error)))
-        }
-        Err(BodyError::Io(error)) => Err(error),
-    }
 }

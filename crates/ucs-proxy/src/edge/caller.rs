@@ -1,13 +1,12 @@
 //! Authenticating the caller of a request.
 
-use super::passthrough::client_ip;
+use super::exchange::Exchange;
 use super::RequestLog;
 use crate::auth::{
     AuthError, Authenticated, Authenticator, Credentials, NewSession, SESSION_COOKIE,
 };
 use crate::http_io::{cookies, set_cookie, Answer};
 use crate::upstream::AFFINITY_COOKIE;
-use pingora::proxy::Session;
 use std::sync::Arc;
 use ucs_model::RequestError;
 
@@ -16,9 +15,9 @@ use ucs_model::RequestError;
 /// that decides cannot be asked.
 pub(crate) async fn authenticate(
     auth: &Arc<Authenticator>,
-    session: &Session,
+    session: &impl Exchange,
 ) -> Result<Authenticated, Answer> {
-    let headers = &session.req_header().headers;
+    let headers = session.headers();
     let [session_cookie, affinity] = cookies(headers, [SESSION_COOKIE, AFFINITY_COOKIE]);
     let credentials = Credentials {
         session_cookie,
@@ -26,7 +25,7 @@ pub(crate) async fn authenticate(
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok()),
         affinity,
-        client_ip: client_ip(session),
+        client_ip: session.client_ip(),
     };
     auth.authenticate(credentials)
         .await
@@ -57,7 +56,7 @@ fn session_cookies(new_session: &NewSession) -> impl Iterator<Item = String> + '
 /// Writes a local answer of the edge: the session a caller's authentication opened (if any)
 /// and the request's CORS headers ride on every one.
 pub(crate) async fn reply(
-    session: &mut Session,
+    session: &mut impl Exchange,
     log: &RequestLog,
     caller: Option<&Authenticated>,
     answer: Answer,
@@ -66,7 +65,7 @@ pub(crate) async fn reply(
         Some(caller) => with_session_cookie(answer, caller),
         None => answer,
     };
-    answer.with_headers(&log.cors).send(session).await
+    session.send(answer.with_headers(&log.cors)).await
 }
 
 /// Adds the `Set-Cookie`s of a session authentication opened.

@@ -3,12 +3,12 @@
 
 use super::accept::accept_forwardable;
 use super::caller::reply;
+use super::exchange::Exchange;
 use super::{App, RequestLog};
 use crate::auth::Authenticated;
 use crate::drain::InFlight;
 use crate::http_io::Answer;
 use chrono::Utc;
-use pingora::proxy::Session;
 use std::sync::Arc;
 use std::time::Instant;
 use ucs_cometd::{FramedJson, JsonText};
@@ -31,19 +31,15 @@ pub(crate) enum Served {
 /// Answers a POST on a history URL, or hands it to the upstream (see [`Served`]).
 pub(crate) async fn serve(
     app: &Arc<App>,
-    session: &mut Session,
+    session: &mut impl Exchange,
     route: Route,
     log: &mut RequestLog,
 ) -> pingora::Result<Served> {
     let Some((caller, body)) = accept_forwardable(app, session, log).await? else {
         return Ok(Served::Answered);
     };
-    let settings = &app.settings;
-    let ctx = ParseContext::new(Utc::now(), settings.time_zone)
-        .with_max_size_limit(settings.max_size_limit)
-        .with_max_attributes(settings.max_attributes);
     let principal = &caller.principal;
-    let parsed = parse_request(&route, &body, &ctx);
+    let parsed = parse_request(&route, &body, &parse_context(app));
     if let Ok(request) = &parsed {
         log.operation = Some(request.operation.name());
     }
@@ -107,9 +103,25 @@ pub(crate) async fn serve(
     Ok(Served::Answered)
 }
 
+/// How history requests are parsed now.
+fn parse_context(app: &App) -> ParseContext {
+    let settings = &app.settings;
+    ParseContext::new(Utc::now(), settings.time_zone)
+        .with_max_size_limit(settings.max_size_limit)
+        .with_max_attributes(settings.max_attributes)
+}
+
+/// Whether a POST on `route` with `body` is GWS's to answer (forwarded to the upstream, when
+/// there is one): its `operationName` is not a history operation.
+pub(super) fn is_gws_operation(app: &App, route: &Route, body: &[u8]) -> bool {
+    app.upstream.is_some()
+        && matches!(parse_request(route, body, &parse_context(app)),
+            Err(error) if *error.kind() == ErrorKind::UnknownOperation)
+}
+
 /// Refuses a request before its ack with `error`'s GWS answer.
 pub(super) async fn refuse(
-    session: &mut Session,
+    session: &mut impl Exchange,
     log: &mut RequestLog,
     caller: &Authenticated,
     error: &RequestError,
@@ -124,7 +136,7 @@ pub(super) async fn refuse(
 /// it was refused.
 pub(super) async fn refuse_overload(
     app: &App,
-    session: &mut Session,
+    session: &mut impl Exchange,
     log: &mut RequestLog,
     caller: &Authenticated,
     cache: CacheStatus,
@@ -146,7 +158,7 @@ pub(super) async fn refuse_overload(
 /// before handing sessions over).
 pub(super) async fn acknowledge(
     app: &App,
-    session: &mut Session,
+    session: &mut impl Exchange,
     log: &mut RequestLog,
     caller: &Authenticated,
     cache: CacheStatus,

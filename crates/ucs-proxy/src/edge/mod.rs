@@ -12,6 +12,8 @@ mod access;
 mod bayeux;
 mod caller;
 mod content;
+mod direct;
+mod exchange;
 mod history;
 mod long_poll;
 mod notifications;
@@ -24,6 +26,7 @@ use crate::http_io::Answer;
 pub use access::RequestLog;
 pub(crate) use access::RouteKind;
 use async_trait::async_trait;
+pub(crate) use direct::DirectEdge;
 use history::Served;
 use pingora::http::{RequestHeader, ResponseHeader};
 use pingora::prelude::{HttpPeer, ProxyHttp, Session};
@@ -157,12 +160,7 @@ impl ProxyHttp for Edge {
         if let Some(write) = log.write.take() {
             writes::after_write(&self.app, session, write, status).await;
         }
-        if log.route == RouteKind::History {
-            self.app.metrics.count_request(
-                log.operation.unwrap_or("unknown"),
-                crate::labels::Outcome::of(status),
-            );
-        }
+        count_history(&self.app, log, status);
     }
 
     /// The upstream node for a forwarded request: the node of the caller's GWS session (see
@@ -194,6 +192,16 @@ impl ProxyHttp for Edge {
     ) -> pingora::Result<()> {
         close_if_draining(&self.app, session);
         passthrough::mark_session_node(upstream_response, log)
+    }
+}
+
+/// Counts a finished history request by operation and outcome (its HTTP `status`).
+fn count_history(app: &App, log: &RequestLog, status: u16) {
+    if log.route == RouteKind::History {
+        app.metrics.count_request(
+            log.operation.unwrap_or("unknown"),
+            crate::labels::Outcome::of(status),
+        );
     }
 }
 

@@ -80,6 +80,14 @@ impl Answer {
         session.write_response_body(Some(self.body), true).await
     }
 
+    /// The whole answer as pingora writes it on an HTTP/1.1 connection (with its `Date` and
+    /// `Connection` headers), for an answer written outside a pingora request.
+    pub(crate) fn to_wire(&self, keep_alive: bool) -> pingora::Result<Vec<u8>> {
+        let mut wire = self.head_to_wire(keep_alive, self.body.len())?;
+        wire.extend_from_slice(&self.body);
+        Ok(wire)
+    }
+
     /// The head of the answer followed by a body of `body_len` bytes written apart, as pingora
     /// writes it on an HTTP/1.1 connection (with its `Date` and `Connection` headers), for an
     /// answer written outside a pingora request. The answer's own body is not used.

@@ -108,15 +108,15 @@ pub(crate) async fn serve_next(
         return Next::Close;
     }
     let taken = match *shutdown.borrow() {
-        false => whole_request(&read, service),
-        true => None,
+        false => take(&read, service),
+        true => Taken::Declined { alone: false },
     };
-    let Some(request) = taken else {
-        // A connection that sent another request than a POST (passthrough traffic, say) stays
-        // with pingora: its later requests are not read twice.
-        let alone = read.starts_with(b"POST ") && is_one_whole_request(&read);
-        guard.give_back(read.freeze());
-        return Next::Pingora { alone };
+    let request = match taken {
+        Taken::Direct(request) => request,
+        Taken::Declined { alone } => {
+            guard.give_back(read.freeze());
+            return Next::Pingora { alone };
+        }
     };
     let mut read = read.freeze();
     guard.give_back(read.split_off(request.length));
@@ -141,6 +141,16 @@ async fn first_read(guard: &mut HeadGuard, read: &mut BytesMut) -> bool {
     matches!(n, Ok(Ok(1..)))
 }
 
+/// What the connection makes of its first read.
+enum Taken {
+    /// A request it answers.
+    Direct(WholeRequest),
+    /// pingora reads it; `alone`: the read is exactly one whole POST (pingora reads nothing
+    /// past it). Anything but a POST is never alone: such a connection stays with pingora, so
+    /// that its later requests (passthrough traffic, say) are not read twice.
+    Declined { alone: bool },
+}
+
 /// A request found whole at the start of a read.
 struct WholeRequest {
     path: String,
@@ -150,84 +160,95 @@ struct WholeRequest {
     body_length: usize,
 }
 
-/// The request at the start of `read` when it is whole, plain (HTTP/1.1, a `Content-Length`
-/// body, no `Transfer-Encoding`, `Expect`, `Upgrade` or `Connection` other than keep-alive)
-/// and one `service` wants.
-fn whole_request(read: &[u8], service: &dyn DirectService) -> Option<WholeRequest> {
+/// The request at the start of `read`: taken when it is a whole, plain POST (HTTP/1.1, a
+/// `Content-Length` body, nothing to negotiate, see [`Framing`]) that `service` wants.
+fn take(read: &[u8], service: &dyn DirectService) -> Taken {
+    let never_alone = Taken::Declined { alone: false };
     if !read.starts_with(b"POST ") {
-        return None;
+        return never_alone;
     }
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut parsed = httparse::Request::new(&mut headers);
-    let httparse::Status::Complete(head_length) = parsed.parse(read).ok()? else {
-        return None;
-    };
-    if parsed.method? != "POST" || parsed.version? != 1 {
-        return None;
-    }
-    let path = parsed.path?;
-    let path = path.split_once('?').map_or(path, |(path, _)| path);
-    if !path.starts_with('/') {
-        return None;
-    }
-    let mut body_length = None;
-    for header in parsed.headers.iter() {
-        let name = header.name;
-        if name.eq_ignore_ascii_case("content-length") {
-            if body_length.is_some() {
-                return None;
-            }
-            body_length = Some(content_length(header.value)?);
-        } else if name.eq_ignore_ascii_case("connection") {
-            if !header.value.eq_ignore_ascii_case(b"keep-alive") {
-                return None;
-            }
-        } else if ["transfer-encoding", "expect", "upgrade"]
-            .iter()
-            .any(|framing| name.eq_ignore_ascii_case(framing))
-        {
-            return None;
-        }
-    }
-    let body_length = body_length?;
-    let length = head_length.checked_add(body_length)?;
-    let body = read.get(head_length..length)?;
-    if !service.wants(path, body) {
-        return None;
-    }
-    let mut map = HeaderMap::with_capacity(parsed.headers.len());
-    for header in parsed.headers.iter() {
-        let name = HeaderName::from_bytes(header.name.as_bytes()).ok()?;
-        map.append(name, HeaderValue::from_bytes(header.value).ok()?);
-    }
-    Some(WholeRequest {
-        path: path.to_owned(),
-        headers: map,
-        length,
-        body_length,
-    })
-}
-
-/// Whether `read` is exactly one whole request with a `Content-Length` body or none (what
-/// pingora, given these bytes, reads without reading the connection again).
-fn is_one_whole_request(read: &[u8]) -> bool {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut parsed = httparse::Request::new(&mut headers);
     let Ok(httparse::Status::Complete(head_length)) = parsed.parse(read) else {
-        return false;
+        return never_alone;
     };
-    let mut body_length = 0;
-    for header in parsed.headers.iter() {
-        if header.name.eq_ignore_ascii_case("content-length") {
-            match content_length(header.value) {
-                Some(length) => body_length = length,
-                None => return false,
-            }
-        } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
-            return false;
-        }
+    let framing = Framing::of(parsed.headers);
+    let Some(length) = framing
+        .body_length
+        .and_then(|body| head_length.checked_add(body))
+    else {
+        return never_alone;
+    };
+    let declined = Taken::Declined {
+        alone: length == read.len(),
+    };
+    let path = parsed
+        .path
+        .map(|target| target.split_once('?').map_or(target, |(path, _)| path));
+    let (Some(path), Some(body)) = (path, read.get(head_length..length)) else {
+        return declined;
+    };
+    let plain = framing.declared && framing.plain && parsed.version == Some(1);
+    if !plain || parsed.method != Some("POST") || !path.starts_with('/') {
+        return declined;
     }
-    head_length.checked_add(body_length) == Some(read.len())
+    if !service.wants(path, body) {
+        return declined;
+    }
+    let mut map = HeaderMap::with_capacity(parsed.headers.len());
+    for header in parsed.headers.iter() {
+        let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(header.name.as_bytes()),
+            HeaderValue::from_bytes(header.value),
+        ) else {
+            return declined;
+        };
+        map.append(name, value);
+    }
+    Taken::Direct(WholeRequest {
+        path: path.to_owned(),
+        headers: map,
+        length,
+        body_length: length - head_length,
+    })
+}
+
+/// The body framing and connection handling a head declares.
+struct Framing {
+    /// The body's length (`Content-Length`, 0 without one); `None` when the head alone does not
+    /// tell it (chunked, or a malformed or repeated `Content-Length`).
+    body_length: Option<usize>,
+    /// A `Content-Length` was given.
+    declared: bool,
+    /// Nothing to negotiate: no `Expect`, no `Upgrade`, no `Connection` other than keep-alive.
+    plain: bool,
+}
+
+impl Framing {
+    fn of(headers: &[httparse::Header<'_>]) -> Self {
+        let mut framing = Framing {
+            body_length: Some(0),
+            declared: false,
+            plain: true,
+        };
+        for header in headers {
+            let name = header.name;
+            if name.eq_ignore_ascii_case("content-length") {
+                framing.body_length = match framing.declared {
+                    false => framing.body_length.and(content_length(header.value)),
+                    true => None,
+                };
+                framing.declared = true;
+            } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                framing.body_length = None;
+            } else if name.eq_ignore_ascii_case("connection") {
+                framing.plain &= header.value.eq_ignore_ascii_case(b"keep-alive");
+            } else if name.eq_ignore_ascii_case("expect") || name.eq_ignore_ascii_case("upgrade") {
+                framing.plain = false;
+            }
+        }
+        framing
+    }
 }
 
 /// A `Content-Length` value: digits only.

@@ -14,6 +14,29 @@ impl DirectService for Wanting {
     }
 }
 
+/// The request `take` answers directly, if any.
+fn whole_request(read: &[u8], service: &dyn DirectService) -> Option<WholeRequest> {
+    match take(read, service) {
+        Taken::Direct(request) => Some(request),
+        Taken::Declined { .. } => None,
+    }
+}
+
+/// Whether a declined read is exactly one whole POST.
+fn is_one_whole_request(read: &[u8]) -> bool {
+    struct Nothing;
+    #[async_trait]
+    impl DirectService for Nothing {
+        fn wants(&self, _path: &str, _body: &[u8]) -> bool {
+            false
+        }
+        async fn answer(&self, _: DirectRequest, _: DirectWriter<'_>) -> DirectOutcome {
+            DirectOutcome::Close
+        }
+    }
+    matches!(take(read, &Nothing), Taken::Declined { alone: true })
+}
+
 fn request(head: &str, body: &str) -> Vec<u8> {
     format!("{head}Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
 }
@@ -109,16 +132,21 @@ fn a_content_length_is_digits_only() {
 }
 
 #[test]
-fn what_pingora_reads_alone_is_exactly_one_whole_request() {
-    let get = b"GET /api/v2/me HTTP/1.1\r\nHost: x\r\n\r\n";
-    assert!(is_one_whole_request(get));
+fn what_pingora_reads_alone_is_exactly_one_whole_post() {
     assert!(is_one_whole_request(&request(POST, "{}")));
-    let mut two = get.to_vec();
-    two.extend_from_slice(get);
+    let no_body = b"POST /wanted HTTP/1.1\r\nHost: x\r\n\r\n";
+    assert!(is_one_whole_request(no_body));
+    let mut two = request(POST, "{}");
+    two.extend(request(POST, "{}"));
     assert!(!is_one_whole_request(&two), "pipelined");
-    assert!(!is_one_whole_request(&get[..get.len() - 2]), "head cut");
     let read = request(POST, "{}");
     assert!(!is_one_whole_request(&read[..read.len() - 1]), "body cut");
+    assert!(!is_one_whole_request(&read[..20]), "head cut");
     let chunked = b"POST /wanted HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
     assert!(!is_one_whole_request(chunked));
+    let get = b"GET /api/v2/me HTTP/1.1\r\nHost: x\r\n\r\n";
+    assert!(
+        !is_one_whole_request(get),
+        "a GET's connection stays with pingora"
+    );
 }

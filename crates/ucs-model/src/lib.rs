@@ -84,7 +84,9 @@ pub use notification::{
     REQUEST_FAILED,
 };
 pub use query::{HistoryQuery, DEFAULT_MAX_SIZE, DEFAULT_MAX_SIZE_LIMIT};
-pub use request::{parse_request, ParseContext, ParsedRequest, DEFAULT_MAX_ATTRIBUTES};
+pub use request::{
+    names_unserved_operation, parse_request, ParseContext, ParsedRequest, DEFAULT_MAX_ATTRIBUTES,
+};
 pub use route::{Operation, Route, CONTACTS_PREFIX, INTERACTIONS_PATH, MAX_CONTACT_ID_LEN};
 
 // Re-exported so callers (plugins among them) use the same date/time crates as the model.

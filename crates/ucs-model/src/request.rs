@@ -219,6 +219,30 @@ pub(crate) fn decode_object<T: serde::de::DeserializeOwned>(body: &[u8]) -> Resu
     })
 }
 
+/// Whether [`parse_request`] would refuse `body` on `route` for its `operationName` alone
+/// (`ErrorKind::UnknownOperation`: an operation GWS serves, which a proxy in front of GWS
+/// forwards), decided from that one field: the rest of the body is skipped, not decoded.
+///
+/// ```
+/// use ucs_model::{names_unserved_operation, Route};
+///
+/// assert!(names_unserved_operation(&Route::Interactions, br#"{"operationName":"SetCallCompleted"}"#));
+/// assert!(!names_unserved_operation(&Route::Interactions, br#"{"operationName":"RetrieveInteractionHistory"}"#));
+/// assert!(!names_unserved_operation(&Route::Interactions, b"not json"));
+/// ```
+pub fn names_unserved_operation(route: &Route, body: &[u8]) -> bool {
+    /// The one field read.
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct OperationOnly {
+        operation_name: Option<Value>,
+    }
+    decode_object::<OperationOnly>(body).is_ok_and(|wire| {
+        parse_operation(route, wire.operation_name)
+            .is_err_and(|error| *error.kind() == ErrorKind::UnknownOperation)
+    })
+}
+
 fn parse_operation(route: &Route, value: Option<Value>) -> Result<Operation> {
     let name = operation_name(value)?;
     Operation::from_name(&name)

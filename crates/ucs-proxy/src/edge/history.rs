@@ -14,8 +14,8 @@ use std::time::Instant;
 use ucs_cometd::{FramedJson, JsonText};
 use ucs_history::{CacheStatus, FailureKind, Lookup};
 use ucs_model::{
-    parse_request, Ack, ErrorKind, HistoryMessageJson, HistoryNotification, ParseContext,
-    RequestError, Route, HISTORY_CHANNEL,
+    names_unserved_operation, parse_request, Ack, ErrorKind, HistoryMessageJson,
+    HistoryNotification, ParseContext, RequestError, Route, HISTORY_CHANNEL,
 };
 
 /// What became of a POST on a history URL.
@@ -112,11 +112,10 @@ fn parse_context(app: &App) -> ParseContext {
 }
 
 /// Whether a POST on `route` with `body` is GWS's to answer (forwarded to the upstream, when
-/// there is one): its `operationName` is not a history operation.
+/// there is one): its `operationName` is not a history operation ([`serve`] then returns
+/// [`Served::Forward`]).
 pub(super) fn is_gws_operation(app: &App, route: &Route, body: &[u8]) -> bool {
-    app.upstream.is_some()
-        && matches!(parse_request(route, body, &parse_context(app)),
-            Err(error) if *error.kind() == ErrorKind::UnknownOperation)
+    app.upstream.is_some() && names_unserved_operation(route, body)
 }
 
 /// Refuses a request before its ack with `error`'s GWS answer.

@@ -105,6 +105,19 @@ fn routes_that_are_not_ours_pass_through_unchanged() {
         "POST /api/v2/ucs/interactions HTTP/1.1"
     );
     assert_eq!(echo["body"], other_operation);
+    // The same, whole in one write (the connection's direct answers leave it to pingora).
+    let mut client = proxy.connect();
+    client.send_raw(
+        format!(
+            "POST /api/v2/ucs/interactions HTTP/1.1\r\nHost: x\r\n{}Content-Length: {}\r\n\r\n{other_operation}",
+            client.authorization_line(),
+            other_operation.len()
+        )
+        .as_bytes(),
+    );
+    let forwarded = client.read_response();
+    assert_eq!(forwarded.status, 207, "{}", forwarded.text());
+    assert_eq!(forwarded.json()["body"], other_operation);
 
     // Our own routes are still ours.
     let ack = proxy.connect().post(

@@ -20,3 +20,4 @@ mod hardening;
 mod history_endpoint;
 mod long_poll;
 mod passthrough;
+mod relay;

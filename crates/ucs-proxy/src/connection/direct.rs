@@ -1,15 +1,17 @@
 //! Requests the connection answers itself, before pingora parses them.
 //!
-//! A history POST that arrived whole in one read — an HTTP/1.1 head with a `Content-Length`
-//! body, nothing about its framing or connection left to negotiate — needs none of pingora's
-//! request machinery: its head is parsed here (httparse), the edge answers it through the same
-//! code as pingora's requests (`edge/direct.rs`), and the answer is written as pingora would
-//! write it. Every other request, and any that is not whole yet, is given back to the
-//! connection ([`HeadGuard::give_back`]) and read by pingora as if nothing had happened.
+//! A history POST or a forwarded GET that arrived whole in one read — an HTTP/1.1 head (with a
+//! `Content-Length` body for a POST, none for a GET), nothing about its framing or connection
+//! left to negotiate — needs none of pingora's request machinery: its head is parsed here
+//! (httparse), the edge answers it (`edge/direct.rs`: a POST through the same code as pingora's
+//! requests, a GET relayed to its GWS node), and the answer is written as pingora would write
+//! it. Every other request, any that is not whole yet, and any the edge hands back before
+//! writing a byte, is given back to the connection ([`HeadGuard::give_back`]) and read by
+//! pingora as if nothing had happened.
 //!
-//! A connection that sent anything but a POST (passthrough traffic, not to be read twice), or
-//! whose next request pingora may already hold (bytes it read past the last one, pipelined), is
-//! read by pingora from then on.
+//! A connection that sent anything but a POST or a GET (not to be read twice), or whose next
+//! request pingora may already hold (bytes it read past the last one, pipelined), is read by
+//! pingora from then on.
 //!
 //! pingora's path costs a request about 21 000 instructions before and after the edge's own
 //! work (`benches/load/instructions.sh`): a boxed request future of ~9 KiB copied in, the head
@@ -19,13 +21,13 @@ use super::guard::HeadGuard;
 use super::KEEPALIVE_SECONDS;
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use pingora::protocols::GetSocketDigest;
 use pingora::server::ShutdownWatch;
 use std::io;
 use std::net::IpAddr;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// What one read may hold: pingora's own first read of a head is as large.
 const READ_SIZE: usize = 4096;
@@ -36,10 +38,14 @@ const MAX_HEADERS: usize = 32;
 /// A request read whole by the connection.
 #[derive(Debug)]
 pub(crate) struct DirectRequest {
+    /// `POST` or `GET`.
+    pub(crate) method: Method,
     /// The request target's path (without its query).
     pub(crate) path: String,
     /// The request's headers.
     pub(crate) headers: HeaderMap,
+    /// The head as it arrived: the request line, the header lines and the blank line.
+    pub(crate) head: Bytes,
     /// The whole body.
     pub(crate) body: Bytes,
     /// The client's address.
@@ -57,6 +63,11 @@ impl DirectWriter<'_> {
         self.guard.write_all(bytes).await?;
         self.guard.flush().await
     }
+
+    /// The client connection, for an answer written in pieces (a relayed one).
+    pub(crate) fn stream(&mut self) -> &mut (impl AsyncWrite + Unpin + Send + use<>) {
+        &mut *self.guard
+    }
 }
 
 /// What became of a request answered directly.
@@ -66,14 +77,16 @@ pub(crate) enum DirectOutcome {
     KeepAlive,
     /// The connection closes (the client is gone, or the answer said so).
     Close,
+    /// Not answered, nothing written: pingora reads the request after all.
+    Pingora,
 }
 
 /// The service behind the direct answers (the edge).
 #[async_trait]
 pub(crate) trait DirectService: Send + Sync {
-    /// Whether a POST on `path` with this body is one it answers directly; asked before the
-    /// request's headers are decoded, and without side effects.
-    fn wants(&self, path: &str, body: &[u8]) -> bool;
+    /// Whether a request (`POST` with this body, or `GET`) on `path` is one it answers directly;
+    /// asked before the request's headers are decoded, and without side effects.
+    fn wants(&self, method: &Method, path: &str, body: &[u8]) -> bool;
 
     /// Answers `request` (which [`DirectService::wants`]) on `writer`.
     async fn answer(&self, request: DirectRequest, writer: DirectWriter<'_>) -> DirectOutcome;
@@ -122,17 +135,27 @@ pub(crate) async fn serve_next(
             return Next::Pingora { alone };
         }
     };
-    let mut read = read.freeze();
-    guard.give_back(read.split_off(request.length));
+    let read = read.freeze();
+    let (length, head_length) = (request.length, request.length - request.body_length);
     let direct = DirectRequest {
+        method: request.method,
         path: request.path,
         headers: request.headers,
-        body: read.slice(request.length - request.body_length..),
+        head: read.slice(..head_length),
+        body: read.slice(head_length..length),
         client_ip: client_ip(guard),
     };
     match service.answer(direct, DirectWriter { guard }).await {
-        DirectOutcome::KeepAlive => Next::Answered,
+        DirectOutcome::KeepAlive => {
+            guard.give_back(read.slice(length..));
+            Next::Answered
+        }
         DirectOutcome::Close => Next::Close,
+        DirectOutcome::Pingora => {
+            let alone = length == read.len();
+            guard.give_back(read);
+            Next::Pingora { alone }
+        }
     }
 }
 
@@ -149,14 +172,15 @@ async fn first_read(guard: &mut HeadGuard, read: &mut BytesMut) -> bool {
 enum Taken {
     /// A request it answers.
     Direct(WholeRequest),
-    /// pingora reads it; `alone`: the read is exactly one whole POST (pingora reads nothing
-    /// past it). Anything but a POST is never alone: such a connection stays with pingora, so
-    /// that its later requests (passthrough traffic, say) are not read twice.
+    /// pingora reads it; `alone`: the read is exactly one whole POST or GET (pingora reads
+    /// nothing past it). Any other method is never alone: such a connection stays with
+    /// pingora, so that its later requests are not read twice.
     Declined { alone: bool },
 }
 
 /// A request found whole at the start of a read.
 struct WholeRequest {
+    method: Method,
     path: String,
     headers: HeaderMap,
     /// Head and body.
@@ -164,13 +188,18 @@ struct WholeRequest {
     body_length: usize,
 }
 
-/// The request at the start of `read`: taken when it is a whole, plain POST (HTTP/1.1, a
-/// `Content-Length` body, nothing to negotiate, see [`Framing`]) that `service` wants.
+/// The request at the start of `read`: taken when it is a whole, plain POST or GET (HTTP/1.1,
+/// a `Content-Length` body for a POST, no body for a GET, nothing to negotiate, see
+/// [`Framing`]) that `service` wants.
 fn take(read: &[u8], service: &dyn DirectService) -> Taken {
     let never_alone = Taken::Declined { alone: false };
-    if !read.starts_with(b"POST ") {
+    let method = if read.starts_with(b"POST ") {
+        Method::POST
+    } else if read.starts_with(b"GET ") {
+        Method::GET
+    } else {
         return never_alone;
-    }
+    };
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut parsed = httparse::Request::new(&mut headers);
     let Ok(httparse::Status::Complete(head_length)) = parsed.parse(read) else {
@@ -192,11 +221,15 @@ fn take(read: &[u8], service: &dyn DirectService) -> Taken {
     let (Some(path), Some(body)) = (path, read.get(head_length..length)) else {
         return declined;
     };
-    let plain = framing.declared && framing.plain && parsed.version == Some(1);
-    if !plain || parsed.method != Some("POST") || !path.starts_with('/') {
+    let framed = match method {
+        Method::POST => framing.declared,
+        _ => body.is_empty(),
+    };
+    let plain = framed && framing.plain && parsed.version == Some(1);
+    if !plain || parsed.method != Some(method.as_str()) || !path.starts_with('/') {
         return declined;
     }
-    if !service.wants(path, body) {
+    if !service.wants(&method, path, body) {
         return declined;
     }
     let mut map = HeaderMap::with_capacity(parsed.headers.len());
@@ -210,6 +243,7 @@ fn take(read: &[u8], service: &dyn DirectService) -> Taken {
         map.append(name, value);
     }
     Taken::Direct(WholeRequest {
+        method,
         path: path.to_owned(),
         headers: map,
         length,

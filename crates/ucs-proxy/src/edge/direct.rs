@@ -1,49 +1,44 @@
 //! The edge's answers to requests the connection reads itself (`connection/direct.rs`): a
 //! history POST, served by the same [`history::serve`] as pingora's requests, through an
-//! [`Exchange`] whose answer is written straight to the connection.
+//! [`Exchange`] whose answer is written straight to the connection; a GET on a route that is
+//! not ours, relayed to its GWS node (`forward.rs`).
 
 use super::exchange::Exchange;
 use super::history::{self, Served};
-use super::{content, count_history, App, RequestLog, RouteKind};
+use super::{content, count_history, forward, App, RequestLog, RouteKind};
 use crate::connection::{DirectOutcome, DirectRequest, DirectService, DirectWriter};
 use crate::http_io::Answer;
+use crate::upstream::relay::IdleConnections;
 use async_trait::async_trait;
 use bytes::Bytes;
-use http::HeaderMap;
+use http::{HeaderMap, Method};
 use pingora::{Error, ErrorType};
 use std::net::IpAddr;
 use std::sync::Arc;
 use ucs_model::Route;
 
-/// The history URLs' direct answers.
+/// The direct answers: history POSTs, forwarded GETs.
 pub(crate) struct DirectEdge {
     app: Arc<App>,
+    /// The kept-alive connections of the relayed GETs.
+    idle: IdleConnections,
 }
 
 impl DirectEdge {
     /// The direct answers over shared state.
     pub(crate) fn new(app: Arc<App>) -> Self {
-        Self { app }
-    }
-}
-
-#[async_trait]
-impl DirectService for DirectEdge {
-    /// A POST on a history URL, while the process is not draining (a draining one closes each
-    /// connection after its answer, which pingora decides), with a body within the bound, that
-    /// is not GWS's to answer (a forward needs pingora).
-    fn wants(&self, path: &str, body: &[u8]) -> bool {
-        let app = &self.app;
-        if app.drain.is_draining()
-            || body.len() > app.settings.max_body_bytes
-            || content::ContentTarget::of(&http::Method::POST, path).is_some()
-        {
-            return false;
+        Self {
+            app,
+            idle: IdleConnections::default(),
         }
-        Route::from_path(path).is_some_and(|route| !history::is_gws_operation(app, &route, body))
     }
 
-    async fn answer(&self, request: DirectRequest, writer: DirectWriter<'_>) -> DirectOutcome {
+    /// Answers a history POST.
+    async fn answer_history(
+        &self,
+        request: DirectRequest,
+        writer: DirectWriter<'_>,
+    ) -> DirectOutcome {
         let Some(route) = Route::from_path(&request.path) else {
             return DirectOutcome::Close;
         };
@@ -67,6 +62,36 @@ impl DirectService for DirectEdge {
             // Answered before its body was read (a refused login), as pingora closes such a
             // connection; a forward was ruled out by `wants`; a failed write is a client gone.
             Ok(_) | Err(_) => DirectOutcome::Close,
+        }
+    }
+}
+
+#[async_trait]
+impl DirectService for DirectEdge {
+    /// While the process is not draining (a draining one closes each connection after its
+    /// answer, which pingora decides): a POST on a history URL with a body within the bound,
+    /// that is not GWS's to answer (a forward of a POST needs pingora); a GET that is
+    /// forwarded.
+    fn wants(&self, method: &Method, path: &str, body: &[u8]) -> bool {
+        let app = &self.app;
+        if app.drain.is_draining() {
+            return false;
+        }
+        if *method == Method::GET {
+            return forward::forwards(app, path);
+        }
+        if body.len() > app.settings.max_body_bytes
+            || content::ContentTarget::of(&Method::POST, path).is_some()
+        {
+            return false;
+        }
+        Route::from_path(path).is_some_and(|route| !history::is_gws_operation(app, &route, body))
+    }
+
+    async fn answer(&self, request: DirectRequest, writer: DirectWriter<'_>) -> DirectOutcome {
+        match request.method {
+            Method::GET => forward::forward(&self.app, &self.idle, request, writer).await,
+            _ => self.answer_history(request, writer).await,
         }
     }
 }

@@ -14,6 +14,7 @@ mod caller;
 mod content;
 mod direct;
 mod exchange;
+mod forward;
 mod history;
 mod long_poll;
 mod notifications;

@@ -1,9 +1,11 @@
 //! The upstream GWS pool: everything the proxy does not serve itself is forwarded there,
 //! unchanged, by pingora (load balancing and active TCP health checks from
 //! pingora-load-balancing; a node that fails its check leaves the rotation until it passes).
-//! Which node serves a request follows the caller's GWS session (`affinity.rs`).
+//! Which node serves a request follows the caller's GWS session (`affinity.rs`). A plain GET
+//! the client's connection read whole is relayed without pingora's proxy path (`relay/`).
 
 mod affinity;
+pub(crate) mod relay;
 
 pub use affinity::AFFINITY_COOKIE;
 pub(crate) use affinity::{NodeId, RouteKey};

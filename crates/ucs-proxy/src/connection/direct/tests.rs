@@ -1,12 +1,15 @@
 use super::*;
 
-/// Wants every POST on `/wanted` whose body is not `no`.
+/// Wants every POST on `/wanted` whose body is not `no`, and every GET on `/forwarded`.
 struct Wanting;
 
 #[async_trait]
 impl DirectService for Wanting {
-    fn wants(&self, path: &str, body: &[u8]) -> bool {
-        path == "/wanted" && body != b"no"
+    fn wants(&self, method: &Method, path: &str, body: &[u8]) -> bool {
+        match *method {
+            Method::GET => path == "/forwarded",
+            _ => path == "/wanted" && body != b"no",
+        }
     }
 
     async fn answer(&self, _request: DirectRequest, _writer: DirectWriter<'_>) -> DirectOutcome {
@@ -27,7 +30,7 @@ fn is_one_whole_request(read: &[u8]) -> bool {
     struct Nothing;
     #[async_trait]
     impl DirectService for Nothing {
-        fn wants(&self, _path: &str, _body: &[u8]) -> bool {
+        fn wants(&self, _method: &Method, _path: &str, _body: &[u8]) -> bool {
             false
         }
         async fn answer(&self, _: DirectRequest, _: DirectWriter<'_>) -> DirectOutcome {
@@ -145,8 +148,35 @@ fn what_pingora_reads_alone_is_exactly_one_whole_post() {
     let chunked = b"POST /wanted HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
     assert!(!is_one_whole_request(chunked));
     let get = b"GET /api/v2/me HTTP/1.1\r\nHost: x\r\n\r\n";
+    assert!(is_one_whole_request(get), "a whole GET");
+    let delete = b"DELETE /api/v2/me HTTP/1.1\r\nHost: x\r\n\r\n";
     assert!(
-        !is_one_whole_request(get),
-        "a GET's connection stays with pingora"
+        !is_one_whole_request(delete),
+        "another method's connection stays with pingora"
     );
+}
+
+#[test]
+fn a_whole_get_without_a_body_is_taken_with_its_head() {
+    let read = b"GET /forwarded?x=1 HTTP/1.1\r\nHost: x\r\nCookie: a=1\r\n\r\n";
+    let whole = whole_request(read, &Wanting).expect("taken");
+    assert_eq!(whole.method, Method::GET);
+    assert_eq!(whole.path, "/forwarded");
+    assert_eq!((whole.length, whole.body_length), (read.len(), 0));
+    assert_eq!(whole.headers["cookie"], "a=1");
+    let empty = request("GET /forwarded HTTP/1.1\r\nHost: x\r\n", "");
+    assert!(
+        whole_request(&empty, &Wanting).is_some(),
+        "Content-Length: 0"
+    );
+    for refused in [
+        request("GET /forwarded HTTP/1.1\r\nHost: x\r\n", "{}"),
+        b"GET /forwarded HTTP/1.0\r\nHost: x\r\n\r\n".to_vec(),
+        b"GET /forwarded HTTP/1.1\r\nUpgrade: websocket\r\n\r\n".to_vec(),
+        b"GET /forwarded HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".to_vec(),
+        b"GET /wanted HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+    ] {
+        let text = String::from_utf8_lossy(&refused).into_owned();
+        assert!(whole_request(&refused, &Wanting).is_none(), "{text:?}");
+    }
 }

@@ -85,7 +85,7 @@ nginx=$(rate "http://127.0.0.1:$NGINX_PROXY_PORT/api/v2/me")
 pingora=$(rate "http://127.0.0.1:$PINGORA_PORT/api/v2/me")
 echo "passthrough GET /api/v2/me, $CONNECTIONS connections, ${DURATION}s each, ucs-proxy on $PROXY_THREADS threads"
 echo "    upstream directly (ceiling)      : $direct req/s"
-echo "    through ucs-proxy (pingora)      : $proxied req/s"
+echo "    through ucs-proxy                : $proxied req/s"
 echo "    through nginx proxy_pass         : $nginx req/s"
 echo "    through pingora's minimal proxy  : $pingora req/s"
 awk -v p="$proxied" -v n="$nginx" -v g="$pingora" 'BEGIN {

@@ -2,8 +2,8 @@
 //! active health checks). The upstream here is a stand-in node written for the test (no GWS
 //! exists on this machine): it echoes what it received.
 
-use crate::support::{free_port, Launch, Proxy};
-use std::io::{BufRead, BufReader, Read, Write};
+use crate::support::{free_port, read_request_head, Launch, Proxy};
+use std::io::{BufReader, Read, Write};
 use std::net::TcpListener;
 
 /// A stand-in GWS node: answers every request with HTTP 207, a `Set-Cookie`, and a JSON body
@@ -16,20 +16,10 @@ fn echo_node() -> u16 {
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
                 let mut out = stream;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
+                while let Some((line, lines)) = read_request_head(&mut reader) {
                     let mut headers = serde_json::Map::new();
                     let mut length = 0;
-                    loop {
-                        let mut header = String::new();
-                        reader.read_line(&mut header).unwrap();
-                        let header = header.trim_end();
-                        if header.is_empty() {
-                            break;
-                        }
+                    for header in lines {
                         let (name, value) = header.split_once(':').unwrap();
                         let (name, value) = (name.trim().to_ascii_lowercase(), value.trim());
                         if name == "content-length" {
@@ -40,7 +30,7 @@ fn echo_node() -> u16 {
                     let mut body = vec![0; length];
                     reader.read_exact(&mut body).unwrap();
                     let echo = serde_json::json!({
-                        "requestLine": line.trim_end(),
+                        "requestLine": line,
                         "headers": headers,
                         "body": String::from_utf8_lossy(&body),
                         "node": port,

@@ -75,13 +75,39 @@ pub(super) async fn forward(
     }
 }
 
-/// The request as the node receives it: the client's, with `X-Forwarded-For` (the client's
-/// address appended to the first earlier value) and `X-Forwarded-Proto: http` in place of any
-/// earlier ones, where the first stood (else at the end), as `passthrough.rs` has pingora write.
+/// The request fields pingora's proxy path does not forward (its default
+/// `HttpUpstreamRequestPolicy`): hop-by-hop fields. (A request that nominates other fields in
+/// `Connection`, or upgrades, is not relayed: see `connection/direct.rs`.)
+const HOP_BY_HOP: [&str; 10] = [
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "http2-settings",
+];
+
+/// The request as the node receives it: the client's without its hop-by-hop fields, with
+/// `X-Forwarded-For` (the client's address appended to the first earlier value) and
+/// `X-Forwarded-Proto: http` in place of any earlier ones, where the first stood (else at the
+/// end), as pingora's proxy path writes it (`passthrough.rs`). `None` (pingora forwards it)
+/// without exactly one `Host`.
 fn upstream_head(head: &[u8], client_ip: Option<IpAddr>) -> Option<Vec<u8>> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut parsed = httparse::Request::new(&mut headers);
     parsed.parse(head).ok()?;
+    let hosts = parsed.headers.iter();
+    if hosts
+        .filter(|h| h.name.eq_ignore_ascii_case("host"))
+        .count()
+        != 1
+    {
+        return None;
+    }
     let mut wire = Vec::with_capacity(head.len() + 64);
     for part in [parsed.method?, " ", parsed.path?, " HTTP/1.1\r\n"] {
         wire.extend_from_slice(part.as_bytes());
@@ -112,7 +138,7 @@ fn upstream_head(head: &[u8], client_ip: Option<IpAddr>) -> Option<Vec<u8>> {
             if !std::mem::replace(&mut wrote_proto, true) {
                 push_header_line(&mut wire, b"x-forwarded-proto", b"http");
             }
-        } else {
+        } else if !HOP_BY_HOP.iter().any(|hop| name.eq_ignore_ascii_case(hop)) {
             push_header_line(&mut wire, name.as_bytes(), header.value);
         }
     }

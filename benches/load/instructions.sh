@@ -11,7 +11,8 @@
 #   e2e hit      the same POST with the caller's CometD session holding a /meta/connect: the
 #                ack, the notification written on the held connect, the connect held again
 #   passthrough  GET /api/v2/me forwarded to an nginx upstream: ucs-proxy vs pingora's minimal
-#                proxy (bare-pingora --upstream) to the same upstream
+#                proxy (bare-pingora --upstream) and nginx proxy_pass (one process, keepalive
+#                128) to the same upstream
 #
 #   benches/load/instructions.sh            # COUNT=2000 WARMUP=200
 set -euo pipefail
@@ -112,10 +113,34 @@ stop
 start target/release/bare-pingora --listen "127.0.0.1:$PORT" --threads 1 --upstream "127.0.0.1:$UPSTREAM_PORT"
 bare_pass=$(count get)
 stop
+# nginx as one process (no master), so that callgrind counts the worker that proxies.
+cat > "$work/nginx-proxy.conf" <<NGINX
+daemon off;
+master_process off;
+worker_processes 1;
+pid $work/nginx-proxy.pid;
+error_log $work/nginx-proxy-error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work;
+  proxy_temp_path $work;
+  keepalive_requests 1000000;
+  upstream gws { server 127.0.0.1:$UPSTREAM_PORT; keepalive 128; }
+  server {
+    listen 127.0.0.1:$PORT;
+    location / { proxy_pass http://gws; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+NGINX
+start /usr/sbin/nginx -c "$work/nginx-proxy.conf"
+nginx_pass=$(count get)
+stop
 
 echo "instructions per request (callgrind, $COUNT requests after $WARMUP, one worker thread)"
-awk -v a="$ack" -v ba="$bare_ack" -v e="$e2e" -v p="$pass" -v bp="$bare_pass" 'BEGIN {
+awk -v a="$ack" -v ba="$bare_ack" -v e="$e2e" -v p="$pass" -v bp="$bare_pass" -v np="$nginx_pass" 'BEGIN {
   printf "    %-12s ucs-proxy %9d   bare pingora          %9d   ratio %.2f\n", "ack hit", a, ba, a / ba
   printf "    %-12s ucs-proxy %9d   (the POST, the notification on the held connect, the next connect)\n", "e2e hit", e
   printf "    %-12s ucs-proxy %9d   pingora minimal proxy %9d   ratio %.2f\n", "passthrough", p, bp, p / bp
+  printf "    %-12s ucs-proxy %9d   nginx proxy_pass      %9d   ratio %.2f\n", "passthrough", p, np, p / np
 }'

@@ -42,7 +42,7 @@ pub(crate) struct DirectRequest {
     pub(crate) method: Method,
     /// The request target's path (without its query).
     pub(crate) path: String,
-    /// The request's headers.
+    /// The request's headers; none for a GET (its head is read where it is relayed).
     pub(crate) headers: HeaderMap,
     /// The head as it arrived: the request line, the header lines and the blank line.
     pub(crate) head: Bytes,
@@ -232,8 +232,13 @@ fn take(read: &[u8], service: &dyn DirectService) -> Taken {
     if !service.wants(&method, path, body) {
         return declined;
     }
-    let mut map = HeaderMap::with_capacity(parsed.headers.len());
-    for header in parsed.headers.iter() {
+    let mut map = HeaderMap::new();
+    let decoded = match method {
+        Method::POST => parsed.headers.iter(),
+        _ => [].iter(),
+    };
+    map.reserve(decoded.len());
+    for header in decoded {
         let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(header.name.as_bytes()),
             HeaderValue::from_bytes(header.value),

@@ -6,7 +6,7 @@
 use super::{content, notifications, App, RequestLog};
 use crate::auth::SESSION_COOKIE;
 use crate::connection::{DirectOutcome, DirectRequest, DirectWriter};
-use crate::http_io::{cookies, push_header_line};
+use crate::http_io::{cookies_in, push_header_line, push_ip_text};
 use crate::upstream::relay::{relay, HeadEdits, IdleConnections, Relayed};
 use crate::upstream::{RouteKey, AFFINITY_COOKIE};
 use std::net::IpAddr;
@@ -31,10 +31,17 @@ pub(super) async fn forward(
     request: DirectRequest,
     mut writer: DirectWriter<'_>,
 ) -> DirectOutcome {
-    let Some(pool) = &app.upstream else {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut parsed = httparse::Request::new(&mut headers);
+    let (Some(pool), Ok(_)) = (&app.upstream, parsed.parse(&request.head)) else {
         return DirectOutcome::Pingora;
     };
-    let [affinity, session] = cookies(&request.headers, [AFFINITY_COOKIE, SESSION_COOKIE]);
+    let cookie_values = parsed
+        .headers
+        .iter()
+        .filter(|header| header.name.eq_ignore_ascii_case("cookie"))
+        .filter_map(|header| std::str::from_utf8(header.value).ok());
+    let [affinity, session] = cookies_in(cookie_values, [AFFINITY_COOKIE, SESSION_COOKIE]);
     let key = RouteKey {
         affinity,
         session,
@@ -45,7 +52,7 @@ pub(super) async fn forward(
     };
     let (Some(address), Some(head)) = (
         node.addr.as_inet(),
-        upstream_head(&request.head, request.client_ip),
+        upstream_head(&parsed, request.client_ip),
     ) else {
         return DirectOutcome::Pingora;
     };
@@ -96,10 +103,7 @@ const HOP_BY_HOP: [&str; 10] = [
 /// `X-Forwarded-Proto: http` in place of any earlier ones, where the first stood (else at the
 /// end), as pingora's proxy path writes it (`passthrough.rs`). `None` (pingora forwards it)
 /// without exactly one `Host`.
-fn upstream_head(head: &[u8], client_ip: Option<IpAddr>) -> Option<Vec<u8>> {
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut parsed = httparse::Request::new(&mut headers);
-    parsed.parse(head).ok()?;
+fn upstream_head(parsed: &httparse::Request<'_, '_>, client_ip: Option<IpAddr>) -> Option<Vec<u8>> {
     let hosts = parsed.headers.iter();
     if hosts
         .filter(|h| h.name.eq_ignore_ascii_case("host"))
@@ -108,7 +112,7 @@ fn upstream_head(head: &[u8], client_ip: Option<IpAddr>) -> Option<Vec<u8>> {
     {
         return None;
     }
-    let mut wire = Vec::with_capacity(head.len() + 64);
+    let mut wire = Vec::with_capacity(512);
     for part in [parsed.method?, " ", parsed.path?, " HTTP/1.1\r\n"] {
         wire.extend_from_slice(part.as_bytes());
     }
@@ -118,7 +122,7 @@ fn upstream_head(head: &[u8], client_ip: Option<IpAddr>) -> Option<Vec<u8>> {
             if !value.is_empty() {
                 value.extend_from_slice(b", ");
             }
-            value.extend_from_slice(ip.to_string().as_bytes());
+            push_ip_text(&mut value, &ip);
         }
         value
     };

@@ -13,22 +13,28 @@ pub(crate) fn cookies<'a, const N: usize>(
     headers: &'a HeaderMap,
     names: [&str; N],
 ) -> [Option<&'a str>; N] {
-    let mut values = [None; N];
-    let pairs = headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
+    let values = headers.get_all(http::header::COOKIE).iter();
+    cookies_in(values.filter_map(|v| v.to_str().ok()), names)
+}
+
+/// The values of cookies `names` (the first of each) in the `Cookie` header values `values`.
+pub(crate) fn cookies_in<'a, const N: usize>(
+    values: impl Iterator<Item = &'a str>,
+    names: [&str; N],
+) -> [Option<&'a str>; N] {
+    let mut found = [None; N];
+    let pairs = values
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='));
     for (key, value) in pairs {
         if let Some(i) = names.iter().position(|name| *name == key) {
-            values[i].get_or_insert(value);
-            if values.iter().all(Option::is_some) {
+            found[i].get_or_insert(value);
+            if found.iter().all(Option::is_some) {
                 break;
             }
         }
     }
-    values
+    found
 }
 
 /// The value an answer's `Set-Cookie` headers give cookie `name`, if one does.

@@ -10,19 +10,21 @@
 use pingora::lb::Backend;
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// The cookie that names the GWS node of the caller's session.
 pub const AFFINITY_COOKIE: &str = "UCSPROXY_NODE";
 
-/// A node's stable name: 12 hex digits of the SHA-256 of its address.
+/// A node's stable name: 12 hex digits of the SHA-256 of its address (shared, cheap to copy).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct NodeId(String);
+pub(crate) struct NodeId(Arc<str>);
 
 impl NodeId {
-    /// The name of `backend`.
+    /// The name of `backend` (computed: a digest).
     pub(crate) fn of(backend: &Backend) -> NodeId {
         let digest = Sha256::digest(backend.addr.to_string().as_bytes());
-        NodeId(digest[..6].iter().map(|b| format!("{b:02x}")).collect())
+        let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+        NodeId(hex.into())
     }
 
     /// The name as the cookie carries it.
@@ -48,7 +50,11 @@ impl RouteKey<'_> {
     pub(crate) fn hash_key(&self) -> Vec<u8> {
         match (self.session, self.client_ip) {
             (Some(session), _) => session.as_bytes().to_vec(),
-            (None, Some(ip)) => ip.to_string().into_bytes(),
+            (None, Some(ip)) => {
+                let mut key = Vec::with_capacity(15);
+                crate::http_io::push_ip_text(&mut key, &ip);
+                key
+            }
             (None, None) => Vec::new(),
         }
     }

@@ -20,9 +20,17 @@ use std::sync::Arc;
 /// How many candidates a selection may try before giving up (every node of a small pool).
 const MAX_SELECTION_STEPS: usize = 256;
 
-/// The upstream nodes and how one is chosen.
+/// The upstream nodes, their names, and how one is chosen.
+#[derive(Clone, Debug)]
+pub(crate) struct UpstreamPool {
+    selection: Selection,
+    /// Every configured node with its name (computed once: a name is a digest).
+    names: Arc<[(Backend, NodeId)]>,
+}
+
+/// How a node is chosen.
 #[derive(Clone)]
-pub(crate) enum UpstreamPool {
+enum Selection {
     /// Each request to the next healthy node.
     RoundRobin(Arc<LoadBalancer<RoundRobin>>),
     /// Consistent hashing on the `JSESSIONID` cookie: a GWS session (and its CSRF token) stays
@@ -30,45 +38,61 @@ pub(crate) enum UpstreamPool {
     SessionHash(Arc<LoadBalancer<Consistent>>),
 }
 
-impl std::fmt::Debug for UpstreamPool {
+impl std::fmt::Debug for Selection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            UpstreamPool::RoundRobin(_) => "UpstreamPool::RoundRobin",
-            UpstreamPool::SessionHash(_) => "UpstreamPool::SessionHash",
+            Selection::RoundRobin(_) => "Selection::RoundRobin",
+            Selection::SessionHash(_) => "Selection::SessionHash",
         })
     }
 }
 
 impl UpstreamPool {
+    fn new(selection: Selection) -> Self {
+        let backends = match &selection {
+            Selection::RoundRobin(lb) => lb.backends().get_backend(),
+            Selection::SessionHash(lb) => lb.backends().get_backend(),
+        };
+        let names = backends
+            .iter()
+            .map(|node| (node.clone(), NodeId::of(node)))
+            .collect();
+        Self { selection, names }
+    }
+
     /// The healthy node a request goes to, and its name: the node its affinity cookie names
     /// while that node is healthy, else one chosen by the configured selection from the GWS
     /// session or the client's IP address. `None` when every node is down.
     pub(crate) fn route(&self, key: &RouteKey<'_>) -> Option<(NodeId, Backend)> {
         if let Some(wanted) = key.affinity {
-            if let Some(node) = self.healthy_node_named(wanted) {
-                return Some((NodeId::of(&node), node));
+            if let Some(named) = self.healthy_node_named(wanted) {
+                return Some(named);
             }
         }
         let hash_key = key.hash_key();
-        let node = match self {
-            UpstreamPool::RoundRobin(lb) => lb.select(&hash_key, MAX_SELECTION_STEPS),
-            UpstreamPool::SessionHash(lb) => lb.select(&hash_key, MAX_SELECTION_STEPS),
+        let node = match &self.selection {
+            Selection::RoundRobin(lb) => lb.select(&hash_key, MAX_SELECTION_STEPS),
+            Selection::SessionHash(lb) => lb.select(&hash_key, MAX_SELECTION_STEPS),
         }?;
-        Some((NodeId::of(&node), node))
+        Some((self.name_of(&node), node))
+    }
+
+    /// The name of a configured node.
+    fn name_of(&self, node: &Backend) -> NodeId {
+        self.names
+            .iter()
+            .find(|(named, _)| named.addr == node.addr)
+            .map_or_else(|| NodeId::of(node), |(_, name)| name.clone())
     }
 
     /// The configured node named `name`, if it passes its health checks.
-    fn healthy_node_named(&self, name: &str) -> Option<Backend> {
-        let backends = match self {
-            UpstreamPool::RoundRobin(lb) => lb.backends(),
-            UpstreamPool::SessionHash(lb) => lb.backends(),
+    fn healthy_node_named(&self, name: &str) -> Option<(NodeId, Backend)> {
+        let (node, id) = self.names.iter().find(|(_, id)| id.as_str() == name)?;
+        let ready = match &self.selection {
+            Selection::RoundRobin(lb) => lb.backends().ready(node),
+            Selection::SessionHash(lb) => lb.backends().ready(node),
         };
-        backends
-            .get_backend()
-            .iter()
-            .find(|node| NodeId::of(node).as_str() == name)
-            .filter(|node| backends.ready(node))
-            .cloned()
+        ready.then(|| (id.clone(), node.clone()))
     }
 }
 
@@ -94,11 +118,11 @@ pub(crate) fn build_pool(
     Ok(Some(match config.selection {
         UpstreamSelection::RoundRobin => {
             let (lb, checks) = health_checked::<RoundRobin>(config)?;
-            (UpstreamPool::RoundRobin(lb), checks)
+            (UpstreamPool::new(Selection::RoundRobin(lb)), checks)
         }
         UpstreamSelection::SessionHash => {
             let (lb, checks) = health_checked::<Consistent>(config)?;
-            (UpstreamPool::SessionHash(lb), checks)
+            (UpstreamPool::new(Selection::SessionHash(lb)), checks)
         }
     }))
 }

@@ -163,7 +163,7 @@ fn a_whole_get_without_a_body_is_taken_with_its_head() {
     assert_eq!(whole.method, Method::GET);
     assert_eq!(whole.path, "/forwarded");
     assert_eq!((whole.length, whole.body_length), (read.len(), 0));
-    assert_eq!(whole.headers["cookie"], "a=1");
+    assert!(whole.headers.is_empty(), "read where it is relayed");
     let empty = request("GET /forwarded HTTP/1.1\r\nHost: x\r\n", "");
     assert!(
         whole_request(&empty, &Wanting).is_some(),

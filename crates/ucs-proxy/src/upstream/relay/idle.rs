@@ -1,7 +1,6 @@
 //! [`IdleConnections`]: the keep-alive connections to the GWS nodes that relayed GETs left
 //! open, ready for the next one (pingora's own pool keeps those of the requests it forwards).
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Mutex;
 use tokio::net::TcpStream;
@@ -9,10 +8,10 @@ use tokio::net::TcpStream;
 /// How many idle connections are kept per node, as pingora's upstream pool keeps by default.
 const IDLE_PER_NODE: usize = 128;
 
-/// Idle connections by node.
+/// Idle connections by node (a short list: a GWS pool has a few nodes).
 #[derive(Debug, Default)]
 pub(crate) struct IdleConnections {
-    nodes: Mutex<HashMap<SocketAddr, Vec<TcpStream>>>,
+    nodes: Mutex<Vec<(SocketAddr, Vec<TcpStream>)>>,
 }
 
 impl IdleConnections {
@@ -22,7 +21,7 @@ impl IdleConnections {
             .nodes
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let idle = nodes.get_mut(&node)?;
+        let (_, idle) = nodes.iter_mut().find(|(address, _)| *address == node)?;
         while let Some(connection) = idle.pop() {
             if still_open(&connection) {
                 return Some(connection);
@@ -37,7 +36,14 @@ impl IdleConnections {
             .nodes
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let idle = nodes.entry(node).or_default();
+        let at = match nodes.iter().position(|(address, _)| *address == node) {
+            Some(at) => at,
+            None => {
+                nodes.push((node, Vec::new()));
+                nodes.len() - 1
+            }
+        };
+        let idle = &mut nodes[at].1;
         if idle.len() < IDLE_PER_NODE {
             idle.push(connection);
         }

@@ -5,15 +5,19 @@
 # upstream is nginx answering a fixed JSON body; a direct run against it shows the ceiling.
 # The proxies run on core 0, wrk and the upstream on core 1 (taskset, with two cores).
 #
-#   benches/load/passthrough.sh            # 10 s per run
-#   DURATION=30 benches/load/passthrough.sh
+#   benches/load/passthrough.sh            # 3 rounds, 5 s per server and round
+#   ROUNDS=5 DURATION=10 benches/load/passthrough.sh
+#
+# The servers take turns within each round and each one's rate is the mean over the rounds, so
+# that a slow minute of a shared machine weighs on all of them alike.
 #
 #   PROXY_THREADS=1 benches/load/passthrough.sh   # one worker thread, like the nginx proxy
 # Read the ratios, not the absolute numbers (proxy 2 threads, each nginx 1 worker, wrk 1 thread).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-DURATION=${DURATION:-10}
+DURATION=${DURATION:-5}
+ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 UPSTREAM_PORT=${UPSTREAM_PORT:-18580}
 PROXY_PORT=${PROXY_PORT:-18581}
@@ -80,10 +84,14 @@ curl -sf "http://127.0.0.1:$PROXY_PORT/api/v2/me" >/dev/null
 
 rate() { "${client_cpu[@]}" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" "$1" | awk '/Requests\/sec/ {print $2}'; }
 direct=$(rate "http://127.0.0.1:$UPSTREAM_PORT/api/v2/me")
-proxied=$(rate "http://127.0.0.1:$PROXY_PORT/api/v2/me")
-nginx=$(rate "http://127.0.0.1:$NGINX_PROXY_PORT/api/v2/me")
-pingora=$(rate "http://127.0.0.1:$PINGORA_PORT/api/v2/me")
-echo "passthrough GET /api/v2/me, $CONNECTIONS connections, ${DURATION}s each, ucs-proxy on $PROXY_THREADS threads"
+proxied=0 nginx=0 pingora=0
+mean() { awk -v sum="$1" -v rate="$2" -v n="$ROUNDS" 'BEGIN { printf "%.2f", sum + rate / n }'; }
+for round in $(seq 1 "$ROUNDS"); do
+  proxied=$(mean "$proxied" "$(rate "http://127.0.0.1:$PROXY_PORT/api/v2/me")")
+  nginx=$(mean "$nginx" "$(rate "http://127.0.0.1:$NGINX_PROXY_PORT/api/v2/me")")
+  pingora=$(mean "$pingora" "$(rate "http://127.0.0.1:$PINGORA_PORT/api/v2/me")")
+done
+echo "passthrough GET /api/v2/me, $CONNECTIONS connections, $ROUNDS rounds of ${DURATION}s each, ucs-proxy on $PROXY_THREADS threads"
 echo "    upstream directly (ceiling)      : $direct req/s"
 echo "    through ucs-proxy                : $proxied req/s"
 echo "    through nginx proxy_pass         : $nginx req/s"

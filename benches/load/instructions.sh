@@ -40,21 +40,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat > "$work/upstream.conf" <<NGINX
-worker_processes 1;
-pid $work/upstream.pid;
-error_log $work/upstream-error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:$UPSTREAM_PORT;
-    location / { default_type application/json; return 200 '{"id":"cc9016eee9c84dfeb266c642d9fd92c5","userName":"demo"}'; }
-  }
-}
-NGINX
+nginx_conf upstream "$(nginx_upstream_block "$UPSTREAM_PORT")"
 /usr/sbin/nginx -c "$work/upstream.conf"
 
 # jemalloc without its background thread and without time-based purging: the allocator's work
@@ -114,25 +100,7 @@ start target/release/bare-pingora --listen "127.0.0.1:$PORT" --threads 1 --upstr
 bare_pass=$(count get)
 stop
 # nginx as one process (no master), so that callgrind counts the worker that proxies.
-cat > "$work/nginx-proxy.conf" <<NGINX
-daemon off;
-master_process off;
-worker_processes 1;
-pid $work/nginx-proxy.pid;
-error_log $work/nginx-proxy-error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work;
-  proxy_temp_path $work;
-  keepalive_requests 1000000;
-  upstream gws { server 127.0.0.1:$UPSTREAM_PORT; keepalive 128; }
-  server {
-    listen 127.0.0.1:$PORT;
-    location / { proxy_pass http://gws; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}
-NGINX
+nginx_conf nginx-proxy "$(nginx_proxy_block "$PORT")" "daemon off; master_process off;"
 start /usr/sbin/nginx -c "$work/nginx-proxy.conf"
 nginx_pass=$(count get)
 stop

@@ -46,27 +46,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-nginx_conf() { # name, cpu, body of the server block
-  cat > "$work/$1.conf" <<NGINX
-worker_processes 1;
-pid $work/$1.pid;
-error_log $work/$1-error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work;
-  proxy_temp_path $work;
-  keepalive_requests 1000000;
-  upstream gws { server 127.0.0.1:$UPSTREAM_PORT; keepalive 128; }
-  server {
-    $3
-  }
-}
-NGINX
-  taskset -c "$2" /usr/sbin/nginx -c "$work/$1.conf"
-}
-nginx_conf upstream "$(($(nproc) > 1))" "listen 127.0.0.1:$UPSTREAM_PORT; location / { default_type application/json; return 200 '{\"id\":\"cc9016eee9c84dfeb266c642d9fd92c5\",\"userName\":\"demo\"}'; }"
-nginx_conf nginx-proxy 0 "listen 127.0.0.1:$NGINX_PROXY_PORT; location / { proxy_pass http://gws; proxy_http_version 1.1; proxy_set_header Connection \"\"; }"
+nginx_conf upstream "$(nginx_upstream_block "$UPSTREAM_PORT")"
+taskset -c "$(($(nproc) > 1))" /usr/sbin/nginx -c "$work/upstream.conf"
+nginx_conf nginx-proxy "$(nginx_proxy_block "$NGINX_PROXY_PORT")"
+taskset -c 0 /usr/sbin/nginx -c "$work/nginx-proxy.conf"
 
 (cd "$work" && UCS_PROXY_SERVER__LISTEN=127.0.0.1:$PROXY_PORT UCS_PROXY_ADMIN__LISTEN=127.0.0.1:$ADMIN_PORT \
   UCS_PROXY_SERVER__THREADS=$PROXY_THREADS UCS_PROXY_LOG__LEVEL=warn UCS_PROXY_UPSTREAM__SERVERS="[\"127.0.0.1:$UPSTREAM_PORT\"]" \

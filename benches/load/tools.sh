@@ -9,3 +9,33 @@ if [ "${#need[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 scripts/deps
+
+# Writes $work/NAME.conf: one nginx worker whose server block is SERVER, with the upstream `gws`
+# (127.0.0.1:$UPSTREAM_PORT, keepalive 128) for a proxy_pass; TOP: more main-context directives.
+nginx_conf() { # name, server block, [top-level directives]
+  cat > "$work/$1.conf" <<NGINX
+${3:-}
+worker_processes 1;
+pid $work/$1.pid;
+error_log $work/$1-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work;
+  proxy_temp_path $work;
+  keepalive_requests 1000000;
+  upstream gws { server 127.0.0.1:$UPSTREAM_PORT; keepalive 128; }
+  server {
+    $2
+  }
+}
+NGINX
+}
+# The server blocks of the load scripts' nginx: the upstream answering GET /api/v2/me, and
+# nginx proxy_pass to it.
+nginx_upstream_block() { # port
+  echo "listen 127.0.0.1:$1; location / { default_type application/json; return 200 '{\"id\":\"cc9016eee9c84dfeb266c642d9fd92c5\",\"userName\":\"demo\"}'; }"
+}
+nginx_proxy_block() { # port
+  echo "listen 127.0.0.1:$1; location / { proxy_pass http://gws; proxy_http_version 1.1; proxy_set_header Connection \"\"; }"
+}

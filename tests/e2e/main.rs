@@ -7,6 +7,7 @@
 
 mod cometd;
 mod forwarder;
+mod stand_in;
 mod support;
 
 mod api_description;

@@ -2,7 +2,8 @@
 //! active health checks). The upstream here is a stand-in node written for the test (no GWS
 //! exists on this machine): it echoes what it received.
 
-use crate::support::{free_port, read_request_head, Launch, Proxy};
+use crate::stand_in::read_request_head;
+use crate::support::{free_port, Launch, Proxy};
 use std::io::{BufReader, Read, Write};
 use std::net::TcpListener;
 

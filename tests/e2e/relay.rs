@@ -4,10 +4,12 @@
 //! test (no GWS exists on this machine); it answers by path with the framings GWS uses and some
 //! it does not.
 
-use crate::support::{read_request_head, Launch, Proxy};
+use crate::stand_in::read_request_head;
+use crate::support::{Launch, Proxy};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -208,19 +210,47 @@ fn split(client: &mut BufReader<TcpStream>, path: &str) -> Answer {
     read_answer(client)
 }
 
-fn launch(node: u16, log: &std::path::Path) -> Proxy {
-    let upstream = format!("[\"127.0.0.1:{node}\"]");
-    Proxy::launch(Launch {
-        env: &[
-            ("UCS_PROXY_UPSTREAM__SERVERS", &upstream),
-            (
-                "UCS_PROXY_LOG__LEVEL",
-                "warn,ucs_proxy::edge::forward=debug",
-            ),
-        ],
-        log_file: Some(log.to_owned()),
-        ..Launch::default()
-    })
+/// A proxy in front of a stand-in node (its relay's debug lines logged), the node's count of
+/// accepted connections.
+struct Setup {
+    proxy: Proxy,
+    log: PathBuf,
+    accepted: Arc<AtomicUsize>,
+}
+
+impl Setup {
+    fn start(name: &str, closes: bool) -> Setup {
+        let (port, accepted) = node(closes);
+        let log = std::env::temp_dir().join(format!("ucs-e2e-{name}-{}.log", std::process::id()));
+        let upstream = format!("[\"127.0.0.1:{port}\"]");
+        let proxy = Proxy::launch(Launch {
+            env: &[
+                ("UCS_PROXY_UPSTREAM__SERVERS", &upstream),
+                (
+                    "UCS_PROXY_LOG__LEVEL",
+                    "warn,ucs_proxy::edge::forward=debug",
+                ),
+            ],
+            log_file: Some(log.clone()),
+            ..Launch::default()
+        });
+        Setup {
+            proxy,
+            log,
+            accepted,
+        }
+    }
+
+    /// Asserts that `expected` lines of the log contain `text`.
+    fn assert_logged(&self, text: &str, expected: usize) {
+        assert_eq!(log_lines(&self.log, text, expected), expected, "{text}");
+    }
+}
+
+impl Drop for Setup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.log);
+    }
 }
 
 /// How many lines of the proxy's log contain `text`, once there are `expected` (a line is
@@ -239,23 +269,26 @@ fn log_lines(log: &std::path::Path, text: &str, expected: usize) -> usize {
     count()
 }
 
+/// GETs `path` whole and split, each on a new connection; asserts that both answers match and
+/// returns the whole one's.
+fn both_paths(proxy: &Proxy, path: &str) -> Answer {
+    let direct = whole(&mut connect(proxy), path);
+    let through_pingora = split(&mut connect(proxy), path);
+    let comparable_direct = comparable(direct.clone());
+    assert_eq!(comparable_direct, comparable(through_pingora), "{path}");
+    direct
+}
+
 #[test]
 fn a_get_read_whole_is_relayed_as_pingoras_proxy_path_forwards_it() {
-    let (port, _) = node(false);
-    let log = std::env::temp_dir().join(format!("ucs-e2e-relay-{}.log", std::process::id()));
-    let proxy = launch(port, &log);
+    let setup = Setup::start("relay", false);
+    let proxy = &setup.proxy;
     let relayed = ["/api/v2/me?subresources=*", "/chunked", "/big", "/nothing"];
     for path in relayed {
-        let direct = whole(&mut connect(&proxy), path);
-        let through_pingora = split(&mut connect(&proxy), path);
-        assert_eq!(
-            comparable(direct.clone()),
-            comparable(through_pingora),
-            "{path}"
-        );
+        let direct = both_paths(proxy, path);
         assert_eq!(direct.headers["connection"], ["keep-alive"], "{path}");
     }
-    let me = whole(&mut connect(&proxy), relayed[0]);
+    let me = whole(&mut connect(proxy), relayed[0]);
     let echo: serde_json::Value = serde_json::from_slice(&me.body).unwrap();
     assert_eq!(
         echo["requestLine"],
@@ -277,36 +310,21 @@ fn a_get_read_whole_is_relayed_as_pingoras_proxy_path_forwards_it() {
     );
     assert!(me.headers["set-cookie"][2].starts_with("UCSPROXY_NODE="));
     assert_eq!(me.headers["x-trace"], ["a", "b"]);
-    assert_eq!(
-        log_lines(&log, "relayed before pingora", relayed.len() + 1),
-        relayed.len() + 1
-    );
+    setup.assert_logged("relayed before pingora", relayed.len() + 1);
 
     // Answers it does not relay (close-delimited, HTTP/1.0) are pingora's, whole or not.
     for path in ["/until-close", "/old"] {
-        let direct = whole(&mut connect(&proxy), path);
-        let through_pingora = split(&mut connect(&proxy), path);
-        assert_eq!(
-            comparable(direct.clone()),
-            comparable(through_pingora),
-            "{path}"
-        );
-        assert!(!direct.body.is_empty(), "{path}");
+        assert!(!both_paths(proxy, path).body.is_empty(), "{path}");
     }
-    assert_eq!(log_lines(&log, "relay not started", 2), 2);
-    assert_eq!(
-        log_lines(&log, "relayed before pingora", relayed.len() + 1),
-        relayed.len() + 1
-    );
-    let _ = std::fs::remove_file(&log);
+    setup.assert_logged("relay not started", 2);
+    setup.assert_logged("relayed before pingora", relayed.len() + 1);
 }
 
 #[test]
 fn relayed_gets_share_kept_alive_node_connections() {
-    let (port, accepted) = node(false);
-    let log = std::env::temp_dir().join(format!("ucs-e2e-relay-kept-{}.log", std::process::id()));
-    let proxy = launch(port, &log);
-    let mut client = connect(&proxy);
+    let setup = Setup::start("relay-kept", false);
+    let (proxy, accepted) = (&setup.proxy, &setup.accepted);
+    let mut client = connect(proxy);
     assert_eq!(
         whole(&mut client, "/api/v2/me").status_line,
         "HTTP/1.1 207 Multi-Status"
@@ -316,23 +334,21 @@ fn relayed_gets_share_kept_alive_node_connections() {
         let answer = whole(&mut client, path);
         assert!(answer.status_line.starts_with("HTTP/1.1 2"), "{path}");
     }
-    let mut other = connect(&proxy);
+    let mut other = connect(proxy);
     whole(&mut other, "/chunked");
     assert_eq!(
         accepted.load(Ordering::SeqCst),
         after_first,
         "no new node connection"
     );
-    assert_eq!(log_lines(&log, "relayed before pingora", 7), 7);
-    let _ = std::fs::remove_file(&log);
+    setup.assert_logged("relayed before pingora", 7);
 }
 
 #[test]
 fn a_node_connection_closed_while_kept_is_left_to_pingora_and_the_client_never_sees_it() {
-    let (port, accepted) = node(true);
-    let log = std::env::temp_dir().join(format!("ucs-e2e-relay-closed-{}.log", std::process::id()));
-    let proxy = launch(port, &log);
-    let mut client = connect(&proxy);
+    let setup = Setup::start("relay-closed", true);
+    let (proxy, accepted) = (&setup.proxy, &setup.accepted);
+    let mut client = connect(proxy);
     for round in 0..6 {
         let answer = whole(&mut client, "/api/v2/me");
         assert_eq!(
@@ -348,5 +364,4 @@ fn a_node_connection_closed_while_kept_is_left_to_pingora_and_the_client_never_s
         accepted.load(Ordering::SeqCst) >= 6,
         "a connection per answer"
     );
-    let _ = std::fs::remove_file(&log);
 }

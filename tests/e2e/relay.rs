@@ -31,11 +31,20 @@ fn node(closes: bool) -> (u16, Arc<AtomicUsize>) {
     (port, accepted)
 }
 
+/// Node connections that were closed by the proxy while a `/hang` request waited on them.
+static HUNG_AND_CLOSED: AtomicUsize = AtomicUsize::new(0);
+
 fn serve(stream: TcpStream, closes: bool) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut out = stream;
     while let Some((line, headers)) = read_request_head(&mut reader) {
         let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+        if path == "/hang" {
+            // Never answers: waits for the proxy to close the connection.
+            let _ = read_request_head(&mut reader);
+            HUNG_AND_CLOSED.fetch_add(1, Ordering::SeqCst);
+            return;
+        }
         let echo = serde_json::json!({ "requestLine": line, "headers": headers });
         let (answer, close) = answer(&path, &echo.to_string());
         for piece in answer {
@@ -364,4 +373,26 @@ fn a_node_connection_closed_while_kept_is_left_to_pingora_and_the_client_never_s
         accepted.load(Ordering::SeqCst) >= 6,
         "a connection per answer"
     );
+}
+
+#[test]
+fn a_client_that_leaves_before_the_node_answers_drops_the_relayed_request() {
+    let setup = Setup::start("relay-left", false);
+    let mut client = connect(&setup.proxy);
+    client.get_mut().write_all(get("/hang").as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(HUNG_AND_CLOSED.load(Ordering::SeqCst), 0, "still waiting");
+    drop(client);
+    for _ in 0..50 {
+        if HUNG_AND_CLOSED.load(Ordering::SeqCst) == 1 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        HUNG_AND_CLOSED.load(Ordering::SeqCst),
+        1,
+        "the node connection was dropped"
+    );
+    setup.assert_logged("the client left before the node answered", 1);
 }

@@ -22,7 +22,7 @@ use super::KEEPALIVE_SECONDS;
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
-use pingora::protocols::GetSocketDigest;
+use pingora::protocols::{GetSocketDigest, Peek};
 use pingora::server::ShutdownWatch;
 use std::io;
 use std::net::IpAddr;
@@ -64,8 +64,9 @@ impl DirectWriter<'_> {
         self.guard.flush().await
     }
 
-    /// The client connection, for an answer written in pieces (a relayed one).
-    pub(crate) fn stream(&mut self) -> &mut (impl AsyncWrite + Unpin + Send + use<>) {
+    /// The client connection, for an answer written in pieces (a relayed one), and watched
+    /// meanwhile ([`Peek`]: whether the client is still there).
+    pub(crate) fn stream(&mut self) -> &mut (impl AsyncWrite + Peek + Unpin + Send + use<>) {
         &mut *self.guard
     }
 }

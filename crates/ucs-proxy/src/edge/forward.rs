@@ -70,6 +70,11 @@ pub(super) async fn forward(
             log.write_line("GET", &request.path, status);
             DirectOutcome::KeepAlive
         }
+        Relayed::ClientGone => {
+            tracing::debug!(path = %request.path, "the client left before the node answered");
+            log.write_line("GET", &request.path, 0);
+            DirectOutcome::Close
+        }
         Relayed::NotStarted(error) => {
             tracing::debug!(%error, path = %request.path, "relay not started: pingora forwards");
             DirectOutcome::Pingora

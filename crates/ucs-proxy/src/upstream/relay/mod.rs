@@ -8,7 +8,8 @@
 //! `response.rs`); until then any failure — no connection, a kept connection the node closed,
 //! an unusual answer — leaves the request to pingora's proxy path, which forwards it again (a
 //! GET is safe to repeat) and answers as it always does (502 when the node is down). A failure
-//! once the answer started closes the client's connection, as pingora does.
+//! once the answer started closes the client's connection, as pingora does; so does a client
+//! that leaves while the node is still to answer (the node's connection is dropped).
 
 mod chunked;
 mod idle;
@@ -19,6 +20,7 @@ pub(crate) use response::HeadEdits;
 
 use bytes::BytesMut;
 use chunked::{ChunkedEnd, MalformedChunks};
+use pingora::protocols::Peek;
 use response::{BodyFraming, ResponseHead, Unusual};
 use std::io;
 use std::net::SocketAddr;
@@ -41,6 +43,9 @@ pub(crate) enum Relayed {
     },
     /// Nothing reached the client: pingora may take the request over.
     NotStarted(RelayError),
+    /// The client closed its connection while the node was still to answer (the node's
+    /// connection was dropped with the request).
+    ClientGone,
     /// The answer broke off after its first bytes reached the client.
     BrokeOff {
         /// Its HTTP status.
@@ -74,7 +79,8 @@ pub(crate) enum RelayError {
 }
 
 /// Sends `request_head` (a GET's whole request) to `node` and relays its answer to `client`,
-/// the head rewritten with `edits`.
+/// the head rewritten with `edits`. While the node is still to answer, the client is watched:
+/// one that closes its connection drops the request (as pingora's proxy path does).
 pub(crate) async fn relay<C>(
     idle: &IdleConnections,
     node: SocketAddr,
@@ -83,21 +89,15 @@ pub(crate) async fn relay<C>(
     edits: &HeadEdits<'_>,
 ) -> Relayed
 where
-    C: AsyncWrite + Unpin + ?Sized,
+    C: AsyncWrite + Peek + Unpin + Send + ?Sized,
 {
-    let mut connection = match idle.take(node) {
-        Some(connection) => connection,
-        None => match TcpStream::connect(node).await {
-            Ok(connection) => {
-                let _ = connection.set_nodelay(true);
-                connection
-            }
-            Err(error) => return Relayed::NotStarted(error.into()),
-        },
-    };
     let mut read = BytesMut::with_capacity(READ_SIZE);
-    let head = match send(&mut connection, request_head, &mut read, edits).await {
-        Ok(head) => head,
+    let started = tokio::select! {
+        started = connect_and_send(idle, node, request_head, &mut read, edits) => started,
+        () = client_gone(client) => return Relayed::ClientGone,
+    };
+    let (mut connection, head) = match started {
+        Ok(started) => started,
         Err(error) => return Relayed::NotStarted(error),
     };
     let status = head.status;
@@ -109,6 +109,35 @@ where
             Relayed::Answered { status }
         }
         Err(error) => Relayed::BrokeOff { status, error },
+    }
+}
+
+/// A kept or new connection to `node`, the request written on it, the answer's head read.
+async fn connect_and_send(
+    idle: &IdleConnections,
+    node: SocketAddr,
+    request_head: &[u8],
+    read: &mut BytesMut,
+    edits: &HeadEdits<'_>,
+) -> Result<(TcpStream, ResponseHead), RelayError> {
+    let mut connection = match idle.take(node) {
+        Some(connection) => connection,
+        None => {
+            let connection = TcpStream::connect(node).await?;
+            let _ = connection.set_nodelay(true);
+            connection
+        }
+    };
+    let head = send(&mut connection, request_head, read, edits).await?;
+    Ok((connection, head))
+}
+
+/// Returns once the client closed its connection (or it failed). A client that sends its next
+/// request meanwhile (pipelined) is not gone: then it never returns.
+async fn client_gone<C: Peek + Unpin + Send + ?Sized>(client: &mut C) {
+    let mut byte = [0u8; 1];
+    if let Ok(true) = client.try_peek(&mut byte).await {
+        std::future::pending::<()>().await;
     }
 }
 

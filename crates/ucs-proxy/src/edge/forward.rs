@@ -3,24 +3,20 @@
 //! node chosen as for pingora's forwards (`passthrough.rs`), the request written with the same
 //! `X-Forwarded-*` headers, the answer with the same `Date`, `Connection` and affinity cookie.
 
-use super::{content, notifications, App, RequestLog};
+use super::{App, RequestLog};
 use crate::auth::SESSION_COOKIE;
 use crate::connection::{DirectOutcome, DirectRequest, DirectWriter};
 use crate::http_io::{cookies_in, push_header_line, push_ip_text};
 use crate::upstream::relay::{relay, HeadEdits, IdleConnections, Relayed};
 use crate::upstream::{RouteKey, AFFINITY_COOKIE};
 use std::net::IpAddr;
-use ucs_model::Route;
 
 /// The most header lines of a request relayed (as many as the connection reads directly).
 const MAX_HEADERS: usize = 32;
 
 /// Whether a GET on `path` goes to the upstream (it is not one of the proxy's routes).
 pub(super) fn forwards(app: &App, path: &str) -> bool {
-    app.upstream.is_some()
-        && Route::from_path(path).is_none()
-        && !content::is_content_path(path)
-        && !notifications::is_notifications_path(path)
+    app.upstream.is_some() && !super::is_proxy_route(path)
 }
 
 /// Relays `request` to its node and the answer to the client. Nothing written: pingora's proxy

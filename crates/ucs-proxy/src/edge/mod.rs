@@ -35,6 +35,14 @@ use pingora::{Error, ErrorType};
 use std::sync::Arc;
 use ucs_model::{RequestError, Route};
 
+/// Whether `path` is one of the proxy's own routes (history, content, notifications); any other
+/// goes to the upstream GWS when one is configured.
+fn is_proxy_route(path: &str) -> bool {
+    Route::from_path(path).is_some()
+        || content::is_content_path(path)
+        || notifications::is_notifications_path(path)
+}
+
 /// The public service.
 #[derive(Debug, Clone)]
 pub struct Edge {
@@ -83,10 +91,7 @@ impl ProxyHttp for Edge {
         let is_post = header.method == http::Method::POST;
         let route = Route::from_path(path);
         let content = content::ContentTarget::of(&header.method, path);
-        let ours = route.is_some()
-            || content::is_content_path(path)
-            || notifications::is_notifications_path(path);
-        if ours {
+        if is_proxy_route(path) {
             if crate::cors::is_preflight(&header.method, &header.headers) {
                 self.app
                     .cors

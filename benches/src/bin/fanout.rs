@@ -54,6 +54,10 @@ struct Args {
     /// Password of `user`.
     #[arg(long, default_value = "demo")]
     password: String,
+    /// A shell command run once every session holds its connect, before anything is measured
+    /// (`benches/load/heap.sh` takes the server's heap snapshot there).
+    #[arg(long)]
+    on_holding: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -235,6 +239,15 @@ async fn main() -> io::Result<()> {
     let setup_seconds = started.elapsed().as_secs_f64();
     // Every session now holds a connect (an idle session would expire during setup otherwise).
     tokio::time::sleep(Duration::from_secs(2)).await;
+    if let Some(command) = &args.on_holding {
+        let status = tokio::process::Command::new("sh")
+            .args(["-c", command])
+            .status()
+            .await?;
+        if !status.success() {
+            return Err(failed(format!("--on-holding {command:?}: {status}")));
+        }
+    }
     let rss_holding = rss_mib(args.pid)?;
 
     let cpu_before = cpu_ms(args.pid)?;

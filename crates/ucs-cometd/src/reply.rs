@@ -123,9 +123,15 @@ pub(crate) struct Reply {
 impl Reply {
     /// `{"channel":…,"id":…,"successful":…}` (id only when the request had one).
     pub(crate) fn to(message: &Incoming, successful: bool) -> Reply {
+        Reply::on(message.channel.clone(), message.id.clone(), successful)
+    }
+
+    /// The reply on `channel` to the message with this `id`, when the message itself is not
+    /// kept (a held connect keeps only its id).
+    pub(crate) fn on(channel: String, id: Option<Value>, successful: bool) -> Reply {
         Reply {
-            channel: message.channel.clone(),
-            id: message.id.clone(),
+            channel,
+            id,
             successful,
             error: None,
             client_id: None,

@@ -18,11 +18,13 @@ use ucs_proxy::{build_server, init_logging, Config, Reloader, Start};
 // back). jemalloc's background thread returns freed pages to the OS after `dirty_decay_ms`
 // whatever the worker threads do; mimalloc, tried first, only did so when the thread that freed
 // them allocated again, so an idle proxy kept its peak (benches/load/memory.sh).
+#[cfg(feature = "jemalloc")]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// jemalloc's options: a background thread purges unused pages, dirty ones after 1 s, so RSS
 /// follows what is live within seconds.
+#[cfg(feature = "jemalloc")]
 #[allow(unsafe_code)] // jemalloc reads this symbol at start; the bytes are a constant C string.
 #[export_name = "_rjem_malloc_conf"]
 pub static MALLOC_CONF: &[u8] = b"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:1000\0";

@@ -93,13 +93,15 @@ fn join_cluster(
     Ok((cluster, slot))
 }
 
-/// The buffers below pingora's HTTP layer on a client connection: no read buffer (pingora reads
-/// request heads and bodies into buffers of their own, so its default 64 KiB one only adds a
-/// copy, and kept up to 64 KiB resident on every idle or long-polling connection), and pingora's
-/// default one-segment write buffer (a response head and a small body leave in one packet).
+/// The buffers below pingora's HTTP layer on a client connection: none. No read buffer (pingora
+/// reads request heads and bodies into buffers of their own, so its default 64 KiB one only adds
+/// a copy, and kept up to 64 KiB resident on every idle or long-polling connection); no write
+/// buffer either: the connection's writes are gathered by its guard, in a buffer that exists
+/// only while an answer is written (`connection/coalesce.rs`), where pingora's 1 460 bytes
+/// stayed with every connection for its whole life.
 const CLIENT_BUFFERS: L4BufferSettings = L4BufferSettings {
     read: Some(0),
-    write: None,
+    write: Some(0),
 };
 
 /// How a process starts.

@@ -4,7 +4,7 @@
 //! keeps wherever it is cheapest (the long-polling transport parks it beside the idle
 //! connection, outside the HTTP layer) and finishes with [`HeldConnect::wait`].
 
-use crate::incoming::{Incoming, Verb};
+use crate::incoming::{Incoming, Verb, CONNECT};
 use crate::message::Response;
 use crate::registry::Registry;
 use crate::reply::{errors, Advice, Reply, ReplyExt};
@@ -36,7 +36,9 @@ enum Release {
 pub struct HeldConnect {
     registry: Arc<Registry>,
     session: Arc<Session>,
-    message: Incoming,
+    /// The connect's `id`, for its reply: all of the message an answer needs (its channel is
+    /// `/meta/connect`), where the whole message would cost every held session ~130 bytes more.
+    id: Option<Value>,
     generation: u64,
     deadline: Instant,
     /// The browser whose count of held connects this one is in (long-polling only).
@@ -66,7 +68,7 @@ pub(crate) fn handle(
     };
     let config = &registry.config;
     if registry.handing_over() {
-        hand_over(registry, &session, &message, out);
+        hand_over(registry, &session, Reply::to(&message, false), out);
         return None;
     }
     let (generation, first, must_answer_now, inherited_slot) = {
@@ -120,7 +122,7 @@ pub(crate) fn handle(
             registry: Arc::clone(registry),
             deadline: Instant::now() + config.timeout,
             session,
-            message,
+            id: message.id,
             generation,
             browser,
             released: false,
@@ -134,20 +136,31 @@ pub(crate) fn handle(
 impl HeldConnect {
     /// Waits until the connect can be answered, and answers it. Costs no thread: an async wait
     /// on the session's `Notify` and one timer.
-    pub async fn wait(mut self) -> Response {
-        let release = self.hold().await;
-        self.settle(!matches!(release, Release::Superseded));
+    ///
+    /// Not an `async fn`: one moves its `self` argument into its body's state beside the
+    /// argument's own slot, and a held connect (most CometD sessions, most of the time) would
+    /// take its room twice.
+    pub fn wait(self) -> impl std::future::Future<Output = Response> + Send {
+        let mut held = self;
+        async move {
+            let release = held.hold().await;
+            held.settle(!matches!(release, Release::Superseded));
+            held.answer(release)
+        }
+    }
+
+    /// The answer to the connect once its hold is over.
+    fn answer(&mut self, release: Release) -> Response {
         let mut out = Response::new();
+        let id = self.id.take();
+        let reply = move |successful| Reply::on(CONNECT.to_owned(), id, successful);
         let registry = &self.registry;
         match release {
             Release::Superseded => out.status = 500,
-            Release::Removed => out
-                .replies
-                .push(Reply::to(&self.message, true).with_advice(Advice::none())),
-            Release::HandOver => hand_over(registry, &self.session, &self.message, &mut out),
+            Release::Removed => out.replies.push(reply(true).with_advice(Advice::none())),
+            Release::HandOver => hand_over(registry, &self.session, reply(false), &mut out),
             Release::Reply => {
-                let reply =
-                    Reply::to(&self.message, true).with_advice(Advice::retry(&registry.config));
+                let reply = reply(true).with_advice(Advice::retry(&registry.config));
                 finish(registry, &self.session, reply, &mut out);
             }
         }
@@ -221,8 +234,13 @@ impl Drop for HeldConnect {
 /// Answers a connect of a server that is handing over: what is queued rides on the reply, which
 /// is unsuccessful with the advice to handshake (what the official client acts on: a successful
 /// connect advising a handshake is an error to it), and the session ends here.
-fn hand_over(registry: &Registry, session: &Arc<Session>, message: &Incoming, out: &mut Response) {
-    let reply = Reply::error(message, errors::SESSION_UNKNOWN).with_advice(Advice::handshake());
+/// `reply` is the unsuccessful reply to the connect.
+fn hand_over(registry: &Registry, session: &Arc<Session>, reply: Reply, out: &mut Response) {
+    let reply = Reply {
+        error: Some(errors::SESSION_UNKNOWN),
+        ..reply
+    }
+    .with_advice(Advice::handshake());
     finish(registry, session, reply, out);
     registry.remove_session(&session.id);
 }

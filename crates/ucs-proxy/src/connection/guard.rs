@@ -5,6 +5,7 @@
 //! pingora writes itself for heads it cannot parse (bad `Content-Length`, too many headers, a
 //! URI too long), empty 400s, become the GWS JSON error.
 
+use super::coalesce::WriteCoalescer;
 use super::head_watch::{is_generated_error, response_status, HeadProgress, HeadWatch};
 use super::{HeadRefusals, ParkSlot};
 use bytes::Bytes;
@@ -47,6 +48,9 @@ pub(crate) struct HeadGuard {
     /// Bytes read ahead of pingora (by the connection's direct answers) and given back: the
     /// next reads return them first. The head watch has seen them already.
     ahead: Option<Bytes>,
+    /// Every write to the client goes through it: gathered into packets while an answer is
+    /// written, no buffer held between answers.
+    out: WriteCoalescer,
 }
 
 impl HeadGuard {
@@ -62,6 +66,7 @@ impl HeadGuard {
             refusals,
             parked: ParkSlot::default(),
             ahead: None,
+            out: WriteCoalescer::default(),
         }
     }
 
@@ -107,9 +112,9 @@ impl HeadGuard {
         let millis = u64::try_from(self.head_timeout.as_millis()).unwrap_or(u64::MAX);
         let answer = refusal(&RequestError::head_timeout(millis), 408, "Request Timeout");
         let inner = Pin::new(&mut self.inner);
-        if let Poll::Ready(Ok(n)) = inner.poll_write(cx, &answer) {
+        if let Poll::Ready(Ok(n)) = self.out.poll_write(inner, cx, &answer) {
             if n == answer.len() {
-                let _ = Pin::new(&mut self.inner).poll_flush(cx);
+                let _ = self.out.poll_flush(Pin::new(&mut self.inner), cx);
             }
         }
     }
@@ -186,7 +191,7 @@ impl AsyncWrite for HeadGuard {
                     replaces: buf.len(),
                 });
             } else {
-                return Pin::new(&mut this.inner).poll_write(cx, buf);
+                return this.out.poll_write(Pin::new(&mut this.inner), cx, buf);
             }
         }
         let Some(replacement) = this.replacement.as_mut() else {
@@ -194,7 +199,7 @@ impl AsyncWrite for HeadGuard {
         };
         while replacement.written < replacement.bytes.len() {
             let rest = &replacement.bytes[replacement.written..];
-            match Pin::new(&mut this.inner).poll_write(cx, rest) {
+            match this.out.poll_write(Pin::new(&mut this.inner), cx, rest) {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
                 Poll::Ready(Ok(n)) => replacement.written += n,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
@@ -207,11 +212,13 @@ impl AsyncWrite for HeadGuard {
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
+        let this = &mut *self;
+        this.out.poll_flush(Pin::new(&mut this.inner), cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
+        let this = &mut *self;
+        this.out.poll_shutdown(Pin::new(&mut this.inner), cx)
     }
 }
 

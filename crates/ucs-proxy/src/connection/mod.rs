@@ -5,6 +5,7 @@
 //! (`park.rs`), and so that a plain history POST is answered before pingora parses it
 //! (`direct.rs`).
 
+mod coalesce;
 mod direct;
 mod guard;
 mod head_watch;
@@ -83,6 +84,26 @@ impl<A: HttpServerApp + Send + Sync + 'static> ServerApp for Guarded<A> {
         if matches!(stream.selected_alpn_proto(), Some(ALPN::H2)) {
             return self.app.process_new(stream, shutdown).await;
         }
+        // The connection's loop runs in a task of its own, and pingora's accepting task ends
+        // here: that task's size is fixed by its largest state, the TLS handshake's, ~2 KiB
+        // that every connection, idle or holding a long poll, would keep for its whole life.
+        // (Nothing waits for either task: at shutdown both end with the runtime.)
+        let (this, shutdown) = (self.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            this.serve(stream, &shutdown).await;
+        });
+        None
+    }
+
+    async fn cleanup(&self) {
+        self.app.http_cleanup().await;
+    }
+}
+
+impl<A: HttpServerApp + Send + Sync + 'static> Guarded<A> {
+    /// The connection's HTTP/1.1 request loop, until it closes (`None`: the stream is never
+    /// handed back).
+    async fn serve(&self, stream: Stream, shutdown: &ShutdownWatch) -> Option<Stream> {
         let mut guard = Box::new(HeadGuard::new(
             stream,
             self.head_timeout,
@@ -138,10 +159,6 @@ impl<A: HttpServerApp + Send + Sync + 'static> ServerApp for Guarded<A> {
                 }
             }
         }
-    }
-
-    async fn cleanup(&self) {
-        self.app.http_cleanup().await;
     }
 }
 

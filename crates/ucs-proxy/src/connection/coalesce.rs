@@ -6,7 +6,8 @@
 //! session cost. The connection's writes go through this instead (the L4 buffer set to none,
 //! `server.rs`): the same coalescing as tokio's `BufWriter` of that size (a response head and a
 //! small body leave in one write; a write as large as the buffer goes straight out), and the
-//! buffer is freed once flushed, so a connection between answers holds none.
+//! buffer is freed once the answer is written out (when the guard is flushed or shut down), so
+//! a connection between answers holds none.
 
 use std::io;
 use std::pin::Pin;
@@ -47,32 +48,16 @@ impl WriteCoalescer {
         Poll::Ready(Ok(buf.len()))
     }
 
-    /// Writes what is pending, flushes the connection, and frees the buffer.
-    pub(crate) fn poll_flush<W: AsyncWrite>(
+    /// Writes what is pending and frees the buffer: the answer is written (before the
+    /// connection is flushed or shut down).
+    pub(crate) fn poll_write_out<W: AsyncWrite>(
         &mut self,
-        mut inner: Pin<&mut W>,
+        inner: Pin<&mut W>,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<()>> {
-        ready!(self.poll_drain(inner.as_mut(), cx))?;
+        ready!(self.poll_drain(inner, cx))?;
         self.pending = Vec::new();
-        inner.poll_flush(cx)
-    }
-
-    /// Writes what is pending, then shuts the connection's write side down.
-    pub(crate) fn poll_shutdown<W: AsyncWrite>(
-        &mut self,
-        mut inner: Pin<&mut W>,
-        cx: &mut Context<'_>,
-    ) -> Poll<io::Result<()>> {
-        ready!(self.poll_drain(inner.as_mut(), cx))?;
-        self.pending = Vec::new();
-        inner.poll_shutdown(cx)
-    }
-
-    /// Whether bytes wait to be written.
-    #[cfg(test)]
-    fn is_empty(&self) -> bool {
-        self.pending.is_empty()
+        Poll::Ready(Ok(()))
     }
 
     /// Writes every pending byte (the buffer is kept for the rest of the answer).

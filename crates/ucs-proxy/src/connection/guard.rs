@@ -18,7 +18,7 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
@@ -113,8 +113,9 @@ impl HeadGuard {
         let answer = refusal(&RequestError::head_timeout(millis), 408, "Request Timeout");
         let inner = Pin::new(&mut self.inner);
         if let Poll::Ready(Ok(n)) = self.out.poll_write(inner, cx, &answer) {
-            if n == answer.len() {
-                let _ = self.out.poll_flush(Pin::new(&mut self.inner), cx);
+            let inner = Pin::new(&mut self.inner);
+            if n == answer.len() && self.out.poll_write_out(inner, cx).is_ready() {
+                let _ = Pin::new(&mut self.inner).poll_flush(cx);
             }
         }
     }
@@ -213,12 +214,14 @@ impl AsyncWrite for HeadGuard {
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = &mut *self;
-        this.out.poll_flush(Pin::new(&mut this.inner), cx)
+        ready!(this.out.poll_write_out(Pin::new(&mut this.inner), cx))?;
+        Pin::new(&mut this.inner).poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = &mut *self;
-        this.out.poll_shutdown(Pin::new(&mut this.inner), cx)
+        ready!(this.out.poll_write_out(Pin::new(&mut this.inner), cx))?;
+        Pin::new(&mut this.inner).poll_shutdown(cx)
     }
 }
 

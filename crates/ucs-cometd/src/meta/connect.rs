@@ -233,8 +233,8 @@ impl Drop for HeldConnect {
 
 /// Answers a connect of a server that is handing over: what is queued rides on the reply, which
 /// is unsuccessful with the advice to handshake (what the official client acts on: a successful
-/// connect advising a handshake is an error to it), and the session ends here.
-/// `reply` is the unsuccessful reply to the connect.
+/// connect advising a handshake is an error to it), and the session ends here. `reply` is the
+/// unsuccessful reply to the connect, which this makes `402::session_unknown`.
 fn hand_over(registry: &Registry, session: &Arc<Session>, reply: Reply, out: &mut Response) {
     let reply = Reply {
         error: Some(errors::SESSION_UNKNOWN),

@@ -41,6 +41,9 @@ impl WriteCoalescer {
         if buf.len() >= CAPACITY {
             return inner.poll_write(cx, buf);
         }
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
         if self.pending.capacity() == 0 {
             self.pending.reserve_exact(CAPACITY);
         }

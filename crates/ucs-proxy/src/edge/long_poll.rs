@@ -61,7 +61,7 @@ fn parked_answer(
     let deliveries = app.metrics.notification_delivery();
     // The answer is built by a closure mapped over the wait, not in an async block: a future
     // awaited there is moved into the block's state beside the value it was captured as, and
-    // took its room twice (every parked session paid ~0.5 KiB more).
+    // took its room twice (~0.3 KiB more for every parked session).
     Box::pin(connect.wait().map(move |response| {
         // Once the sessions are handed over, the client's handshake must reach the process
         // that stays: the connection closes.

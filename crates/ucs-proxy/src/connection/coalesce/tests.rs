@@ -100,6 +100,15 @@ fn the_buffer_is_freed_once_the_answer_is_written_out() {
 }
 
 #[test]
+fn an_empty_write_takes_no_buffer() {
+    let (mut out, mut wire) = (WriteCoalescer::default(), Wire::default());
+    let mut cx = Context::from_waker(Waker::noop());
+    let taken = out.poll_write(Pin::new(&mut wire), &mut cx, b"");
+    assert!(matches!(taken, Poll::Ready(Ok(0))));
+    assert_eq!(out.pending.capacity(), 0);
+}
+
+#[test]
 fn a_write_as_large_as_the_buffer_follows_what_is_pending_straight_out() {
     let (mut out, mut wire) = (WriteCoalescer::default(), Wire::default());
     let large = vec![b'x'; CAPACITY];

@@ -148,9 +148,11 @@ impl<A: HttpServerApp + Send + Sync + 'static> Guarded<A> {
                 // fan-out writes every answer before any connection re-enters pingora).
                 let goes_on = match answer_unless_gone(&mut guard, parked).await {
                     Some(mut answer) => {
+                        // Boxed: its timer and shutdown watch would otherwise size this
+                        // future, which every connection holds while its poll is parked.
                         write_answer(&mut guard, &mut answer).await
                             && answer.keep_alive
-                            && next_request_arrives(&mut guard, shutdown).await
+                            && Box::pin(next_request_arrives(&mut guard, shutdown)).await
                     }
                     None => false,
                 };

@@ -85,9 +85,10 @@ impl<A: HttpServerApp + Send + Sync + 'static> ServerApp for Guarded<A> {
             return self.app.process_new(stream, shutdown).await;
         }
         // The connection's loop runs in a task of its own, and pingora's accepting task ends
-        // here: that task's size is fixed by its largest state, the TLS handshake's, ~2 KiB
-        // that every connection, idle or holding a long poll, would keep for its whole life.
-        // (Nothing waits for either task: at shutdown both end with the runtime.)
+        // here: that task's size is fixed by its largest state (the accepted stream's handshake
+        // under a 60 s timeout), ~2 KiB that every connection, idle or holding a long poll, would
+        // keep for its whole life. (Nothing waits for either task: at shutdown both end with
+        // the runtime.)
         let (this, shutdown) = (self.clone(), shutdown.clone());
         tokio::spawn(async move {
             this.serve(stream, &shutdown).await;

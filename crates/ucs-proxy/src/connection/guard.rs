@@ -237,7 +237,14 @@ impl fmt::Debug for HeadGuard {
 #[async_trait::async_trait]
 impl Shutdown for HeadGuard {
     async fn shutdown(&mut self) {
-        self.inner.shutdown().await;
+        // What is gathered goes out first, as pingora's own write buffer was flushed on its
+        // shutdown (every answer is written out when it ends, so this is normally nothing).
+        let this = &mut *self;
+        let written =
+            std::future::poll_fn(|cx| this.out.poll_write_out(Pin::new(&mut this.inner), cx));
+        // A client gone fails the write; the stream is shut down all the same, as before.
+        let _ = written.await;
+        this.inner.shutdown().await;
     }
 }
 
@@ -298,3 +305,6 @@ impl Peek for HeadGuard {
         self.inner.try_peek(buf).await
     }
 }
+
+#[cfg(test)]
+mod tests;

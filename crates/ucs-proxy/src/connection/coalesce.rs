@@ -16,7 +16,7 @@ use tokio::io::AsyncWrite;
 
 /// The most bytes gathered before they are written: one TCP segment on a 1 500-byte MTU, as
 /// pingora's own L4 write buffer.
-pub(crate) const CAPACITY: usize = 1460;
+const CAPACITY: usize = 1460;
 
 /// Bytes accepted and not yet written to the connection.
 #[derive(Debug, Default)]

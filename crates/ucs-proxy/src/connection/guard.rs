@@ -113,9 +113,9 @@ impl HeadGuard {
         let answer = refusal(&RequestError::head_timeout(millis), 408, "Request Timeout");
         let inner = Pin::new(&mut self.inner);
         if let Poll::Ready(Ok(n)) = self.out.poll_write(inner, cx, &answer) {
-            let inner = Pin::new(&mut self.inner);
-            if n == answer.len() && self.out.poll_write_out(inner, cx).is_ready() {
-                let _ = Pin::new(&mut self.inner).poll_flush(cx);
+            if n == answer.len() {
+                // Written out and flushed as every answer is: the guard's own flush.
+                let _ = Pin::new(&mut *self).poll_flush(cx);
             }
         }
     }

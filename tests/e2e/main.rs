@@ -17,6 +17,7 @@ mod check_command;
 mod cors;
 mod dashboard;
 mod direct;
+mod drain;
 mod hardening;
 mod history_endpoint;
 mod long_poll;

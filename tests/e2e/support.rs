@@ -166,6 +166,18 @@ impl Proxy {
             .expect("kill");
         assert!(status.success());
     }
+
+    /// Waits for the process to exit by itself (within `limit`) and returns its status.
+    pub(crate) fn exit_status(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!("ucs-proxy did not exit within {limit:?}");
+    }
 }
 
 impl Drop for Proxy {

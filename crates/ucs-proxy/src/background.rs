@@ -38,6 +38,7 @@ impl Housekeeping {
         let settled = drain.settled(limit).await;
         let owed = drain.in_flight();
         self.app.engine().hand_over();
+        drain.hand_over_done();
         tracing::info!(
             settled,
             owed,

@@ -5,12 +5,14 @@
 //! connection, so clients open new ones, which the listening socket hands to the process that
 //! stays); once pingora stops the listeners, the housekeeping waits until no notification is
 //! in flight ([`Drain::settled`]), then hands the CometD sessions over: each client gets what
-//! its session holds and is told to handshake again, on the new process.
+//! its session holds and is told to handshake again, on the new process. The connections the
+//! process holds stay open until then ([`Drain::connections_end`]): a CometD client between two
+//! polls could not open another one to this process.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
+use tokio::sync::{watch, Notify};
 
 /// Whether the process is stopping, and the notifications it still owes.
 #[derive(Debug, Default)]
@@ -18,6 +20,8 @@ pub(crate) struct Drain {
     draining: AtomicBool,
     in_flight: AtomicUsize,
     settled: Notify,
+    /// Turns `true` once the sessions are handed over.
+    handed_over: watch::Sender<bool>,
 }
 
 /// One notification on its way (resolution, then delivery); dropped when it is queued.
@@ -37,6 +41,18 @@ impl Drain {
     /// Whether the process is stopping.
     pub(crate) fn is_draining(&self) -> bool {
         self.draining.load(Ordering::Acquire)
+    }
+
+    /// The sessions are handed over: the connections held end their waits for a next request.
+    pub(crate) fn hand_over_done(&self) {
+        self.handed_over.send_replace(true);
+    }
+
+    /// Turns `true` once the sessions are handed over: until then a connection waiting for its
+    /// next request keeps waiting although the listener is closed (pingora's own shutdown
+    /// signal would drop it at once).
+    pub(crate) fn connections_end(&self) -> watch::Receiver<bool> {
+        self.handed_over.subscribe()
     }
 
     /// Counts a notification on its way until the returned guard drops.
@@ -104,6 +120,23 @@ mod tests {
         release.send(()).unwrap();
         assert!(drain.settled(Duration::from_secs(1)).await);
         task.await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn connections_end_at_the_hand_over_not_when_the_drain_begins() {
+        let drain = Drain::default();
+        let mut end = drain.connections_end();
+        drain.begin();
+        assert!(!*end.borrow());
+        let waited = tokio::time::timeout(Duration::from_secs(5), end.wait_for(|e| *e)).await;
+        assert!(waited.is_err(), "still open while draining");
+        drop(waited);
+        drain.hand_over_done();
+        assert!(*end.wait_for(|e| *e).await.unwrap());
+        assert!(
+            *drain.connections_end().borrow(),
+            "a later watcher sees it too"
+        );
     }
 
     #[test]

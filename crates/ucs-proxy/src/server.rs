@@ -218,6 +218,7 @@ pub fn build_server(
         http_proxy(&server.configuration, Edge::new(app.clone())),
         config.limits.header_read_timeout,
         Arc::new(app.metrics.head_refusals()),
+        app.drain.connections_end(),
     )
     .with_direct(Arc::new(DirectEdge::new(app.clone())));
     let mut edge = Service::new("public edge".to_owned(), edge_app);

@@ -122,7 +122,7 @@ pub(crate) async fn serve_next(
         return Next::Pingora { alone: false };
     }
     let mut read = BytesMut::with_capacity(READ_SIZE);
-    if !first_read(guard, &mut read).await {
+    if !first_read(guard, &mut read, shutdown).await {
         return Next::Close;
     }
     let taken = match *shutdown.borrow() {
@@ -160,13 +160,15 @@ pub(crate) async fn serve_next(
     }
 }
 
-/// Reads what the client sends first; `false`: the client closed the connection, or stayed idle
-/// past the keep-alive timeout. (A process that starts stopping meanwhile keeps waiting, as
-/// pingora does, until its grace period ends.)
-async fn first_read(guard: &mut HeadGuard, read: &mut BytesMut) -> bool {
+/// Reads what the client sends first; `false`: the client closed the connection, stayed idle
+/// past the keep-alive timeout, or the connections end (`shutdown`) before it sent anything.
+async fn first_read(guard: &mut HeadGuard, read: &mut BytesMut, shutdown: &ShutdownWatch) -> bool {
     let idle = Duration::from_secs(KEEPALIVE_SECONDS);
-    let n = tokio::time::timeout(idle, guard.read_buf(read)).await;
-    matches!(n, Ok(Ok(1..)))
+    let mut shutdown = shutdown.clone();
+    tokio::select! {
+        n = tokio::time::timeout(idle, guard.read_buf(read)) => matches!(n, Ok(Ok(1..))),
+        _ = shutdown.wait_for(|stopping| *stopping) => false,
+    }
 }
 
 /// What the connection makes of its first read.

@@ -39,16 +39,28 @@ pub(crate) struct Guarded<A> {
     head_timeout: Duration,
     refusals: Arc<HeadRefusals>,
     direct: Option<Arc<dyn DirectService>>,
+    /// What the HTTP/1.1 connections follow in place of pingora's shutdown signal (which only
+    /// closes the listeners here): once `true`, a connection waiting for its next request
+    /// closes and every answer closes its connection.
+    connections_end: ShutdownWatch,
 }
 
 impl<A> Guarded<A> {
-    /// Guards `app`'s connections: each request head must arrive within `head_timeout`.
-    pub(crate) fn new(app: A, head_timeout: Duration, refusals: Arc<HeadRefusals>) -> Self {
+    /// Guards `app`'s connections: each request head must arrive within `head_timeout`. The
+    /// connections stay open, between requests too, until `connections_end` turns `true` (a
+    /// drain's hand-over: see `drain.rs`).
+    pub(crate) fn new(
+        app: A,
+        head_timeout: Duration,
+        refusals: Arc<HeadRefusals>,
+        connections_end: ShutdownWatch,
+    ) -> Self {
         Self {
             app: Arc::new(app),
             head_timeout,
             refusals,
             direct: None,
+            connections_end,
         }
     }
 
@@ -89,21 +101,28 @@ impl<A: HttpServerApp + Send + Sync + 'static> ServerApp for Guarded<A> {
         // under a 60 s timeout), ~2 KiB that every connection, idle or holding a long poll, would
         // keep for its whole life. (Nothing waits for either task: at shutdown both end with
         // the runtime.)
-        let (this, shutdown) = (self.clone(), shutdown.clone());
+        let this = self.clone();
         tokio::spawn(async move {
-            this.serve(stream, &shutdown).await;
+            let connections_end = this.connections_end.clone();
+            this.serve(stream, &connections_end).await;
         });
         None
     }
 
+    /// Once the listeners are closed: pingora then drops every connection waiting for its next
+    /// request, which happens here only when the connections end.
     async fn cleanup(&self) {
+        let mut connections_end = self.connections_end.clone();
+        // An error: the drain is gone with the process, the connections end as well.
+        let _ = connections_end.wait_for(|end| *end).await;
         self.app.http_cleanup().await;
     }
 }
 
 impl<A: HttpServerApp + Send + Sync + 'static> Guarded<A> {
     /// The connection's HTTP/1.1 request loop, until it closes (`None`: the stream is never
-    /// handed back).
+    /// handed back). `shutdown` is the connections' end, which pingora's loop reads as its
+    /// shutdown signal (`true`: answers close their connections).
     async fn serve(&self, stream: Stream, shutdown: &ShutdownWatch) -> Option<Stream> {
         let mut guard = Box::new(HeadGuard::new(
             stream,
@@ -213,7 +232,7 @@ async fn answer_unless_gone(stream: &mut HeadGuard, parked: ParkedAnswer) -> Opt
 
 /// Waits for the first byte of the connection's next request (left in the stream for pingora);
 /// `false`: the client closed the connection or stayed idle past the keep-alive timeout, or the
-/// process is stopping. (A connection whose long poll was parked has no pipelined bytes waiting:
+/// connections end. (A connection whose long poll was parked has no pipelined bytes waiting:
 /// see `edge/long_poll.rs`.)
 async fn next_request_arrives(stream: &mut HeadGuard, shutdown: &ShutdownWatch) -> bool {
     if *shutdown.borrow() {

@@ -12,9 +12,9 @@ const CHAT_QUERY: &str = r#"{"operationName":"RetrieveInteractionHistory","media
 const OTHER_CHAT_QUERY: &str =
     r#"{"operationName":"RetrieveInteractionHistory","mediaType":"chat","customAttributes":["x"]}"#;
 
-/// Every query takes 1.5 s in the store: its result is still owed when the signal comes.
+/// Every query takes 2.5 s in the store: its result is still owed when the signal comes.
 const SLOW_STORE: &str = "[[backends]]\nlibrary = \"libucs_plugin_fault_test.so\"\n\
-    timeout_ms = 5000\n[backends.config]\nmode = \"count\"\ndelay_ms = 1500\n";
+    timeout_ms = 5000\n[backends.config]\nmode = \"count\"\ndelay_ms = 2500\n";
 
 /// A `/meta/connect` of session `id`; `timeout` 0 is answered at once.
 fn connect(id: &str, timeout: Option<u64>) -> String {
@@ -24,11 +24,12 @@ fn connect(id: &str, timeout: Option<u64>) -> String {
     .to_string()
 }
 
-/// A proxy on the slow store whose grace period is 4 s, and a desk's CometD session on it
+/// A proxy on the slow store (its grace period 6 s: results owed are awaited up to
+/// 5 s), and a desk's CometD session on it
 /// (subscribed, its first poll answered): the desk's connection and client id.
 fn proxy_and_desk(name: &str) -> (Proxy, Client, String) {
     let proxy = Proxy::launch(Launch {
-        env: &[("UCS_PROXY_SERVER__GRACE_PERIOD_SECONDS", "4")],
+        env: &[("UCS_PROXY_SERVER__GRACE_PERIOD_SECONDS", "6")],
         config: Some(config_with_backends(name, SLOW_STORE)),
         ..Launch::default()
     });
@@ -66,11 +67,13 @@ fn results(poll: &Response) -> Vec<serde_json::Value> {
 /// Sends SIGTERM and waits until the listener is closed.
 fn stop(proxy: &Proxy) {
     proxy.signal("TERM");
-    std::thread::sleep(Duration::from_millis(300));
-    assert!(
-        std::net::TcpStream::connect(proxy.addr).is_err(),
-        "the listener is closed"
-    );
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(proxy.addr).is_err() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("the listener is still open 2 s after SIGTERM");
 }
 
 #[test]

@@ -165,7 +165,10 @@ pub(crate) async fn serve_next(
 async fn first_read(guard: &mut HeadGuard, read: &mut BytesMut, shutdown: &ShutdownWatch) -> bool {
     let idle = Duration::from_secs(KEEPALIVE_SECONDS);
     let mut shutdown = shutdown.clone();
+    // Biased, the read first: a request that arrived with the end is read, not dropped (and
+    // the select draws no random order).
     tokio::select! {
+        biased;
         n = tokio::time::timeout(idle, guard.read_buf(read)) => matches!(n, Ok(Ok(1..))),
         _ = shutdown.wait_for(|stopping| *stopping) => false,
     }

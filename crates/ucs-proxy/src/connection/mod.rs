@@ -242,6 +242,7 @@ async fn next_request_arrives(stream: &mut HeadGuard, shutdown: &ShutdownWatch) 
     let mut first = [0u8; 1];
     let idle = std::time::Duration::from_secs(KEEPALIVE_SECONDS);
     tokio::select! {
+        biased;
         peeked = tokio::time::timeout(idle, stream.try_peek(&mut first)) => {
             matches!(peeked, Ok(Ok(true)))
         }

@@ -110,22 +110,23 @@ pub(crate) enum Next {
     },
 }
 
-/// Reads the connection's next request and answers it when `service` wants it.
+/// Reads the connection's next request and answers it when `service` wants it, until the
+/// connections `end`.
 pub(crate) async fn serve_next(
     guard: &mut HeadGuard,
     service: &dyn DirectService,
-    shutdown: &ShutdownWatch,
+    end: &ShutdownWatch,
 ) -> Next {
-    if guard.has_given_back() || *shutdown.borrow() {
-        // Pipelined bytes after a direct answer: pingora's loop reads them. A stopping process
-        // answers each request with `Connection: close`, which pingora does.
+    if guard.has_given_back() || *end.borrow() {
+        // Pipelined bytes after a direct answer: pingora's loop reads them. Once the
+        // connections end, each answer carries `Connection: close`, which pingora writes.
         return Next::Pingora { alone: false };
     }
     let mut read = BytesMut::with_capacity(READ_SIZE);
-    if !first_read(guard, &mut read, shutdown).await {
+    if !first_read(guard, &mut read, end).await {
         return Next::Close;
     }
-    let taken = match *shutdown.borrow() {
+    let taken = match *end.borrow() {
         false => take(&read, service),
         true => Taken::Declined { alone: false },
     };
@@ -161,16 +162,16 @@ pub(crate) async fn serve_next(
 }
 
 /// Reads what the client sends first; `false`: the client closed the connection, stayed idle
-/// past the keep-alive timeout, or the connections end (`shutdown`) before it sent anything.
-async fn first_read(guard: &mut HeadGuard, read: &mut BytesMut, shutdown: &ShutdownWatch) -> bool {
+/// past the keep-alive timeout, or the connections `end` before it sent anything.
+async fn first_read(guard: &mut HeadGuard, read: &mut BytesMut, end: &ShutdownWatch) -> bool {
     let idle = Duration::from_secs(KEEPALIVE_SECONDS);
-    let mut shutdown = shutdown.clone();
+    let mut end = end.clone();
     // Biased, the read first: a request that arrived with the end is read, not dropped (and
     // the select draws no random order).
     tokio::select! {
         biased;
         n = tokio::time::timeout(idle, guard.read_buf(read)) => matches!(n, Ok(Ok(1..))),
-        _ = shutdown.wait_for(|stopping| *stopping) => false,
+        _ = end.wait_for(|ended| *ended) => false,
     }
 }
 

@@ -121,9 +121,9 @@ impl<A: HttpServerApp + Send + Sync + 'static> ServerApp for Guarded<A> {
 
 impl<A: HttpServerApp + Send + Sync + 'static> Guarded<A> {
     /// The connection's HTTP/1.1 request loop, until it closes (`None`: the stream is never
-    /// handed back). `shutdown` is the connections' end, which pingora's loop reads as its
-    /// shutdown signal (`true`: answers close their connections).
-    async fn serve(&self, stream: Stream, shutdown: &ShutdownWatch) -> Option<Stream> {
+    /// handed back). pingora's loop gets `end` as its shutdown signal (`true`: answers close
+    /// their connections).
+    async fn serve(&self, stream: Stream, end: &ShutdownWatch) -> Option<Stream> {
         let mut guard = Box::new(HeadGuard::new(
             stream,
             self.head_timeout,
@@ -142,7 +142,7 @@ impl<A: HttpServerApp + Send + Sync + 'static> Guarded<A> {
         loop {
             if let Some(service) = direct.filter(|_| !pingora_reads) {
                 // Boxed: its state stays out of this future, which every connection holds.
-                match Box::pin(direct::serve_next(&mut guard, service, shutdown)).await {
+                match Box::pin(direct::serve_next(&mut guard, service, end)).await {
                     Next::Answered => continue,
                     Next::Close => return close(guard).await,
                     Next::Pingora { alone } => pingora_reads = !alone,
@@ -154,10 +154,8 @@ impl<A: HttpServerApp + Send + Sync + 'static> Guarded<A> {
             let reused = match settings {
                 None => self
                     .app
-                    .process_new_http(self.first_session(guard, shutdown), shutdown),
-                Some(kept) => self
-                    .app
-                    .process_new_http(next_session(guard, kept), shutdown),
+                    .process_new_http(self.first_session(guard, end), end),
+                Some(kept) => self.app.process_new_http(next_session(guard, kept), end),
             };
             let (stream, kept) = reused.await?.consume();
             settings = Some(kept);
@@ -168,11 +166,11 @@ impl<A: HttpServerApp + Send + Sync + 'static> Guarded<A> {
                 // fan-out writes every answer before any connection re-enters pingora).
                 let goes_on = match answer_unless_gone(&mut guard, parked).await {
                     Some(mut answer) => {
-                        // Boxed: its timer and shutdown watch would otherwise size this
+                        // Boxed: its timer and the end's watch would otherwise size this
                         // future, which every connection holds while its poll is parked.
                         write_answer(&mut guard, &mut answer).await
                             && answer.keep_alive
-                            && Box::pin(next_request_arrives(&mut guard, shutdown)).await
+                            && Box::pin(next_request_arrives(&mut guard, end)).await
                     }
                     None => false,
                 };
@@ -186,9 +184,9 @@ impl<A: HttpServerApp + Send + Sync + 'static> Guarded<A> {
 
 impl<A: HttpServerApp> Guarded<A> {
     /// The session of a connection's first request (pingora's keep-alive settings).
-    fn first_session(&self, stream: Box<HeadGuard>, shutdown: &ShutdownWatch) -> ServerSession {
+    fn first_session(&self, stream: Box<HeadGuard>, end: &ShutdownWatch) -> ServerSession {
         let mut session = ServerSession::new_http1(stream);
-        session.set_keepalive((!*shutdown.borrow()).then_some(KEEPALIVE_SECONDS));
+        session.set_keepalive((!*end.borrow()).then_some(KEEPALIVE_SECONDS));
         session.set_keepalive_reuses_remaining(
             self.app
                 .server_options()
@@ -232,13 +230,13 @@ async fn answer_unless_gone(stream: &mut HeadGuard, parked: ParkedAnswer) -> Opt
 
 /// Waits for the first byte of the connection's next request (left in the stream for pingora);
 /// `false`: the client closed the connection or stayed idle past the keep-alive timeout, or the
-/// connections end. (A connection whose long poll was parked has no pipelined bytes waiting:
+/// connections `end`. (A connection whose long poll was parked has no pipelined bytes waiting:
 /// see `edge/long_poll.rs`.)
-async fn next_request_arrives(stream: &mut HeadGuard, shutdown: &ShutdownWatch) -> bool {
-    if *shutdown.borrow() {
+async fn next_request_arrives(stream: &mut HeadGuard, end: &ShutdownWatch) -> bool {
+    if *end.borrow() {
         return false;
     }
-    let mut shutdown = shutdown.clone();
+    let mut end = end.clone();
     let mut first = [0u8; 1];
     let idle = std::time::Duration::from_secs(KEEPALIVE_SECONDS);
     tokio::select! {
@@ -246,7 +244,7 @@ async fn next_request_arrives(stream: &mut HeadGuard, shutdown: &ShutdownWatch) 
         peeked = tokio::time::timeout(idle, stream.try_peek(&mut first)) => {
             matches!(peeked, Ok(Ok(true)))
         }
-        _ = shutdown.wait_for(|stopping| *stopping) => false,
+        _ = end.wait_for(|ended| *ended) => false,
     }
 }
 

@@ -24,9 +24,9 @@ fn connect(id: &str, timeout: Option<u64>) -> String {
     .to_string()
 }
 
-/// A proxy on the slow store (its grace period 6 s: results owed are awaited up to
-/// 5 s), and a desk's CometD session on it
-/// (subscribed, its first poll answered): the desk's connection and client id.
+/// A proxy on the slow store (its grace period 6 s: results owed are awaited up to 5 s), and a
+/// desk's CometD session on it (subscribed, its first poll answered): the desk's connection and
+/// client id.
 fn proxy_and_desk(name: &str) -> (Proxy, Client, String) {
     let proxy = Proxy::launch(Launch {
         env: &[("UCS_PROXY_SERVER__GRACE_PERIOD_SECONDS", "6")],

@@ -3,14 +3,16 @@
 #
 # (a) Requests/s of cache-hit history POSTs (the ack, with X-Cache: HIT; nobody listening) with
 #     wrk against: ucs-proxy, a bare pingora handler returning the ack's fixed body
-#     (benches/src/bin/bare-pingora.rs), and nginx returning the same body; with the ratios.
+#     (benches/src/bin/bare-pingora.rs), and nginx returning the same body; ROUNDS rounds (the
+#     three servers in turn within each, so that drift of the machine lands on all of them), the
+#     ratios of each round and their median.
 # (b) End-to-end hit queries: CLIENTS simulated desktops (benches/src/bin/ucs-load.rs), each a
 #     CometD session with a long-poll always held plus a connection that POSTs; completed
 #     queries/s at the peak (closed loop), then p50/p99 from POST sent to notification received
 #     at half and at a quarter of that rate (open loop).
 #
-#   benches/load/hits.sh                        # 10 s per run, 64 connections / clients
-#   DURATION=30 CONNECTIONS=128 CLIENTS=64 benches/load/hits.sh
+#   benches/load/hits.sh                        # 10 s per run, 3 rounds, 64 connections / clients
+#   DURATION=30 ROUNDS=5 CONNECTIONS=128 CLIENTS=64 benches/load/hits.sh
 #
 # The servers run on core 0 and the load clients on core 1 (taskset, when there are two cores),
 # so that the client's own work is not what is measured; the proxy and bare pingora with their
@@ -21,6 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 CLIENTS=${CLIENTS:-64}
 PROXY_PORT=${PROXY_PORT:-18480}
@@ -112,17 +115,19 @@ x_cache=$(curl -sf -o /dev/null -D - -u demo:demo -H 'Content-Type: application/
 rate() { # url -> requests/s
   "${client_cpu[@]}" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s "$work/post.lua" "$1" | awk '/Requests\/sec/ {print $2}'
 }
-proxy_rate=$(rate "http://127.0.0.1:$PROXY_PORT$url")
-pingora_rate=$(rate "http://127.0.0.1:$PINGORA_PORT$url")
-nginx_rate=$(rate "http://127.0.0.1:$NGINX_PORT$url")
+echo "(a) cache-hit history POSTs, ack only, $CONNECTIONS connections, ${DURATION}s each, $ROUNDS rounds"
+ratios=()
+for round in $(seq 1 "$ROUNDS"); do
+  proxy_rate=$(rate "http://127.0.0.1:$PROXY_PORT$url")
+  pingora_rate=$(rate "http://127.0.0.1:$PINGORA_PORT$url")
+  nginx_rate=$(rate "http://127.0.0.1:$NGINX_PORT$url")
+  ratios+=("$(awk -v p="$proxy_rate" -v b="$pingora_rate" -v n="$nginx_rate" 'BEGIN { printf "%.3f %.3f", p / b, p / n }')")
+  echo "    round $round: ucs-proxy (auth + parse + cache lookup + ack) $proxy_rate req/s, bare pingora (fixed ack body) $pingora_rate, nginx (return 200, same body) $nginx_rate; ratios ${ratios[-1]}"
+done
 hits=$(curl -sf "http://127.0.0.1:$ADMIN_PORT/admin/cache" | sed -n 's/.*"hitRatio":\([0-9.]*\).*/\1/p')
-
-echo "(a) cache-hit history POSTs, ack only, $CONNECTIONS connections, ${DURATION}s each"
-echo "    ucs-proxy (auth + parse + cache lookup + ack): $proxy_rate req/s (cache hit ratio so far $hits)"
-echo "    bare pingora, fixed ack body                 : $pingora_rate req/s"
-echo "    nginx return 200, fixed ack body             : $nginx_rate req/s"
-awk -v p="$proxy_rate" -v b="$pingora_rate" -v n="$nginx_rate" \
-  'BEGIN { printf "    ratio ucs-proxy / bare pingora: %.2f   ucs-proxy / nginx: %.2f\n", p / b, p / n }'
+echo "    cache hit ratio so far $hits"
+printf '%s\n' "${ratios[@]}" | sort -n -k1,1 | awk '{ b[NR] = $1 } END { printf "    median ratio ucs-proxy / bare pingora: %.2f", b[int((NR + 1) / 2)] }'
+printf '%s\n' "${ratios[@]}" | sort -n -k2,2 | awk '{ n[NR] = $2 } END { printf "   ucs-proxy / nginx: %.2f\n", n[int((NR + 1) / 2)] }'
 
 # One load run; prints the client's figures, then the proxy's own for the same run.
 load() {

@@ -12,7 +12,7 @@ use crate::metrics::{TIER_LOCAL, TIER_SHARED};
 use crate::status::CacheStatus;
 use std::sync::Arc;
 use tokio::time::Instant;
-use ucs_model::{CacheKey, HistoryQuery, MediaType};
+use ucs_model::{AuthScope, CacheKey, HistoryQuery, MediaType};
 
 /// One media type's share of a query, as the lookup found it.
 #[derive(Debug)]
@@ -124,8 +124,17 @@ impl HistoryService {
                 return lookup;
             }
         }
+        // Boxed: the part lookups' state (the store's and the shared tier's futures) stays out
+        // of the future of every request, which a whole answer rendered before never needs.
+        Box::pin(self.lookup_parts(lookup, scope, now)).await
+    }
+
+    /// The lookup of each media type's part, when no whole answer rendered before is fresh.
+    async fn lookup_parts(&self, mut lookup: Lookup, scope: AuthScope, now: Instant) -> Lookup {
+        let state = Arc::clone(&lookup.state);
+        let media_types = lookup.asked.clone();
         let (mut missing, mut stale) = (false, false);
-        for &media_type in media_types {
+        for media_type in media_types {
             let Some(backend) = self.dispatcher.registered(media_type).cloned() else {
                 continue;
             };

@@ -164,7 +164,9 @@ impl Authenticator {
         may_check()?;
         let result = match &self.mode {
             Mode::Static(users) => users.authenticate(credentials, &may_check).await,
-            Mode::Upstream(upstream) => upstream.authenticate(credentials).await,
+            // Boxed: its state (a request to GWS) would otherwise size every local request's
+            // future, whichever the mode.
+            Mode::Upstream(upstream) => Box::pin(upstream.authenticate(credentials)).await,
         };
         let source = credentials.client_ip;
         match &result {

@@ -17,24 +17,14 @@ PORT=${PORT:-18791}
 ADMIN_PORT=${ADMIN_PORT:-18792}
 
 . benches/load/tools.sh
-cargo build --release --locked -p ucs-proxy -p ucs-plugin-store-sqlite
-cargo build --release --locked -p ucs-benches --bin bare-pingora
+build_proxy_and_bare_pingora
 
 work=$(mktemp -d)
 server_pid=
-cleanup() {
-  [ -n "$server_pid" ] && kill -INT "$server_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'stop; rm -rf "$work"' EXIT
 
 QUERY='{"operationName":"RetrieveInteractionHistory","mediaType":"chat","fromDate":"2015-10-01","toDate":"2015-10-05"}'
-cat > "$work/post.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Basic ZGVtbzpkZW1v" -- demo:demo, a user of config/default.toml
-wrk.body = '$QUERY'
-LUA
+write_post_lua "$QUERY"
 url="http://127.0.0.1:$PORT/api/v2/ucs/interactions"
 server_cpu=(taskset -c 0)
 client_cpu=(taskset -c 1)
@@ -44,18 +34,7 @@ tick=$(getconf CLK_TCK)
 start() { # command...
   "${server_cpu[@]}" "$@" >"$work/server.log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 1 300); do
-    curl -s -o /dev/null "http://127.0.0.1:$PORT/" && return 0
-    kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
-    sleep 0.1
-  done
-  echo "server did not start" >&2
-  exit 1
-}
-stop() {
-  kill -INT "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=
+  await_server 300
 }
 measure() { # name -> one line: requests, user and system microseconds per request
   # The query once (the proxy's miss, then its hit), and a second for things to settle.

@@ -58,12 +58,7 @@ for i in $(seq 0 $((CLIENTS - 1))); do
     "$i" "$hash" "$((0xbe00 + i))" >> "$work/proxy.toml"
 done
 
-cat > "$work/post.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Basic ZGVtbzpkZW1v" -- demo:demo, a user of config/default.toml
-wrk.body = '$QUERY'
-LUA
+write_post_lua "$QUERY"
 
 cat > "$work/nginx.conf" <<NGINX
 worker_processes 2;

@@ -28,8 +28,7 @@ ADMIN_PORT=${ADMIN_PORT:-18682}
 
 . benches/load/tools.sh
 command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
-cargo build --release --locked -p ucs-proxy -p ucs-plugin-store-sqlite
-cargo build --release --locked -p ucs-benches --bin bare-pingora
+build_proxy_and_bare_pingora
 
 work=$(mktemp -d)
 server_pid=
@@ -50,18 +49,7 @@ export _RJEM_MALLOC_CONF="background_thread:false,dirty_decay_ms:-1,muzzy_decay_
 start() { # command... : runs it under callgrind with the environment in `vars`, waits for $PORT
   env "${vars[@]}" valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.%p" "$@" >"$work/server.log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 1 1200); do
-    curl -s -o /dev/null "http://127.0.0.1:$PORT/" && return 0
-    kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
-    sleep 0.1
-  done
-  echo "server did not start under valgrind" >&2
-  exit 1
-}
-stop() {
-  kill -INT "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=
+  await_server 1200
 }
 count() { # mode -> instructions per request: the lower of two counted windows (a one-off
   # background task of the server, such as the first change-feed catch-up, lands in one only)

@@ -20,6 +20,20 @@ pub(crate) fn cometd_session(proxy: &Proxy) -> (Client, String) {
     (client, id)
 }
 
+/// A `/meta/connect` of session `id` with `advice` (`{"timeout": 0}`: answered at once).
+pub(crate) fn connect(id: &str, advice: serde_json::Value) -> String {
+    serde_json::json!([{"channel": "/meta/connect", "clientId": id,
+        "connectionType": "long-polling", "advice": advice}])
+    .to_string()
+}
+
+/// A subscription of session `id` to the history channel.
+pub(crate) fn subscribe(id: &str) -> String {
+    serde_json::json!([{"channel": "/meta/subscribe", "clientId": id,
+        "subscription": "/v2/ucs/interactions"}])
+    .to_string()
+}
+
 /// The demo user's notifications on `/v2/ucs/interactions`, read by long-polling over raw HTTP.
 pub(crate) struct Notifications {
     client: Client,

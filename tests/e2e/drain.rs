@@ -2,7 +2,7 @@
 //! over: its listener is closed, so a connection it dropped while idle between two polls could
 //! not be replaced, and the results it still owes would never reach their clients.
 
-use crate::cometd::cometd_session;
+use crate::cometd::{cometd_session, connect, subscribe};
 use crate::support::{config_with_backends, Client, Launch, Proxy, Response};
 use std::time::Duration;
 
@@ -16,14 +16,6 @@ const OTHER_CHAT_QUERY: &str =
 const SLOW_STORE: &str = "[[backends]]\nlibrary = \"libucs_plugin_fault_test.so\"\n\
     timeout_ms = 5000\n[backends.config]\nmode = \"count\"\ndelay_ms = 2500\n";
 
-/// A `/meta/connect` of session `id`; `timeout` 0 is answered at once.
-fn connect(id: &str, timeout: Option<u64>) -> String {
-    let advice = timeout.map_or(serde_json::json!({}), |t| serde_json::json!({"timeout": t}));
-    serde_json::json!([{"channel": "/meta/connect", "clientId": id,
-        "connectionType": "long-polling", "advice": advice}])
-    .to_string()
-}
-
 /// A proxy on the slow store (its grace period 6 s: results owed are awaited up to 5 s), and a
 /// desk's CometD session on it (subscribed, its first poll answered): the desk's connection and
 /// client id.
@@ -34,10 +26,9 @@ fn proxy_and_desk(name: &str) -> (Proxy, Client, String) {
         ..Launch::default()
     });
     let (mut desk, id) = cometd_session(&proxy);
-    let subscribe = serde_json::json!([{"channel": "/meta/subscribe", "clientId": id,
-        "subscription": "/v2/ucs/interactions"}]);
-    assert_eq!(desk.post(NOTIFICATIONS, &subscribe.to_string()).status, 200);
-    assert_eq!(desk.post(NOTIFICATIONS, &connect(&id, Some(0))).status, 200);
+    assert_eq!(desk.post(NOTIFICATIONS, &subscribe(&id)).status, 200);
+    let answered_at_once = connect(&id, serde_json::json!({"timeout": 0}));
+    assert_eq!(desk.post(NOTIFICATIONS, &answered_at_once).status, 200);
     (proxy, desk, id)
 }
 
@@ -83,7 +74,7 @@ fn a_cometd_connection_idle_when_sigterm_comes_still_carries_the_result_owed() {
     // The desk's connection is idle (between two polls) when the signal comes; its next poll
     // still reaches the process, and brings the result owed.
     stop(&proxy);
-    let poll = desk.post(NOTIFICATIONS, &connect(&id, None));
+    let poll = desk.post(NOTIFICATIONS, &connect(&id, serde_json::json!({})));
     assert_eq!(results(&poll), [owed]);
     // Nothing else is owed: the sessions are handed over, the process exits.
     assert_eq!(proxy.exit_status(Duration::from_secs(15)).code(), Some(0));
@@ -95,7 +86,7 @@ fn after_sigterm_an_answered_poll_keeps_its_connection_for_the_next_result() {
     let mut agent = proxy.connect();
     let first = acked(&agent.post(INTERACTIONS, CHAT_QUERY));
     // The desk's poll is parked when the signal comes.
-    let poll = connect(&id, None);
+    let poll = connect(&id, serde_json::json!({}));
     let parked = std::thread::spawn(move || {
         let answer = desk.post(NOTIFICATIONS, &poll);
         (desk, answer)
@@ -109,7 +100,7 @@ fn after_sigterm_an_answered_poll_keeps_its_connection_for_the_next_result() {
     let (mut desk, answer) = parked.join().unwrap();
     assert_eq!(results(&answer), [first]);
     // The desk's next poll, on the connection its answer kept, brings the second result.
-    let poll = desk.post(NOTIFICATIONS, &connect(&id, None));
+    let poll = desk.post(NOTIFICATIONS, &connect(&id, serde_json::json!({})));
     assert_eq!(results(&poll), [second]);
     assert_eq!(proxy.exit_status(Duration::from_secs(15)).code(), Some(0));
 }

@@ -2,7 +2,7 @@
 //! the connection's own loop writes the answer): the answer must be framed as every other one
 //! and the connection must go on serving requests.
 
-use crate::cometd::cometd_session;
+use crate::cometd::{cometd_session, connect, subscribe};
 use crate::support::{Client, Proxy, Response};
 use std::time::Duration;
 
@@ -63,20 +63,6 @@ fn a_parked_long_poll_is_answered_like_any_request_and_its_connection_serves_the
         next.json().as_array().unwrap().last().unwrap()["successful"],
         true
     );
-}
-
-/// A `/meta/connect` of session `id` with `advice`.
-fn connect(id: &str, advice: serde_json::Value) -> String {
-    serde_json::json!([{"channel": "/meta/connect", "clientId": id,
-        "connectionType": "long-polling", "advice": advice}])
-    .to_string()
-}
-
-/// A subscription of session `id` to the history channel.
-fn subscribe(id: &str) -> String {
-    serde_json::json!([{"channel": "/meta/subscribe", "clientId": id,
-        "subscription": "/v2/ucs/interactions"}])
-    .to_string()
 }
 
 /// Sends the held `connect` on `client` and, once it is parked, a history query of its user:

@@ -126,15 +126,20 @@ impl HistoryService {
         }
         // Boxed: the part lookups' state (the store's and the shared tier's futures) stays out
         // of the future of every request, which a whole answer rendered before never needs.
-        Box::pin(self.lookup_parts(lookup, scope, now)).await
+        Box::pin(self.lookup_parts(lookup, &state, media_types, scope, now)).await
     }
 
     /// The lookup of each media type's part, when no whole answer rendered before is fresh.
-    async fn lookup_parts(&self, mut lookup: Lookup, scope: AuthScope, now: Instant) -> Lookup {
-        let state = Arc::clone(&lookup.state);
-        let media_types = lookup.asked.clone();
+    async fn lookup_parts(
+        &self,
+        mut lookup: Lookup,
+        state: &CacheState,
+        media_types: &[MediaType],
+        scope: AuthScope,
+        now: Instant,
+    ) -> Lookup {
         let (mut missing, mut stale) = (false, false);
-        for media_type in media_types {
+        for &media_type in media_types {
             let Some(backend) = self.dispatcher.registered(media_type).cloned() else {
                 continue;
             };
@@ -178,7 +183,7 @@ impl HistoryService {
                         }
                         remove_if_same(store, &key, &gone).await;
                     }
-                    match self.shared_entry(&state, &key).await {
+                    match self.shared_entry(state, &key).await {
                         Some(entry) => Part::Cached {
                             media_type,
                             key,

@@ -18,7 +18,7 @@
 //! parsed into two header maps, the response head built in a third.
 
 use super::guard::HeadGuard;
-use super::KEEPALIVE_SECONDS;
+use super::while_kept_alive;
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
@@ -26,7 +26,6 @@ use pingora::protocols::{GetSocketDigest, Peek};
 use pingora::server::ShutdownWatch;
 use std::io;
 use std::net::IpAddr;
-use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// What one read may hold: pingora's own first read of a head is as large.
@@ -164,15 +163,8 @@ pub(crate) async fn serve_next(
 /// Reads what the client sends first; `false`: the client closed the connection, stayed idle
 /// past the keep-alive timeout, or the connections `end` before it sent anything.
 async fn first_read(guard: &mut HeadGuard, read: &mut BytesMut, end: &ShutdownWatch) -> bool {
-    let idle = Duration::from_secs(KEEPALIVE_SECONDS);
-    let mut end = end.clone();
-    // Biased, the read first: a request that arrived with the end is read, not dropped (and
-    // the select draws no random order).
-    tokio::select! {
-        biased;
-        n = tokio::time::timeout(idle, guard.read_buf(read)) => matches!(n, Ok(Ok(1..))),
-        _ = end.wait_for(|ended| *ended) => false,
-    }
+    let n = while_kept_alive(guard.read_buf(read), end).await;
+    matches!(n, Some(Ok(1..)))
 }
 
 /// What the connection makes of its first read.

@@ -21,6 +21,7 @@ use pingora::protocols::http::ServerSession;
 use pingora::protocols::{Peek, Stream, ALPN};
 use pingora::server::ShutdownWatch;
 use prometheus::IntCounter;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -236,15 +237,21 @@ async fn next_request_arrives(stream: &mut HeadGuard, end: &ShutdownWatch) -> bo
     if *end.borrow() {
         return false;
     }
-    let mut end = end.clone();
     let mut first = [0u8; 1];
-    let idle = std::time::Duration::from_secs(KEEPALIVE_SECONDS);
+    let peeked = while_kept_alive(stream.try_peek(&mut first), end).await;
+    matches!(peeked, Some(Ok(true)))
+}
+
+/// Waits for the client's next bytes (`wait`) while the connection is kept alive: `None` once it
+/// stayed idle past the keep-alive timeout or the connections `end`. Biased, the client first:
+/// bytes that arrived with the end are taken, not dropped (and no random order is drawn).
+async fn while_kept_alive<F: Future>(wait: F, end: &ShutdownWatch) -> Option<F::Output> {
+    let mut end = end.clone();
+    let idle = Duration::from_secs(KEEPALIVE_SECONDS);
     tokio::select! {
         biased;
-        peeked = tokio::time::timeout(idle, stream.try_peek(&mut first)) => {
-            matches!(peeked, Ok(Ok(true)))
-        }
-        _ = end.wait_for(|ended| *ended) => false,
+        waited = tokio::time::timeout(idle, wait) => waited.ok(),
+        _ = end.wait_for(|ended| *ended) => None,
     }
 }
 

@@ -171,7 +171,7 @@ pub fn event_message_framed(channel: &str, data: &FramedJson) -> EventMessage {
         text: EventText::Framed {
             head: Arc::from(head),
             shared: Arc::clone(&data.shared),
-            tail: Arc::from(format!("{}}}", data.tail)),
+            tail: Arc::from([data.tail, "}"].concat()),
         },
         origin: Instant::now(),
     }

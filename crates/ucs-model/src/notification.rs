@@ -79,9 +79,15 @@ impl HistoryMessageJson<'_> {
     /// The message's text around its interactions: what comes before them and what after (the
     /// interactions, a cached answer, are then written from their one copy, whoever asked).
     pub fn frame(reference_id: u64) -> (String, &'static str) {
-        let head = format!(
-            r#"{{"referenceId":{reference_id},"messageType":"{HISTORY_MESSAGE_TYPE}","interactions":"#
-        );
+        let mut id = itoa::Buffer::new();
+        let head = [
+            r#"{"referenceId":"#,
+            id.format(reference_id),
+            r#","messageType":""#,
+            HISTORY_MESSAGE_TYPE,
+            r#"","interactions":"#,
+        ]
+        .concat();
         (head, "}")
     }
 }

@@ -27,6 +27,17 @@ impl Outcome {
         Outcome::Rejected,
     ];
 
+    /// The position of this outcome in [`Outcome::ALL`].
+    pub(crate) const fn index(self) -> usize {
+        match self {
+            Outcome::Accepted => 0,
+            Outcome::Unauthenticated => 1,
+            Outcome::Forbidden => 2,
+            Outcome::Invalid => 3,
+            Outcome::Rejected => 4,
+        }
+    }
+
     /// The outcome of an answer with HTTP status `http_status`.
     pub(crate) fn of(http_status: u16) -> Outcome {
         match http_status {
@@ -46,6 +57,18 @@ impl Outcome {
             Outcome::Forbidden => "forbidden",
             Outcome::Invalid => "invalid",
             Outcome::Rejected => "rejected",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_outcome_is_at_its_index() {
+        for (i, outcome) in Outcome::ALL.into_iter().enumerate() {
+            assert_eq!(outcome.index(), i, "{outcome:?}");
         }
     }
 }

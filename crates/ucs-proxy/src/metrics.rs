@@ -18,8 +18,13 @@ pub(crate) struct ProxyMetrics {
     registry: Registry,
     /// `ucs_proxy_requests_total{operation,outcome}`: history requests.
     requests: IntCounterVec,
+    /// The series of `requests` of every known operation, by outcome ([`Outcome::ALL`]'s
+    /// order): counted without a label lookup.
+    request_series: Vec<(&'static str, [IntCounter; Outcome::ALL.len()])>,
     /// `ucs_proxy_history_duration_seconds{cache}`: POST received → notification queued.
     history_duration: HistogramVec,
+    /// The series of `history_duration`, by [`CacheStatus::index`].
+    history_duration_series: [Histogram; CacheStatus::ALL.len()],
     /// `ucs_proxy_notification_delivery_seconds`: request received → the last byte of the
     /// long-poll answer carrying its notification written.
     notification_delivery: Histogram,
@@ -46,16 +51,15 @@ impl ProxyMetrics {
     /// Creates the proxy's metrics in a new registry.
     pub(crate) fn new() -> prometheus::Result<Self> {
         let registry = Registry::new();
-        let metrics = Self {
-            requests: IntCounterVec::new(
+        let requests = IntCounterVec::new(
                 Opts::new(
                     "ucs_proxy_requests_total",
                     "History requests by operation and outcome (accepted, invalid, forbidden, \
                      unauthenticated, rejected).",
                 ),
                 &["operation", "outcome"],
-            )?,
-            history_duration: HistogramVec::new(
+            )?;
+        let history_duration = HistogramVec::new(
                 HistogramOpts::new(
                     "ucs_proxy_history_duration_seconds",
                     "From a history POST received to its notification queued for the caller, \
@@ -63,7 +67,22 @@ impl ProxyMetrics {
                 )
                 .buckets(exponential_buckets(0.0001, 2.0, 18)?),
                 &["cache"],
-            )?,
+            )?;
+        // Every series of a bounded label set exists from the start (a scrape shows zeros).
+        let request_series = ucs_model::Operation::ALL
+            .iter()
+            .map(|operation| {
+                let name = operation.name();
+                (name, Outcome::ALL.map(|o| requests.with_label_values(&[name, o.as_label()])))
+            })
+            .collect();
+        let history_duration_series =
+            CacheStatus::ALL.map(|cache| history_duration.with_label_values(&[cache.as_label()]));
+        let metrics = Self {
+            requests,
+            request_series,
+            history_duration,
+            history_duration_series,
             notification_delivery: Histogram::with_opts(
                 HistogramOpts::new(
                     "ucs_proxy_notification_delivery_seconds",
@@ -134,18 +153,6 @@ impl ProxyMetrics {
                 .auth_upstream_checks
                 .with_label_values(&[result.as_label()]);
         }
-        for operation in ucs_model::Operation::ALL {
-            for outcome in Outcome::ALL {
-                metrics
-                    .requests
-                    .with_label_values(&[operation.name(), outcome.as_label()]);
-            }
-        }
-        for cache in CacheStatus::ALL {
-            metrics
-                .history_duration
-                .with_label_values(&[cache.as_label()]);
-        }
         let r = &metrics.registry;
         r.register(Box::new(metrics.requests.clone()))?;
         r.register(Box::new(metrics.history_duration.clone()))?;
@@ -188,16 +195,19 @@ impl ProxyMetrics {
 
     /// Counts one history request.
     pub(crate) fn count_request(&self, operation: &str, outcome: Outcome) {
-        self.requests
-            .with_label_values(&[operation, outcome.as_label()])
-            .inc();
+        let known = self.request_series.iter().find(|(name, _)| *name == operation);
+        match known {
+            Some((_, by_outcome)) => by_outcome[outcome.index()].inc(),
+            None => self
+                .requests
+                .with_label_values(&[operation, outcome.as_label()])
+                .inc(),
+        }
     }
 
     /// Records the time from POST received to notification queued.
     pub(crate) fn observe_history(&self, cache: CacheStatus, seconds: f64) {
-        self.history_duration
-            .with_label_values(&[cache.as_label()])
-            .observe(seconds);
+        self.history_duration_series[cache.index()].observe(seconds);
     }
 
     /// Records one notification delivered `seconds` after its request was received.
@@ -247,6 +257,27 @@ fn catch_up(counter: &IntCounter, total: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requests_and_durations_are_counted_in_their_series() {
+        let metrics = ProxyMetrics::new().unwrap();
+        metrics.count_request("RetrieveInteractionHistory", Outcome::Forbidden);
+        metrics.count_request("RetrieveInteractionHistory", Outcome::Forbidden);
+        metrics.count_request("unknown", Outcome::Invalid);
+        metrics.observe_history(CacheStatus::Stale, 0.25);
+        let requests = |operation: &str, outcome: Outcome| {
+            let labels = [operation, outcome.as_label()];
+            metrics.requests.with_label_values(&labels).get()
+        };
+        assert_eq!(requests("RetrieveInteractionHistory", Outcome::Forbidden), 2);
+        assert_eq!(requests("RetrieveInteractionHistory", Outcome::Accepted), 0);
+        assert_eq!(requests("unknown", Outcome::Invalid), 1);
+        for cache in CacheStatus::ALL {
+            let observed = metrics.history_duration.with_label_values(&[cache.as_label()]);
+            let expected = u64::from(cache == CacheStatus::Stale);
+            assert_eq!(observed.get_sample_count(), expected, "{cache:?}");
+        }
+    }
 
     #[test]
     fn the_exposition_carries_the_cometd_figures_once_each() {

@@ -1,9 +1,11 @@
 //! Writing local answers. Every answer carries `Content-Length`: without it pingora falls back to
 //! close-delimited framing and the client loses its keep-alive connection.
 
+use super::push_header_line;
 use bytes::Bytes;
 use pingora::http::ResponseHeader;
 use pingora::proxy::Session;
+use pingora::{Error, ErrorType};
 use ucs_model::{Ack, RequestError};
 
 /// The content type GWS (Spring on Jetty) gives its JSON answers.
@@ -91,26 +93,61 @@ impl Answer {
     /// The head of the answer followed by a body of `body_len` bytes written apart, as pingora
     /// writes it on an HTTP/1.1 connection (with its `Date` and `Connection` headers), for an
     /// answer written outside a pingora request. The answer's own body is not used.
+    ///
+    /// Written straight to bytes, byte for byte what pingora writes for [`Answer::head`] with
+    /// `Date` and `Connection` inserted (the headers pingora names by an `http` constant
+    /// title-cased, ours as given, those of one name together at the first one's place, each
+    /// with its own spelling),
+    /// without building the header maps.
     pub(crate) fn head_to_wire(
         &self,
         keep_alive: bool,
         body_len: usize,
     ) -> pingora::Result<Vec<u8>> {
-        let mut header = self.head(2, body_len)?;
-        header.insert_header(
-            http::header::DATE,
-            pingora::protocols::http::date::get_cached_date(),
-        )?;
-        let connection = if keep_alive { "keep-alive" } else { "close" };
-        header.insert_header(http::header::CONNECTION, connection)?;
+        let status = http::StatusCode::from_u16(self.status)
+            .map_err(|e| Error::because(ErrorType::InvalidHTTPHeader, "invalid status", e))?;
         let mut wire = Vec::with_capacity(256);
         wire.extend_from_slice(b"HTTP/1.1 ");
-        wire.extend_from_slice(header.status.as_str().as_bytes());
-        wire.extend_from_slice(b" ");
-        wire.extend_from_slice(header.get_reason_phrase().unwrap_or("").as_bytes());
+        wire.extend_from_slice(status.as_str().as_bytes());
+        wire.push(b' ');
+        wire.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
         wire.extend_from_slice(b"\r\n");
-        header.header_to_h1_wire(&mut wire);
+        if body_len > 0 {
+            push_header_line(&mut wire, b"Content-Type", self.content_type.as_bytes());
+        }
+        let mut length = itoa::Buffer::new();
+        push_header_line(&mut wire, b"Content-Length", length.format(body_len).as_bytes());
+        for (i, (name, _)) in self.headers.iter().enumerate() {
+            let first_of_name = !self.headers[..i]
+                .iter()
+                .any(|(earlier, _)| earlier.eq_ignore_ascii_case(name));
+            if !first_of_name {
+                continue;
+            }
+            let same_name = self.headers[i..]
+                .iter()
+                .filter(|(other, _)| other.eq_ignore_ascii_case(name));
+            for (name, value) in same_name {
+                if !is_header_value(value.as_bytes()) {
+                    return Error::e_explain(ErrorType::InvalidHTTPHeader, "invalid header value");
+                }
+                push_header_line(&mut wire, name.as_bytes(), value.as_bytes());
+            }
+        }
+        let date = pingora::protocols::http::date::get_cached_date();
+        push_header_line(&mut wire, b"Date", date.as_bytes());
+        let connection: &[u8] = if keep_alive { b"keep-alive" } else { b"close" };
+        push_header_line(&mut wire, b"Connection", connection);
         wire.extend_from_slice(b"\r\n");
         Ok(wire)
     }
 }
+
+/// Whether `value` is a valid header value, as `http::HeaderValue` takes one: visible ASCII,
+/// spaces, tabs and bytes above ASCII; no other control byte.
+fn is_header_value(value: &[u8]) -> bool {
+    value.iter().all(|&b| (b >= b' ' && b != 0x7f) || b == b'\t')
+}
+
+#[cfg(test)]
+mod tests;

@@ -51,7 +51,7 @@ pub(crate) fn set_cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option
 
 /// A session cookie for the whole site, not readable by scripts.
 pub(crate) fn set_cookie(name: &str, value: &str) -> String {
-    format!("{name}={value}; Path=/; HttpOnly")
+    [name, "=", value, "; Path=/; HttpOnly"].concat()
 }
 
 #[cfg(test)]

@@ -226,7 +226,9 @@ mod tests {
 
     #[test]
     fn plain_dates_are_read_as_chrono_reads_them() {
-        for year in ["0000", "0001", "1900", "1999", "2000", "2016", "2100", "9999"] {
+        for year in [
+            "0000", "0001", "1900", "1999", "2000", "2016", "2100", "9999",
+        ] {
             for month in 0..=99 {
                 for day in 0..=99 {
                     let text = format!("{year}-{month:02}-{day:02}");

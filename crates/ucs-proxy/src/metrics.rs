@@ -52,28 +52,31 @@ impl ProxyMetrics {
     pub(crate) fn new() -> prometheus::Result<Self> {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
-                Opts::new(
-                    "ucs_proxy_requests_total",
-                    "History requests by operation and outcome (accepted, invalid, forbidden, \
+            Opts::new(
+                "ucs_proxy_requests_total",
+                "History requests by operation and outcome (accepted, invalid, forbidden, \
                      unauthenticated, rejected).",
-                ),
-                &["operation", "outcome"],
-            )?;
+            ),
+            &["operation", "outcome"],
+        )?;
         let history_duration = HistogramVec::new(
-                HistogramOpts::new(
-                    "ucs_proxy_history_duration_seconds",
-                    "From a history POST received to its notification queued for the caller, \
+            HistogramOpts::new(
+                "ucs_proxy_history_duration_seconds",
+                "From a history POST received to its notification queued for the caller, \
                      by cache result.",
-                )
-                .buckets(exponential_buckets(0.0001, 2.0, 18)?),
-                &["cache"],
-            )?;
+            )
+            .buckets(exponential_buckets(0.0001, 2.0, 18)?),
+            &["cache"],
+        )?;
         // Every series of a bounded label set exists from the start (a scrape shows zeros).
         let request_series = ucs_model::Operation::ALL
             .iter()
             .map(|operation| {
                 let name = operation.name();
-                (name, Outcome::ALL.map(|o| requests.with_label_values(&[name, o.as_label()])))
+                (
+                    name,
+                    Outcome::ALL.map(|o| requests.with_label_values(&[name, o.as_label()])),
+                )
             })
             .collect();
         let history_duration_series =
@@ -195,7 +198,10 @@ impl ProxyMetrics {
 
     /// Counts one history request.
     pub(crate) fn count_request(&self, operation: &str, outcome: Outcome) {
-        let known = self.request_series.iter().find(|(name, _)| *name == operation);
+        let known = self
+            .request_series
+            .iter()
+            .find(|(name, _)| *name == operation);
         match known {
             Some((_, by_outcome)) => by_outcome[outcome.index()].inc(),
             None => self
@@ -269,11 +275,16 @@ mod tests {
             let labels = [operation, outcome.as_label()];
             metrics.requests.with_label_values(&labels).get()
         };
-        assert_eq!(requests("RetrieveInteractionHistory", Outcome::Forbidden), 2);
+        assert_eq!(
+            requests("RetrieveInteractionHistory", Outcome::Forbidden),
+            2
+        );
         assert_eq!(requests("RetrieveInteractionHistory", Outcome::Accepted), 0);
         assert_eq!(requests("unknown", Outcome::Invalid), 1);
         for cache in CacheStatus::ALL {
-            let observed = metrics.history_duration.with_label_values(&[cache.as_label()]);
+            let observed = metrics
+                .history_duration
+                .with_label_values(&[cache.as_label()]);
             let expected = u64::from(cache == CacheStatus::Stale);
             assert_eq!(observed.get_sample_count(), expected, "{cache:?}");
         }

@@ -116,7 +116,11 @@ impl Answer {
             push_header_line(&mut wire, b"Content-Type", self.content_type.as_bytes());
         }
         let mut length = itoa::Buffer::new();
-        push_header_line(&mut wire, b"Content-Length", length.format(body_len).as_bytes());
+        push_header_line(
+            &mut wire,
+            b"Content-Length",
+            length.format(body_len).as_bytes(),
+        );
         for (i, (name, _)) in self.headers.iter().enumerate() {
             let first_of_name = !self.headers[..i]
                 .iter()
@@ -146,7 +150,9 @@ impl Answer {
 /// Whether `value` is a valid header value, as `http::HeaderValue` takes one: visible ASCII,
 /// spaces, tabs and bytes above ASCII; no other control byte.
 fn is_header_value(value: &[u8]) -> bool {
-    value.iter().all(|&b| (b >= b' ' && b != 0x7f) || b == b'\t')
+    value
+        .iter()
+        .all(|&b| (b >= b' ' && b != 0x7f) || b == b'\t')
 }
 
 #[cfg(test)]

@@ -23,14 +23,23 @@ fn pingora_wire(answer: &Answer, keep_alive: bool, body_len: usize) -> pingora::
 /// when a second turned between the two).
 fn assert_as_pingora_writes(answer: &Answer, keep_alive: bool, body_len: usize) -> String {
     for _ in 0..3 {
-        let ours = answer.head_to_wire(keep_alive, body_len).expect("a valid head");
+        let ours = answer
+            .head_to_wire(keep_alive, body_len)
+            .expect("a valid head");
         let theirs = pingora_wire(answer, keep_alive, body_len).expect("a valid head");
         if ours == theirs {
             return String::from_utf8(ours).expect("an ASCII head");
         }
-        let (ours, theirs) = (String::from_utf8_lossy(&ours), String::from_utf8_lossy(&theirs));
+        let (ours, theirs) = (
+            String::from_utf8_lossy(&ours),
+            String::from_utf8_lossy(&theirs),
+        );
         let same_but_date = |line: &str| !line.starts_with("Date: ");
-        if ours.lines().filter(|l| same_but_date(l)).eq(theirs.lines().filter(|l| same_but_date(l))) {
+        if ours
+            .lines()
+            .filter(|l| same_but_date(l))
+            .eq(theirs.lines().filter(|l| same_but_date(l)))
+        {
             continue;
         }
         panic!("our head:\n{ours}\npingora's:\n{theirs}");
@@ -57,7 +66,10 @@ fn headers_of_one_name_go_together_at_the_first_ones_place() {
     let head = assert_as_pingora_writes(&answer, false, 2);
     let cookies = head.find("JSESSIONID").zip(head.find("GWSNODE"));
     let origin = head.find("access-control-allow-origin");
-    assert!(matches!((cookies, origin), (Some((a, b)), Some(o)) if a < b && b < o), "{head}");
+    assert!(
+        matches!((cookies, origin), (Some((a, b)), Some(o)) if a < b && b < o),
+        "{head}"
+    );
     assert!(head.starts_with("HTTP/1.1 401 Unauthorized\r\n"));
     assert!(head.ends_with("\r\nConnection: close\r\n\r\n"));
 }

@@ -125,6 +125,7 @@ pub(crate) async fn serve_next(
     if !first_read(guard, &mut read, end).await {
         return Next::Close;
     }
+    let read = read.freeze();
     let taken = match *end.borrow() {
         false => take(&read, service),
         true => Taken::Declined { alone: false },
@@ -132,11 +133,10 @@ pub(crate) async fn serve_next(
     let request = match taken {
         Taken::Direct(request) => request,
         Taken::Declined { alone } => {
-            guard.give_back(read.freeze());
+            guard.give_back(read);
             return Next::Pingora { alone };
         }
     };
-    let read = read.freeze();
     let (length, head_length) = (request.length, request.length - request.body_length);
     let direct = DirectRequest {
         method: request.method,
@@ -190,7 +190,7 @@ struct WholeRequest {
 /// The request at the start of `read`: taken when it is a whole, plain POST or GET (HTTP/1.1,
 /// a `Content-Length` body for a POST, no body for a GET, nothing to negotiate, see
 /// [`Framing`]) that `service` wants.
-fn take(read: &[u8], service: &dyn DirectService) -> Taken {
+fn take(read: &Bytes, service: &dyn DirectService) -> Taken {
     let never_alone = Taken::Declined { alone: false };
     let method = if read.starts_with(b"POST ") {
         Method::POST
@@ -238,9 +238,10 @@ fn take(read: &[u8], service: &dyn DirectService) -> Taken {
     };
     map.reserve(decoded.len());
     for header in decoded {
+        // The value shares the read's buffer (no copy of its own).
         let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(header.name.as_bytes()),
-            HeaderValue::from_bytes(header.value),
+            HeaderValue::from_maybe_shared(read.slice_ref(header.value)),
         ) else {
             return declined;
         };

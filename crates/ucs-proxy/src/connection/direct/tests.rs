@@ -19,7 +19,7 @@ impl DirectService for Wanting {
 
 /// The request `take` answers directly, if any.
 fn whole_request(read: &[u8], service: &dyn DirectService) -> Option<WholeRequest> {
-    match take(read, service) {
+    match take(&Bytes::copy_from_slice(read), service) {
         Taken::Direct(request) => Some(request),
         Taken::Declined { .. } => None,
     }
@@ -37,7 +37,8 @@ fn is_one_whole_request(read: &[u8]) -> bool {
             DirectOutcome::Close
         }
     }
-    matches!(take(read, &Nothing), Taken::Declined { alone: true })
+    let read = Bytes::copy_from_slice(read);
+    matches!(take(&read, &Nothing), Taken::Declined { alone: true })
 }
 
 fn request(head: &str, body: &str) -> Vec<u8> {

@@ -61,8 +61,8 @@ impl Answer {
 
     /// The response head of the answer with a body of `body_len` bytes (pingora adds `Date` and
     /// `Connection` when it writes it).
-    fn head(&self, extra: usize, body_len: usize) -> pingora::Result<ResponseHeader> {
-        let mut header = ResponseHeader::build(self.status, Some(3 + extra + self.headers.len()))?;
+    fn head(&self, body_len: usize) -> pingora::Result<ResponseHeader> {
+        let mut header = ResponseHeader::build(self.status, Some(2 + self.headers.len()))?;
         if body_len > 0 {
             header.insert_header(http::header::CONTENT_TYPE, self.content_type)?;
         }
@@ -75,7 +75,7 @@ impl Answer {
 
     /// Writes the answer.
     pub(crate) async fn send(self, session: &mut Session) -> pingora::Result<()> {
-        let header = self.head(0, self.body.len())?;
+        let header = self.head(self.body.len())?;
         session
             .write_response_header(Box::new(header), false)
             .await?;
@@ -94,11 +94,11 @@ impl Answer {
     /// writes it on an HTTP/1.1 connection (with its `Date` and `Connection` headers), for an
     /// answer written outside a pingora request. The answer's own body is not used.
     ///
-    /// Written straight to bytes, byte for byte what pingora writes for [`Answer::head`] with
-    /// `Date` and `Connection` inserted (the headers pingora names by an `http` constant
-    /// title-cased, ours as given, those of one name together at the first one's place, each
-    /// with its own spelling),
-    /// without building the header maps.
+    /// Written straight to bytes, without building pingora's header maps: byte for byte what
+    /// pingora writes for [`Answer::head`] with `Date` and `Connection` inserted (the headers
+    /// pingora names by an `http` constant title-cased, ours as given, those of one name
+    /// together at the first one's place, each with its own spelling). An answer's own headers
+    /// never name one of the four pingora's head carries.
     pub(crate) fn head_to_wire(
         &self,
         keep_alive: bool,
@@ -122,6 +122,12 @@ impl Answer {
             length.format(body_len).as_bytes(),
         );
         for (i, (name, _)) in self.headers.iter().enumerate() {
+            debug_assert!(
+                !["content-type", "content-length", "date", "connection"]
+                    .iter()
+                    .any(|own| own.eq_ignore_ascii_case(name)),
+                "{name} is written by head_to_wire itself"
+            );
             let first_of_name = !self.headers[..i]
                 .iter()
                 .any(|(earlier, _)| earlier.eq_ignore_ascii_case(name));

@@ -3,7 +3,7 @@ use super::*;
 /// The head as pingora itself writes it: the answer's [`Answer::head`] with `Date` and
 /// `Connection` inserted, serialized by pingora (what `head_to_wire` must equal).
 fn pingora_wire(answer: &Answer, keep_alive: bool, body_len: usize) -> pingora::Result<Vec<u8>> {
-    let mut header = answer.head(2, body_len)?;
+    let mut header = answer.head(body_len)?;
     let date = pingora::protocols::http::date::get_cached_date();
     header.insert_header(http::header::DATE, date)?;
     let connection = if keep_alive { "keep-alive" } else { "close" };

@@ -121,8 +121,10 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 hits=$(curl -sf "http://127.0.0.1:$ADMIN_PORT/admin/cache" | sed -n 's/.*"hitRatio":\([0-9.]*\).*/\1/p')
 echo "    cache hit ratio so far $hits"
-printf '%s\n' "${ratios[@]}" | sort -n -k1,1 | awk '{ b[NR] = $1 } END { printf "    median ratio ucs-proxy / bare pingora: %.2f", b[int((NR + 1) / 2)] }'
-printf '%s\n' "${ratios[@]}" | sort -n -k2,2 | awk '{ n[NR] = $2 } END { printf "   ucs-proxy / nginx: %.2f\n", n[int((NR + 1) / 2)] }'
+median() { # column of the rounds' ratios (1: / bare pingora, 2: / nginx) -> its median
+  printf '%s\n' "${ratios[@]}" | sort -n -k"$1,$1" | awk -v c="$1" '{ v[NR] = $c } END { printf "%.2f", v[int((NR + 1) / 2)] }'
+}
+echo "    median ratio ucs-proxy / bare pingora: $(median 1)   ucs-proxy / nginx: $(median 2)"
 
 # One load run; prints the client's figures, then the proxy's own for the same run.
 load() {

@@ -1,7 +1,7 @@
 //! Writing local answers. Every answer carries `Content-Length`: without it pingora falls back to
 //! close-delimited framing and the client loses its keep-alive connection.
 
-use super::push_header_line;
+use super::{push_header_line, push_status_line};
 use bytes::Bytes;
 use pingora::http::ResponseHeader;
 use pingora::proxy::Session;
@@ -107,11 +107,8 @@ impl Answer {
         let status = http::StatusCode::from_u16(self.status)
             .map_err(|e| Error::because(ErrorType::InvalidHTTPHeader, "invalid status", e))?;
         let mut wire = Vec::with_capacity(256);
-        wire.extend_from_slice(b"HTTP/1.1 ");
-        wire.extend_from_slice(status.as_str().as_bytes());
-        wire.push(b' ');
-        wire.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
-        wire.extend_from_slice(b"\r\n");
+        let reason = status.canonical_reason().unwrap_or("");
+        push_status_line(&mut wire, status, reason.as_bytes());
         if body_len > 0 {
             push_header_line(&mut wire, b"Content-Type", self.content_type.as_bytes());
         }

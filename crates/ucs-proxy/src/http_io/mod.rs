@@ -32,6 +32,15 @@ pub(crate) fn push_ip_text(out: &mut Vec<u8>, ip: &std::net::IpAddr) {
     }
 }
 
+/// Appends the HTTP/1.1 status line of `status` with `reason` to a head being written.
+pub(crate) fn push_status_line(wire: &mut Vec<u8>, status: http::StatusCode, reason: &[u8]) {
+    wire.extend_from_slice(b"HTTP/1.1 ");
+    wire.extend_from_slice(status.as_str().as_bytes());
+    wire.push(b' ');
+    wire.extend_from_slice(reason);
+    wire.extend_from_slice(b"\r\n");
+}
+
 /// Appends the HTTP/1 header line `name: value` to a head being written.
 pub(crate) fn push_header_line(wire: &mut Vec<u8>, name: &[u8], value: &[u8]) {
     wire.extend_from_slice(name);

@@ -9,7 +9,7 @@
 //! left to pingora's proxy path.
 
 use crate::auth::SESSION_COOKIE;
-use crate::http_io::{push_header_line, set_cookie};
+use crate::http_io::{push_header_line, push_status_line, set_cookie};
 use crate::upstream::AFFINITY_COOKIE;
 
 /// The most header lines a relayed answer may have.
@@ -68,13 +68,11 @@ pub(crate) fn rewrite(read: &[u8], edits: &HeadEdits<'_>) -> Result<Option<Respo
     if status < 200 {
         return Err(Unusual("an informational status"));
     }
+    // httparse reads three digits: every code from 200 on is one `http` takes.
+    let code = http::StatusCode::from_u16(status).map_err(|_| Unusual("a malformed status"))?;
     let mut wire = Vec::with_capacity(length + 96);
-    wire.extend_from_slice(b"HTTP/1.1 ");
-    let digits = [status / 100, status / 10 % 10, status % 10];
-    wire.extend(digits.map(|digit| b'0' + digit as u8));
-    wire.push(b' ');
-    wire.extend_from_slice(parsed.reason.unwrap_or_default().as_bytes());
-    wire.extend_from_slice(b"\r\n");
+    let reason = parsed.reason.unwrap_or_default();
+    push_status_line(&mut wire, code, reason.as_bytes());
     let mut facts = HeadFacts::default();
     for header in parsed.headers.iter() {
         let line = facts.read(header)?;
